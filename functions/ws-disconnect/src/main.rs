@@ -1,0 +1,6 @@
+//! WebSocket route $disconnect: forgets the connection (best effort; TTL covers misses).
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    chat_shared::lambda::run_ws(chat_shared::lambda::WsRoute::Disconnect).await
+}

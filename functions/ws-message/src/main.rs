@@ -1,0 +1,6 @@
+//! WebSocket route $default: stores a message, posts it to the receiver's connections, acks.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    chat_shared::lambda::run_ws(chat_shared::lambda::WsRoute::Message).await
+}

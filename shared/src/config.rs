@@ -1,0 +1,131 @@
+//! Typed configuration from the environment, checked once at start-up.
+
+use crate::service::Settings;
+use crate::store::dynamodb::TableNames;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub tables: TableNames,
+    /// The WebSocket API's management endpoint, `https://{api}.execute-api.{region}.amazonaws.com/{stage}`.
+    /// Required by functions that post to connections.
+    pub management_endpoint: Option<String>,
+    /// Overrides the DynamoDB endpoint (DynamoDB Local in development).
+    pub dynamodb_endpoint: Option<String>,
+    pub settings: Settings,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required")]
+    Missing(&'static str),
+    #[error("environment variable {0} must be {1}")]
+    Invalid(&'static str, &'static str),
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads configuration through `lookup` (the environment in production, a map in tests).
+    ///
+    /// | variable | meaning | default |
+    /// |---|---|---|
+    /// | `CONNECTIONS_TABLE`, `MESSAGES_TABLE`, `INBOX_TABLE` | table names | required |
+    /// | `MANAGEMENT_ENDPOINT` | Management API endpoint | none |
+    /// | `DYNAMODB_ENDPOINT` | DynamoDB endpoint override | AWS's |
+    /// | `MAX_MESSAGE_CHARS` | longest message, characters | 4000 |
+    /// | `CONNECTION_TTL_SECONDS` | lifetime of a connection item | 7500 |
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let required = |key: &'static str| {
+            lookup(key)
+                .filter(|v| !v.trim().is_empty())
+                .ok_or(ConfigError::Missing(key))
+        };
+        let optional = |key: &'static str| lookup(key).filter(|v| !v.trim().is_empty());
+        let defaults = Settings::default();
+        let number =
+            |key: &'static str, default: i64, min: i64, max: i64| -> Result<i64, ConfigError> {
+                match optional(key) {
+                    None => Ok(default),
+                    Some(raw) => raw
+                        .trim()
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|n| (min..=max).contains(n))
+                        .ok_or(ConfigError::Invalid(key, "a whole number in range")),
+                }
+            };
+        Ok(Self {
+            tables: TableNames {
+                connections: required("CONNECTIONS_TABLE")?,
+                messages: required("MESSAGES_TABLE")?,
+                inbox: required("INBOX_TABLE")?,
+            },
+            management_endpoint: optional("MANAGEMENT_ENDPOINT"),
+            dynamodb_endpoint: optional("DYNAMODB_ENDPOINT"),
+            settings: Settings {
+                max_message_chars: number(
+                    "MAX_MESSAGE_CHARS",
+                    defaults.max_message_chars as i64,
+                    1,
+                    100_000,
+                )? as usize,
+                connection_ttl_s: number(
+                    "CONNECTION_TTL_SECONDS",
+                    defaults.connection_ttl_s,
+                    60,
+                    7 * 86_400,
+                )?,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    const TABLES: [(&str, &str); 3] = [
+        ("CONNECTIONS_TABLE", "c"),
+        ("MESSAGES_TABLE", "m"),
+        ("INBOX_TABLE", "i"),
+    ];
+
+    #[test]
+    fn names_the_missing_variable() {
+        assert_eq!(
+            from(&[]).unwrap_err(),
+            ConfigError::Missing("CONNECTIONS_TABLE")
+        );
+        assert_eq!(
+            from(&TABLES[..2]).unwrap_err(),
+            ConfigError::Missing("INBOX_TABLE")
+        );
+    }
+
+    #[test]
+    fn applies_defaults_and_refuses_out_of_range_numbers() {
+        let config = from(&TABLES).unwrap();
+        assert_eq!(config.settings, Settings::default());
+        assert_eq!(config.management_endpoint, None);
+        let mut bad = TABLES.to_vec();
+        bad.push(("MAX_MESSAGE_CHARS", "0"));
+        assert!(matches!(
+            from(&bad),
+            Err(ConfigError::Invalid("MAX_MESSAGE_CHARS", _))
+        ));
+        let mut ok = TABLES.to_vec();
+        ok.push(("MAX_MESSAGE_CHARS", "500"));
+        assert_eq!(from(&ok).unwrap().settings.max_message_chars, 500);
+    }
+}

@@ -1,0 +1,173 @@
+//! Messages, connections and read state.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::{
+    AppointmentId, ClientId, ConnectionId, EpochMillis, MessageId, Role, ServiceId, ValidationError,
+};
+
+/// Default longest message, in characters (Unicode scalar values).
+pub const DEFAULT_MAX_MESSAGE_CHARS: usize = 4_000;
+
+/// The text of a message: not blank, at most the configured length, and free of control
+/// characters other than newline and tab. It is stored and returned exactly as accepted;
+/// clients escape it on display.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct MessageText(String);
+
+impl MessageText {
+    pub fn parse(raw: &str, max_chars: usize) -> Result<Self, ValidationError> {
+        const FIELD: &str = "message_text";
+        if raw.trim().is_empty() {
+            return Err(ValidationError::new(FIELD, "must not be empty"));
+        }
+        // Cheap bound first: a char is at most 4 bytes.
+        if raw.len() > max_chars * 4 || raw.chars().count() > max_chars {
+            return Err(ValidationError::new(FIELD, "is too long"));
+        }
+        if raw
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            return Err(ValidationError::new(
+                FIELD,
+                "must not contain control characters other than newline and tab",
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for MessageText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A validated request to send a message; the sender comes from the verified identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    pub receiver_id: ClientId,
+    pub appointment_id: AppointmentId,
+    pub service_id: ServiceId,
+    pub message_text: MessageText,
+    /// The client's idempotency key, echoed in the ack.
+    pub client_msg_id: Option<String>,
+}
+
+/// A stored message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub message_id: MessageId,
+    pub sender_id: ClientId,
+    pub receiver_id: ClientId,
+    pub appointment_id: AppointmentId,
+    pub service_id: ServiceId,
+    pub message_text: MessageText,
+    pub client_msg_id: Option<String>,
+}
+
+impl Message {
+    /// When the server accepted it; encoded in the id, so it is never stored twice.
+    pub fn timestamp_ms(&self) -> EpochMillis {
+        self.message_id.timestamp_ms()
+    }
+}
+
+/// A stored message as a participant sees it in history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    pub message: Message,
+    /// Whether the receiver has read it.
+    pub read: bool,
+}
+
+/// One open WebSocket connection of a client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    pub connection_id: ConnectionId,
+    pub client_id: ClientId,
+    pub role: Role,
+    pub connected_at_ms: EpochMillis,
+    /// Epoch seconds after which the connection is certainly gone (DynamoDB TTL attribute).
+    pub expires_at_s: i64,
+}
+
+/// The read state of one owner for one peer: how many of the peer's messages the owner has not
+/// read, the newest message the peer sent, and the "read up to" pointer.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InboxEntry {
+    pub unread: u64,
+    pub last_message_id: Option<MessageId>,
+    pub read_up_to: Option<MessageId>,
+    pub read_at_ms: Option<EpochMillis>,
+}
+
+impl InboxEntry {
+    /// Whether a message the peer sent to the owner counts as read.
+    pub fn has_read(&self, id: &MessageId) -> bool {
+        self.read_up_to.as_ref().is_some_and(|up_to| id <= up_to)
+    }
+}
+
+pub const DEFAULT_HISTORY_LIMIT: usize = 50;
+pub const MAX_HISTORY_LIMIT: usize = 100;
+
+/// A page request for a conversation's history, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryQuery {
+    pub limit: usize,
+    /// Return only messages older than this id (the previous page's `next_cursor`).
+    pub before: Option<MessageId>,
+    pub appointment_id: Option<AppointmentId>,
+}
+
+/// One page of history, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryPage {
+    pub messages: Vec<Message>,
+    /// The id to pass as the next page's cursor; `None` on the last page.
+    pub next_cursor: Option<MessageId>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_kept_exactly_as_accepted() {
+        let raw = "  <b>hi</b> \u{1F600}\nline two\ttab ";
+        assert_eq!(MessageText::parse(raw, 100).unwrap().as_str(), raw);
+    }
+
+    #[test]
+    fn text_refuses_blank_too_long_and_control_characters() {
+        assert!(MessageText::parse("", 10).is_err());
+        assert!(MessageText::parse(" \n\t", 10).is_err());
+        assert!(MessageText::parse(&"é".repeat(11), 10).is_err());
+        assert!(MessageText::parse(&"é".repeat(10), 10).is_ok());
+        for bad in ["a\0b", "a\rb", "a\u{7}b", "a\u{1b}[31m", "a\u{85}b"] {
+            assert!(MessageText::parse(bad, 10).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn read_pointer_covers_ids_up_to_and_including_it() {
+        let a = MessageId::generate(1_000);
+        let b = MessageId::generate(2_000);
+        let entry = InboxEntry {
+            read_up_to: Some(a.clone()),
+            ..InboxEntry::default()
+        };
+        assert!(entry.has_read(&a));
+        assert!(!entry.has_read(&b));
+        assert!(!InboxEntry::default().has_read(&a));
+    }
+}

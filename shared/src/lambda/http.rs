@@ -1,0 +1,206 @@
+//! The HTTP API handler (API Gateway HTTP API, payload v2):
+//!
+//! - `PUT /chat/read/{reader_id}` body `{"sender_id"}`
+//! - `GET /chat/history/{client_id}/{peer_id}?limit=&cursor=&appointment_id=`
+//! - `GET /chat/unread/{reader_id}`
+//!
+//! Routing is done here on the raw path, so the function works behind per-route integrations
+//! and behind a single `$default` route alike.
+
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use percent_encoding::percent_decode_str;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::domain::{
+    AppointmentId, ClientId, HistoryQuery, Identity, MessageId, Role, ValidationError,
+    DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT,
+};
+use crate::error::{log_error, ChatError};
+use crate::service::Chat;
+use crate::wire::{self, ErrorBody, HistoryResponse, MarkReadResponse, UnreadResponse};
+
+/// The caller's identity from the HTTP API authorizer: a Lambda authorizer's context
+/// (`client_id`/`role`) or a JWT authorizer's claims (`sub` and `role` or `custom:role`).
+pub fn identity_from_request(request: &Request) -> Result<Identity, ChatError> {
+    let Some(RequestContext::ApiGatewayV2(ctx)) = request.request_context_ref() else {
+        return Err(ChatError::Unauthorized);
+    };
+    let authorizer = ctx.authorizer.as_ref().ok_or(ChatError::Unauthorized)?;
+    let from_lambda = || {
+        let fields = &authorizer.fields;
+        let id = fields
+            .get("client_id")
+            .or_else(|| fields.get("principalId"))
+            .and_then(Value::as_str)?;
+        let role = fields.get("role").and_then(Value::as_str)?;
+        Some((id.to_owned(), role.to_owned()))
+    };
+    let from_jwt = || {
+        let claims = &authorizer.jwt.as_ref()?.claims;
+        let id = claims.get("sub")?;
+        let role = claims.get("role").or_else(|| claims.get("custom:role"))?;
+        Some((id.clone(), role.clone()))
+    };
+    let (id, role) = from_lambda()
+        .or_else(from_jwt)
+        .ok_or(ChatError::Unauthorized)?;
+    Ok(Identity {
+        client_id: ClientId::parse(&id).map_err(|_| ChatError::Unauthorized)?,
+        role: Role::parse(&role).ok_or(ChatError::Unauthorized)?,
+    })
+}
+
+/// Serves one HTTP request. Never fails: every error becomes a JSON error response.
+pub async fn handle_http(chat: &Chat, request: Request) -> Response<Body> {
+    let route = route_name(&request);
+    match serve(chat, &request).await {
+        Ok(response) => response,
+        Err(err) => {
+            log_error(&err, route);
+            json_response(
+                err.http_status(),
+                &ErrorBody {
+                    code: err.code(),
+                    message: &err.client_message(),
+                },
+            )
+        }
+    }
+}
+
+fn route_name(request: &Request) -> &'static str {
+    let path = request.raw_http_path();
+    if path.starts_with("/chat/read/") {
+        "PUT /chat/read"
+    } else if path.starts_with("/chat/history/") {
+        "GET /chat/history"
+    } else if path.starts_with("/chat/unread/") {
+        "GET /chat/unread"
+    } else {
+        "unknown"
+    }
+}
+
+async fn serve(chat: &Chat, request: &Request) -> Result<Response<Body>, ChatError> {
+    let segments: Vec<String> = request
+        .raw_http_path()
+        .trim_end_matches('/')
+        .split('/')
+        .skip(1)
+        .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
+        .collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let method = request.method().as_str();
+    match (method, segments.as_slice()) {
+        ("PUT", ["chat", "read", reader]) => {
+            let who = identity_from_request(request)?;
+            let reader = ClientId::parse_field("reader_id", reader)?;
+            let sender = parse_mark_read_body(request.body())?;
+            let updated_count = chat.mark_read(&who, &reader, &sender).await?;
+            tracing::info!(reader_id = %reader, sender_id = %sender, updated_count, "marked read");
+            Ok(json_response(
+                200,
+                &MarkReadResponse {
+                    message: "Messages marked as read successfully",
+                    updated_count,
+                },
+            ))
+        }
+        ("GET", ["chat", "history", a, b]) => {
+            let who = identity_from_request(request)?;
+            let a = ClientId::parse_field("client_id", a)?;
+            let b = ClientId::parse_field("peer_id", b)?;
+            let query = parse_history_query(request)?;
+            let history = chat.history(&who, &a, &b, &query).await?;
+            let cursor = history.next_cursor.as_ref().map(MessageId::as_str);
+            Ok(json_response(
+                200,
+                &HistoryResponse::new(&history.messages, cursor),
+            ))
+        }
+        ("GET", ["chat", "unread", reader]) => {
+            let who = identity_from_request(request)?;
+            let reader = ClientId::parse_field("reader_id", reader)?;
+            let unread = chat.unread(&who, &reader).await?;
+            Ok(json_response(
+                200,
+                &UnreadResponse {
+                    total: unread.total,
+                    by_sender: unread
+                        .by_sender
+                        .into_iter()
+                        .map(|(k, v)| (k.as_str().to_owned(), v))
+                        .collect(),
+                },
+            ))
+        }
+        (_, ["chat", "read", _]) | (_, ["chat", "history", _, _]) | (_, ["chat", "unread", _]) => {
+            Ok(json_response(
+                405,
+                &ErrorBody {
+                    code: "method_not_allowed",
+                    message: "method not allowed on this path",
+                },
+            ))
+        }
+        _ => Err(ChatError::NotFound("no such route")),
+    }
+}
+
+fn parse_mark_read_body(body: &Body) -> Result<ClientId, ChatError> {
+    let bytes: &[u8] = match body {
+        Body::Empty => b"",
+        Body::Text(t) => t.as_bytes(),
+        Body::Binary(b) => b,
+        _ => b"",
+    };
+    let value: Value = serde_json::from_slice(bytes).map_err(|_| ChatError::InvalidJson)?;
+    let Value::Object(obj) = value else {
+        return Err(ChatError::InvalidJson);
+    };
+    Ok(ClientId::parse_field(
+        "sender_id",
+        wire::req_str(&obj, "sender_id")?,
+    )?)
+}
+
+fn parse_history_query(request: &Request) -> Result<HistoryQuery, ChatError> {
+    let params = request.query_string_parameters_ref();
+    let get = |key: &str| params.and_then(|p| p.first(key)).filter(|v| !v.is_empty());
+    let limit = match get("limit") {
+        None => DEFAULT_HISTORY_LIMIT,
+        Some(raw) => raw
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_HISTORY_LIMIT).contains(n))
+            .ok_or(ValidationError::new(
+                "limit",
+                "must be a whole number from 1 to 100",
+            ))?,
+    };
+    let before = get("cursor")
+        .map(|raw| {
+            MessageId::parse(raw).map_err(|_| ValidationError::new("cursor", "is not a cursor"))
+        })
+        .transpose()?;
+    let appointment_id = get("appointment_id")
+        .map(|raw| AppointmentId::parse_field("appointment_id", raw))
+        .transpose()?;
+    Ok(HistoryQuery {
+        limit,
+        before,
+        appointment_id,
+    })
+}
+
+fn json_response<T: Serialize>(status: u16, body: &T) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Body::Text(
+            serde_json::to_string(body).expect("responses serialize"),
+        ))
+        .expect("status and header are valid")
+}

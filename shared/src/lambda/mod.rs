@@ -1,0 +1,99 @@
+//! Lambda entry points: handlers (plain async fns over real event shapes) and the shared
+//! start-up of the function binaries.
+
+pub mod http;
+pub mod ws;
+
+use std::sync::Arc;
+
+use crate::config::{Config, ConfigError};
+use crate::domain::SystemClock;
+use crate::notify::apigw::ApiGatewayNotifier;
+use crate::notify::Notifier;
+use crate::store::dynamodb::DynamoStore;
+use crate::Chat;
+
+/// Builds the production [`Chat`] from configuration: one DynamoDB client, one Management API
+/// client (if an endpoint is configured), built once per container. No network calls happen
+/// here: credentials are read from the Lambda environment lazily.
+pub async fn production_chat(config: &Config) -> Chat {
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let mut dynamo = aws_sdk_dynamodb::config::Builder::from(&sdk);
+    if let Some(endpoint) = &config.dynamodb_endpoint {
+        dynamo = dynamo.endpoint_url(endpoint);
+    }
+    let store = DynamoStore::new(
+        aws_sdk_dynamodb::Client::from_conf(dynamo.build()),
+        config.tables.clone(),
+    );
+    let notifier: Arc<dyn Notifier> = match &config.management_endpoint {
+        Some(endpoint) => Arc::new(ApiGatewayNotifier::new(
+            aws_sdk_apigatewaymanagement::Client::from_conf(
+                aws_sdk_apigatewaymanagement::config::Builder::from(&sdk)
+                    .endpoint_url(endpoint)
+                    .build(),
+            ),
+        )),
+        None => Arc::new(crate::notify::Unconfigured),
+    };
+    Chat::new(
+        Arc::new(store),
+        notifier,
+        Arc::new(SystemClock),
+        config.settings.clone(),
+    )
+}
+
+/// Reads configuration or exits with a message naming what is wrong: a function that cannot
+/// be configured must fail its init, loudly, not its first request.
+pub fn config_or_exit(require_management_endpoint: bool) -> Config {
+    let result = Config::from_env().and_then(|c| {
+        if require_management_endpoint && c.management_endpoint.is_none() {
+            Err(ConfigError::Missing("MANAGEMENT_ENDPOINT"))
+        } else {
+            Ok(c)
+        }
+    });
+    match result {
+        Ok(config) => config,
+        Err(err) => {
+            tracing::error!(error = %err, "invalid configuration");
+            eprintln!("invalid configuration: {err}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// The WebSocket routes, one Lambda function each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WsRoute {
+    Connect,
+    Disconnect,
+    Message,
+}
+
+impl WsRoute {
+    /// Calls this route's handler.
+    pub async fn handle(self, chat: &Chat, event: ws::WsEvent) -> ws::WsResponse {
+        match self {
+            Self::Connect => ws::handle_connect(chat, event).await,
+            Self::Disconnect => ws::handle_disconnect(chat, event).await,
+            Self::Message => ws::handle_message(chat, event).await,
+        }
+    }
+}
+
+/// The whole `main` of a WebSocket function: tracing, configuration, clients, then the
+/// Lambda runtime loop calling `route`'s handler.
+pub async fn run_ws(route: WsRoute) -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = config_or_exit(route == WsRoute::Message);
+    let chat = production_chat(&config).await;
+    let chat = &chat;
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<ws::WsEvent>| async move {
+            Ok::<_, lambda_runtime::Error>(route.handle(chat, event.payload).await)
+        },
+    ))
+    .await
+}

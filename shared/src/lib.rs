@@ -1,0 +1,15 @@
+//! The serverless chat: a pure domain ([`domain`]), storage ([`store`]) and notification
+//! ([`notify`]) behind small traits, the use cases ([`service`]), the wire contract ([`wire`]),
+//! and the Lambda entry points ([`lambda`]) that the thin function binaries run.
+
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod lambda;
+pub mod notify;
+pub mod service;
+pub mod store;
+pub mod wire;
+
+pub use error::ChatError;
+pub use service::{Chat, Settings};

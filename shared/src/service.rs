@@ -1,0 +1,353 @@
+//! The chat's use cases over the store and notifier traits: connect, disconnect, send,
+//! mark read, history and unread counts. Authorization is checked here, for every action.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use futures_util::future::join_all;
+
+use crate::domain::{
+    policy, ClientId, Clock, Connection, ConnectionId, HistoryQuery, Identity, Message, MessageId,
+    NewMessage, Role, StoredMessage, DEFAULT_MAX_MESSAGE_CHARS,
+};
+use crate::error::{Chain, ChatError};
+use crate::notify::{Notifier, NotifyError};
+use crate::store::{Presence, Store};
+use crate::wire;
+
+/// Tunables of the chat, from configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub max_message_chars: usize,
+    /// How long a connection item lives without a `$disconnect`: API Gateway closes every
+    /// connection after 2 hours, so a little more than that.
+    pub connection_ttl_s: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            max_message_chars: DEFAULT_MAX_MESSAGE_CHARS,
+            connection_ttl_s: 2 * 3600 + 300,
+        }
+    }
+}
+
+/// Unread counts of one reader.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Unread {
+    pub total: u64,
+    pub by_sender: BTreeMap<ClientId, u64>,
+}
+
+/// A history page with read flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct History {
+    pub messages: Vec<StoredMessage>,
+    pub next_cursor: Option<MessageId>,
+}
+
+/// What a send did, for logs and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    pub message: Message,
+    /// Connections the message was posted to.
+    pub delivered: usize,
+    /// Stale connections found (410) and removed.
+    pub gone: usize,
+    /// Posts that failed otherwise (the message stays stored).
+    pub failed: usize,
+}
+
+/// Compare-and-set retries for mark-read under concurrent sends.
+const MARK_READ_ATTEMPTS: usize = 8;
+
+pub struct Chat {
+    store: Arc<dyn Store>,
+    notifier: Arc<dyn Notifier>,
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+}
+
+impl Chat {
+    pub fn new(
+        store: Arc<dyn Store>,
+        notifier: Arc<dyn Notifier>,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+    ) -> Self {
+        Self {
+            store,
+            notifier,
+            clock,
+            settings,
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Records a verified client's new connection.
+    pub async fn connect(
+        &self,
+        who: &Identity,
+        connection_id: ConnectionId,
+        connected_at_ms: i64,
+    ) -> Result<(), ChatError> {
+        let connection = Connection {
+            connection_id,
+            client_id: who.client_id.clone(),
+            role: who.role,
+            connected_at_ms,
+            expires_at_s: connected_at_ms.div_euclid(1000) + self.settings.connection_ttl_s,
+        };
+        self.store.put_connection(&connection).await?;
+        Ok(())
+    }
+
+    pub async fn disconnect(
+        &self,
+        who: &Identity,
+        connection_id: &ConnectionId,
+    ) -> Result<(), ChatError> {
+        self.store
+            .delete_connection(&who.client_id, connection_id)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores a message and posts it to every open connection of its receiver.
+    ///
+    /// DynamoDB round trips before the first post: one when an administrator sends (store and
+    /// receiver lookup run concurrently), two when a user sends (the receiver's role must be
+    /// known before anything is stored). The unread counter is updated concurrently with the
+    /// posts.
+    pub async fn send(&self, who: &Identity, new: NewMessage) -> Result<Sent, ChatError> {
+        if new.receiver_id == who.client_id {
+            return Err(crate::domain::ValidationError::new(
+                "receiver_id",
+                "must differ from the sender",
+            )
+            .into());
+        }
+        let now_ms = self.clock.now_ms();
+        let message = Message {
+            message_id: MessageId::generate(now_ms),
+            sender_id: who.client_id.clone(),
+            receiver_id: new.receiver_id,
+            appointment_id: new.appointment_id,
+            service_id: new.service_id,
+            message_text: new.message_text,
+            client_msg_id: new.client_msg_id,
+        };
+        let now_s = now_ms.div_euclid(1000);
+        let presence = match who.role {
+            Role::User => {
+                let presence = self.store.presence(&message.receiver_id, now_s).await?;
+                if !policy::may_send(who, presence.role) {
+                    return Err(ChatError::Forbidden(
+                        "users may write only to administrators",
+                    ));
+                }
+                self.store.put_message(&message).await?;
+                presence
+            }
+            Role::Admin => {
+                let (stored, presence) = tokio::join!(
+                    self.store.put_message(&message),
+                    self.store.presence(&message.receiver_id, now_s)
+                );
+                stored?;
+                presence.unwrap_or_else(|err| {
+                    // Stored but not deliverable now: the receiver catches up from history.
+                    tracing::error!(error = %Chain(&err), "receiver lookup failed");
+                    Presence::default()
+                })
+            }
+        };
+
+        let payload = wire::delivered_frame(&message);
+        let posts = join_all(
+            presence
+                .connections
+                .iter()
+                .map(|c| self.post(&c.client_id, &c.connection_id, payload.as_bytes())),
+        );
+        let counted = self.store.record_unread(
+            &message.receiver_id,
+            &message.sender_id,
+            &message.message_id,
+        );
+        let (outcomes, counted) = tokio::join!(posts, counted);
+        if let Err(err) = counted {
+            // The message is stored and delivered; only the unread badge undercounts until
+            // the next mark-read moves the pointer past it.
+            tracing::error!(error = %Chain(&err), "unread counter update failed");
+        }
+        let mut sent = Sent {
+            message,
+            delivered: 0,
+            gone: 0,
+            failed: 0,
+        };
+        for outcome in outcomes {
+            match outcome {
+                PostOutcome::Delivered => sent.delivered += 1,
+                PostOutcome::Gone => sent.gone += 1,
+                PostOutcome::Failed => sent.failed += 1,
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Posts to one connection; a connection that is gone is forgotten.
+    async fn post(
+        &self,
+        client_id: &ClientId,
+        connection_id: &ConnectionId,
+        payload: &[u8],
+    ) -> PostOutcome {
+        match self.notifier.post(connection_id, payload).await {
+            Ok(()) => PostOutcome::Delivered,
+            Err(NotifyError::Gone) => {
+                if let Err(err) = self.store.delete_connection(client_id, connection_id).await {
+                    tracing::warn!(error = %Chain(&err), %connection_id, "stale connection not removed");
+                }
+                tracing::info!(%connection_id, "stale connection removed");
+                PostOutcome::Gone
+            }
+            Err(err) => {
+                tracing::warn!(error = %Chain(&err), %connection_id, "post failed");
+                PostOutcome::Failed
+            }
+        }
+    }
+
+    /// Marks every message from `sender` to `reader` read; returns how many went from unread
+    /// to read. One conditional write however many messages there are.
+    pub async fn mark_read(
+        &self,
+        who: &Identity,
+        reader: &ClientId,
+        sender: &ClientId,
+    ) -> Result<u64, ChatError> {
+        if !policy::may_mark_read(who, reader) {
+            return Err(ChatError::Forbidden(
+                "only the reader may mark messages read",
+            ));
+        }
+        if reader == sender {
+            return Err(crate::domain::ValidationError::new(
+                "sender_id",
+                "must differ from the reader",
+            )
+            .into());
+        }
+        let (mine, theirs) = tokio::join!(
+            self.store.inbox_entry(reader, sender),
+            self.store.inbox_entry(sender, reader)
+        );
+        let (mine, theirs) = (mine?, theirs?);
+        let mut entry = match mine {
+            Some(entry) => entry,
+            // The reader wrote to the sender but never heard back: nothing to mark.
+            None if theirs.is_some() => return Ok(0),
+            None => {
+                return Err(ChatError::NotFound(
+                    "reader and sender have not exchanged messages",
+                ))
+            }
+        };
+        for _ in 0..MARK_READ_ATTEMPTS {
+            let up_to_date = entry.unread == 0 && entry.last_message_id == entry.read_up_to;
+            if up_to_date {
+                return Ok(0);
+            }
+            let now = self.clock.now_ms();
+            if self
+                .store
+                .mark_read_if_unchanged(reader, sender, &entry, now)
+                .await?
+            {
+                return Ok(entry.unread);
+            }
+            // A message arrived meanwhile: read again and retry.
+            entry = self
+                .store
+                .inbox_entry(reader, sender)
+                .await?
+                .unwrap_or_default();
+        }
+        Err(ChatError::Contention)
+    }
+
+    /// A page of the conversation between `a` and `b`, newest first, with read flags.
+    pub async fn history(
+        &self,
+        who: &Identity,
+        a: &ClientId,
+        b: &ClientId,
+        query: &HistoryQuery,
+    ) -> Result<History, ChatError> {
+        if !policy::may_read_history(who, a, b) {
+            return Err(ChatError::Forbidden(
+                "history is visible only to its participants",
+            ));
+        }
+        let (page, a_reads_b, b_reads_a) = tokio::join!(
+            self.store.history(a, b, query),
+            self.store.inbox_entry(a, b),
+            self.store.inbox_entry(b, a)
+        );
+        let (page, a_reads_b, b_reads_a) = (
+            page?,
+            a_reads_b?.unwrap_or_default(),
+            b_reads_a?.unwrap_or_default(),
+        );
+        let messages = page
+            .messages
+            .into_iter()
+            .map(|message| {
+                let read = if &message.receiver_id == a {
+                    a_reads_b.has_read(&message.message_id)
+                } else {
+                    b_reads_a.has_read(&message.message_id)
+                };
+                StoredMessage { message, read }
+            })
+            .collect();
+        Ok(History {
+            messages,
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    /// The reader's unread counts, per sender.
+    pub async fn unread(&self, who: &Identity, reader: &ClientId) -> Result<Unread, ChatError> {
+        if !policy::may_read_unread(who, reader) {
+            return Err(ChatError::Forbidden(
+                "unread counts are visible only to their owner",
+            ));
+        }
+        let counts = self.store.unread_counts(reader).await?;
+        Ok(Unread {
+            total: counts.iter().map(|(_, n)| n).sum(),
+            by_sender: counts.into_iter().collect(),
+        })
+    }
+}
+
+enum PostOutcome {
+    Delivered,
+    Gone,
+    Failed,
+}

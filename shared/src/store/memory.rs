@@ -1,0 +1,214 @@
+//! An in-memory store with the same observable behaviour as DynamoDB (checked by the store
+//! contract suite). Used by chat-local's embedded mode and by handler tests.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use super::{ConnectionStore, InboxStore, MessageStore, Presence, StoreError};
+use crate::domain::{
+    ClientId, Connection, ConnectionId, ConversationKey, EpochMillis, HistoryPage, HistoryQuery,
+    InboxEntry, Message, MessageId, Role,
+};
+
+#[derive(Default)]
+struct State {
+    roles: HashMap<ClientId, Role>,
+    connections: HashMap<ClientId, BTreeMap<ConnectionId, Connection>>,
+    conversations: HashMap<ConversationKey, BTreeMap<MessageId, Message>>,
+    inbox: HashMap<ClientId, BTreeMap<ClientId, InboxEntry>>,
+}
+
+#[derive(Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave State half-updated: every method
+        // mutates with single map operations, so the data is still consistent.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[async_trait]
+impl ConnectionStore for MemoryStore {
+    async fn put_connection(&self, connection: &Connection) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        state
+            .roles
+            .insert(connection.client_id.clone(), connection.role);
+        state
+            .connections
+            .entry(connection.client_id.clone())
+            .or_default()
+            .insert(connection.connection_id.clone(), connection.clone());
+        Ok(())
+    }
+
+    async fn delete_connection(
+        &self,
+        client_id: &ClientId,
+        connection_id: &ConnectionId,
+    ) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if let Some(conns) = state.connections.get_mut(client_id) {
+            conns.remove(connection_id);
+            if conns.is_empty() {
+                state.connections.remove(client_id);
+            }
+        }
+        Ok(())
+    }
+
+    async fn presence(&self, client_id: &ClientId, now_s: i64) -> Result<Presence, StoreError> {
+        let state = self.lock();
+        let connections = state
+            .connections
+            .get(client_id)
+            .map(|conns| {
+                conns
+                    .values()
+                    .filter(|c| c.expires_at_s > now_s)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Presence {
+            role: state.roles.get(client_id).copied(),
+            connections,
+        })
+    }
+}
+
+#[async_trait]
+impl MessageStore for MemoryStore {
+    async fn put_message(&self, message: &Message) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let conversation = state
+            .conversations
+            .entry(ConversationKey::between(
+                &message.sender_id,
+                &message.receiver_id,
+            ))
+            .or_default();
+        if conversation.contains_key(&message.message_id) {
+            return Err(StoreError::MessageExists);
+        }
+        conversation.insert(message.message_id.clone(), message.clone());
+        Ok(())
+    }
+
+    async fn history(
+        &self,
+        a: &ClientId,
+        b: &ClientId,
+        query: &HistoryQuery,
+    ) -> Result<HistoryPage, StoreError> {
+        let state = self.lock();
+        let Some(conversation) = state.conversations.get(&ConversationKey::between(a, b)) else {
+            return Ok(HistoryPage {
+                messages: Vec::new(),
+                next_cursor: None,
+            });
+        };
+        let older = match &query.before {
+            Some(before) => conversation.range(..before.clone()),
+            None => conversation.range(..),
+        };
+        let mut matching = older.rev().map(|(_, m)| m).filter(|m| {
+            query
+                .appointment_id
+                .as_ref()
+                .is_none_or(|wanted| &m.appointment_id == wanted)
+        });
+        let messages: Vec<Message> = matching.by_ref().take(query.limit).cloned().collect();
+        let next_cursor = match matching.next() {
+            Some(_) => messages.last().map(|m| m.message_id.clone()),
+            None => None,
+        };
+        Ok(HistoryPage {
+            messages,
+            next_cursor,
+        })
+    }
+}
+
+#[async_trait]
+impl InboxStore for MemoryStore {
+    async fn record_unread(
+        &self,
+        owner: &ClientId,
+        peer: &ClientId,
+        id: &MessageId,
+    ) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let entry = state
+            .inbox
+            .entry(owner.clone())
+            .or_default()
+            .entry(peer.clone())
+            .or_default();
+        entry.unread += 1;
+        if entry.last_message_id.as_ref().is_none_or(|last| last < id) {
+            entry.last_message_id = Some(id.clone());
+        }
+        Ok(())
+    }
+
+    async fn inbox_entry(
+        &self,
+        owner: &ClientId,
+        peer: &ClientId,
+    ) -> Result<Option<InboxEntry>, StoreError> {
+        let state = self.lock();
+        Ok(state
+            .inbox
+            .get(owner)
+            .and_then(|peers| peers.get(peer))
+            .cloned())
+    }
+
+    async fn mark_read_if_unchanged(
+        &self,
+        owner: &ClientId,
+        peer: &ClientId,
+        expected: &InboxEntry,
+        read_at_ms: EpochMillis,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        let Some(entry) = state.inbox.get_mut(owner).and_then(|p| p.get_mut(peer)) else {
+            return Ok(false);
+        };
+        if entry.unread != expected.unread || entry.last_message_id != expected.last_message_id {
+            return Ok(false);
+        }
+        entry.unread = 0;
+        entry.read_up_to = expected.last_message_id.clone();
+        entry.read_at_ms = Some(read_at_ms);
+        Ok(true)
+    }
+
+    async fn unread_counts(&self, owner: &ClientId) -> Result<Vec<(ClientId, u64)>, StoreError> {
+        let state = self.lock();
+        Ok(state
+            .inbox
+            .get(owner)
+            .map(|peers| {
+                peers
+                    .iter()
+                    .filter(|(_, e)| e.unread > 0)
+                    .map(|(peer, e)| (peer.clone(), e.unread))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+}

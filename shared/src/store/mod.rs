@@ -1,0 +1,117 @@
+//! Storage behind small traits. Two implementations: [`memory::MemoryStore`] (tests, chat-local)
+//! and [`dynamodb::DynamoStore`] (production). One contract test suite runs against both.
+
+pub mod dynamodb;
+pub mod memory;
+
+use async_trait::async_trait;
+
+use crate::domain::{
+    ClientId, Connection, ConnectionId, EpochMillis, HistoryPage, HistoryQuery, InboxEntry,
+    Message, MessageId, Role,
+};
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A message with this id is already stored.
+    #[error("a message with this id already exists")]
+    MessageExists,
+    /// A stored item does not parse back into the domain.
+    #[error("stored item is corrupt: {0}")]
+    Corrupt(String),
+    /// The backend failed (network, throttling, permissions...). The cause is kept for logs.
+    #[error("store operation {operation} failed")]
+    Backend {
+        operation: &'static str,
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl StoreError {
+    pub fn backend(operation: &'static str, source: impl Into<BoxError>) -> Self {
+        Self::Backend {
+            operation,
+            source: source.into(),
+        }
+    }
+}
+
+/// What the system knows about a client: the role it last connected with (if it ever did) and
+/// its open connections.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Presence {
+    pub role: Option<Role>,
+    pub connections: Vec<Connection>,
+}
+
+#[async_trait]
+pub trait ConnectionStore: Send + Sync {
+    /// Records an open connection and the (verified) role its client connected with.
+    async fn put_connection(&self, connection: &Connection) -> Result<(), StoreError>;
+
+    /// Forgets a connection. Forgetting an unknown connection is not an error.
+    async fn delete_connection(
+        &self,
+        client_id: &ClientId,
+        connection_id: &ConnectionId,
+    ) -> Result<(), StoreError>;
+
+    /// One key lookup: the client's role and its connections not expired at `now_s`
+    /// (epoch seconds), ordered by connection id.
+    async fn presence(&self, client_id: &ClientId, now_s: i64) -> Result<Presence, StoreError>;
+}
+
+#[async_trait]
+pub trait MessageStore: Send + Sync {
+    /// Stores a new message; [`StoreError::MessageExists`] if its id is taken.
+    async fn put_message(&self, message: &Message) -> Result<(), StoreError>;
+
+    /// A page of the conversation between `a` and `b`, newest first.
+    async fn history(
+        &self,
+        a: &ClientId,
+        b: &ClientId,
+        query: &HistoryQuery,
+    ) -> Result<HistoryPage, StoreError>;
+}
+
+#[async_trait]
+pub trait InboxStore: Send + Sync {
+    /// Counts one more unread message from `peer` in `owner`'s inbox and moves
+    /// `last_message_id` forward to `id` unless it is already further.
+    async fn record_unread(
+        &self,
+        owner: &ClientId,
+        peer: &ClientId,
+        id: &MessageId,
+    ) -> Result<(), StoreError>;
+
+    /// `owner`'s read state for `peer`; `None` if `peer` never wrote to `owner`.
+    async fn inbox_entry(
+        &self,
+        owner: &ClientId,
+        peer: &ClientId,
+    ) -> Result<Option<InboxEntry>, StoreError>;
+
+    /// Compare-and-set: if the entry still has `expected.unread` and
+    /// `expected.last_message_id`, sets unread to 0 and the read pointer to
+    /// `expected.last_message_id`, and returns `true`. Returns `false` (and changes nothing) when
+    /// the entry changed meanwhile. One conditional write, whatever the number of messages.
+    async fn mark_read_if_unchanged(
+        &self,
+        owner: &ClientId,
+        peer: &ClientId,
+        expected: &InboxEntry,
+        read_at_ms: EpochMillis,
+    ) -> Result<bool, StoreError>;
+
+    /// Every peer with unread messages for `owner`, with the count.
+    async fn unread_counts(&self, owner: &ClientId) -> Result<Vec<(ClientId, u64)>, StoreError>;
+}
+
+/// Everything the chat stores.
+pub trait Store: ConnectionStore + MessageStore + InboxStore {}
+impl<T: ConnectionStore + MessageStore + InboxStore> Store for T {}
