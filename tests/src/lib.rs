@@ -1,1 +1,265 @@
+//! Test support: real API Gateway event fixtures, DynamoDB Local tables, a recording notifier.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chat_shared::domain::{Clock, ConnectionId, EpochMillis};
+use chat_shared::notify::{Notifier, NotifyError};
+use chat_shared::store::dynamodb::{create_tables, local_client, DynamoStore, TableNames};
+use chat_shared::store::memory::MemoryStore;
+use chat_shared::store::Store;
+use chat_shared::{Chat, Settings};
+use serde_json::{json, Value};
+
+/// The DynamoDB Local endpoint the test command started. Tests that need it fail (never skip)
+/// when it is missing or unreachable.
+pub fn dynamodb_endpoint() -> String {
+    std::env::var("DYNAMODB_ENDPOINT").unwrap_or_else(|_| {
+        panic!(
+            "DYNAMODB_ENDPOINT is not set: run `bash scripts/test.sh`, or start DynamoDB Local \
+             with `bash scripts/dynamodb-local.sh start` and export DYNAMODB_ENDPOINT"
+        )
+    })
+}
+
+/// A fresh set of tables in DynamoDB Local, unique to the calling test.
+pub async fn fresh_dynamo_store() -> DynamoStore {
+    let client = local_client(&dynamodb_endpoint());
+    let prefix = format!("t{:016x}-", fastrand::u64(..));
+    let tables = TableNames::with_prefix(&prefix);
+    create_tables(&client, &tables)
+        .await
+        .unwrap_or_else(|e| panic!("cannot create tables in DynamoDB Local: {e:?}"));
+    DynamoStore::new(client, tables)
+}
+
+/// Which store a test runs against.
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Memory,
+    Dynamo,
+}
+
+pub async fn store_for(backend: Backend) -> Arc<dyn Store> {
+    match backend {
+        Backend::Memory => Arc::new(MemoryStore::new()),
+        Backend::Dynamo => Arc::new(fresh_dynamo_store().await),
+    }
+}
+
+/// A clock the test sets.
+#[derive(Debug)]
+pub struct FixedClock(pub Mutex<EpochMillis>);
+
+impl FixedClock {
+    pub fn at(ms: EpochMillis) -> Arc<Self> {
+        Arc::new(Self(Mutex::new(ms)))
+    }
+
+    pub fn advance(&self, ms: EpochMillis) {
+        *self.0.lock().unwrap() += ms;
+    }
+}
+
+impl Clock for FixedClock {
+    fn now_ms(&self) -> EpochMillis {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// A notifier that records every post, and answers 410 Gone for connections marked gone.
+#[derive(Default)]
+pub struct RecordingNotifier {
+    posts: Mutex<Vec<(String, String)>>,
+    gone: Mutex<HashSet<String>>,
+    failing: Mutex<HashSet<String>>,
+}
+
+impl RecordingNotifier {
+    pub fn mark_gone(&self, connection_id: &str) {
+        self.gone.lock().unwrap().insert(connection_id.to_owned());
+    }
+
+    pub fn mark_failing(&self, connection_id: &str) {
+        self.failing
+            .lock()
+            .unwrap()
+            .insert(connection_id.to_owned());
+    }
+
+    /// Frames successfully posted to `connection_id`, parsed.
+    pub fn frames_to(&self, connection_id: &str) -> Vec<Value> {
+        self.posts
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(c, _)| c == connection_id)
+            .map(|(_, body)| serde_json::from_str(body).expect("posted frames are JSON"))
+            .collect()
+    }
+
+    /// Number of successful posts per connection.
+    pub fn counts(&self) -> HashMap<String, usize> {
+        let mut counts = HashMap::new();
+        for (c, _) in self.posts.lock().unwrap().iter() {
+            *counts.entry(c.clone()).or_default() += 1;
+        }
+        counts
+    }
+}
+
+#[async_trait]
+impl Notifier for RecordingNotifier {
+    async fn post(&self, connection_id: &ConnectionId, payload: &[u8]) -> Result<(), NotifyError> {
+        let id = connection_id.as_str();
+        if self.gone.lock().unwrap().contains(id) {
+            return Err(NotifyError::Gone);
+        }
+        if self.failing.lock().unwrap().contains(id) {
+            return Err(NotifyError::Failed("injected failure".into()));
+        }
+        self.posts.lock().unwrap().push((
+            id.to_owned(),
+            String::from_utf8(payload.to_vec()).expect("frames are UTF-8"),
+        ));
+        Ok(())
+    }
+}
+
+/// A chat over `store` with a recording notifier and a fixed clock.
+pub struct TestChat {
+    pub chat: Chat,
+    pub notifier: Arc<RecordingNotifier>,
+    pub clock: Arc<FixedClock>,
+}
+
+/// 2026-11-24T13:40:19.000Z
+pub const T0: EpochMillis = 1_795_527_619_000;
+
+pub fn test_chat(store: Arc<dyn Store>) -> TestChat {
+    let notifier = Arc::new(RecordingNotifier::default());
+    let clock = FixedClock::at(T0);
+    let chat = Chat::new(store, notifier.clone(), clock.clone(), Settings::default());
+    TestChat {
+        chat,
+        notifier,
+        clock,
+    }
+}
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The authorizer context API Gateway adds for a verified caller, or none.
+pub fn authorizer(identity: Option<(&str, &str)>) -> Value {
+    match identity {
+        Some((client_id, role)) => json!({
+            "principalId": client_id,
+            "client_id": client_id,
+            "role": role,
+            "integrationLatency": 42
+        }),
+        None => Value::Null,
+    }
+}
+
+/// A WebSocket event as API Gateway sends it: `kind` is `connect`, `message` or `disconnect`.
+pub fn ws_event_json(
+    kind: &str,
+    connection_id: &str,
+    identity: Option<(&str, &str)>,
+    body: Option<&str>,
+) -> Value {
+    let mut event = fixture(&format!("ws_{kind}"));
+    let ctx = &mut event["requestContext"];
+    ctx["connectionId"] = json!(connection_id);
+    match identity {
+        Some(_) => ctx["authorizer"] = authorizer(identity),
+        None => {
+            ctx.as_object_mut().unwrap().remove("authorizer");
+        }
+    }
+    if let Some(body) = body {
+        event["body"] = json!(body);
+    }
+    event
+}
+
+pub fn ws_event(
+    kind: &str,
+    connection_id: &str,
+    identity: Option<(&str, &str)>,
+    body: Option<&str>,
+) -> chat_shared::lambda::ws::WsEvent {
+    serde_json::from_value(ws_event_json(kind, connection_id, identity, body))
+        .expect("fixture is a WebSocket event")
+}
+
+/// An HTTP API (payload 2.0) request as API Gateway sends it, through lambda_http's own
+/// event parsing. `target` is the path with an optional query string.
+pub fn http_request(
+    method: &str,
+    target: &str,
+    identity: Option<(&str, &str)>,
+    body: Option<&str>,
+) -> lambda_http::Request {
+    let mut event = fixture("http_put_read");
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    event["routeKey"] = json!("$default");
+    event["rawPath"] = json!(path);
+    event["rawQueryString"] = json!(query);
+    event.as_object_mut().unwrap().remove("pathParameters");
+    let ctx = &mut event["requestContext"];
+    ctx["routeKey"] = json!("$default");
+    ctx["http"]["method"] = json!(method);
+    ctx["http"]["path"] = json!(path);
+    match identity {
+        Some((client_id, role)) => {
+            ctx["authorizer"] = json!({ "lambda": { "client_id": client_id, "role": role } })
+        }
+        None => {
+            ctx.as_object_mut().unwrap().remove("authorizer");
+        }
+    }
+    match body {
+        Some(body) => {
+            event["headers"]["content-length"] = json!(body.len().to_string());
+            event["body"] = json!(body);
+        }
+        None => {
+            event["headers"]
+                .as_object_mut()
+                .unwrap()
+                .remove("content-length");
+            event.as_object_mut().unwrap().remove("body");
+        }
+    }
+    lambda_http::request::from_str(&event.to_string()).expect("fixture is an HTTP API event")
+}
+
+/// Status and parsed JSON body of an HTTP response.
+pub fn response_json(response: lambda_http::Response<lambda_http::Body>) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let body = match response.body() {
+        lambda_http::Body::Text(t) => serde_json::from_str(t).expect("JSON body"),
+        lambda_http::Body::Empty => Value::Null,
+        lambda_http::Body::Binary(b) => serde_json::from_slice(b).expect("JSON body"),
+        _ => Value::Null,
+    };
+    (status, body)
+}
+
+/// A seed-format frame.
+pub fn frame(receiver: &str, text: &str) -> String {
+    json!({
+        "receiver_id": receiver,
+        "appointment_id": "appointment789",
+        "service_id": "service123",
+        "message_text": text
+    })
+    .to_string()
+}

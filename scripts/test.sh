@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The test command: one command for a fresh machine. It installs what it needs, starts and
+# stops DynamoDB Local itself, and runs every check CI runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "setup"
+bash scripts/setup.sh
+export PATH="$PWD/.venv/bin:$PATH"
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "DynamoDB Local"
+endpoint=$(bash scripts/dynamodb-local.sh start)
+trap 'bash scripts/dynamodb-local.sh stop' EXIT
+echo "DynamoDB Local at $endpoint"
+
+step "cargo test"
+DYNAMODB_ENDPOINT="$endpoint" cargo test --workspace --locked
+
+step "cfn-lint template.yaml"
+cfn-lint template.yaml
+
+step "cargo lambda build --release"
+cargo lambda build --release --locked
+for f in functions/*/; do
+  name=$(basename "$f")
+  test -s "target/lambda/$name/bootstrap" || { echo "no bootstrap for $name" >&2; exit 1; }
+  printf '%-16s %8d bytes\n' "$name" "$(stat -c %s "target/lambda/$name/bootstrap")"
+done
+
+step "all checks passed"

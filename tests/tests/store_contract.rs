@@ -1,0 +1,384 @@
+//! The store contract: every store implementation must pass every test here. Each test runs
+//! twice, against the in-memory store and against a fresh table set in DynamoDB Local, so the
+//! two cannot drift apart.
+
+use chat_shared::domain::{
+    AppointmentId, ClientId, Connection, ConnectionId, HistoryQuery, InboxEntry, Message,
+    MessageId, MessageText, Role, ServiceId,
+};
+use chat_shared::store::{Store, StoreError};
+use chat_tests::{store_for, Backend, T0};
+
+fn id(raw: &str) -> ClientId {
+    ClientId::parse(raw).unwrap()
+}
+
+fn conn(client: &str, connection: &str, role: Role, expires_at_s: i64) -> Connection {
+    Connection {
+        connection_id: ConnectionId::parse(connection).unwrap(),
+        client_id: id(client),
+        role,
+        connected_at_ms: T0,
+        expires_at_s,
+    }
+}
+
+fn message(from: &str, to: &str, at_ms: i64, appointment: &str, text: &str) -> Message {
+    Message {
+        message_id: MessageId::generate(at_ms),
+        sender_id: id(from),
+        receiver_id: id(to),
+        appointment_id: AppointmentId::parse_field("appointment_id", appointment).unwrap(),
+        service_id: ServiceId::parse_field("service_id", "service123").unwrap(),
+        message_text: MessageText::parse(text, 4_000).unwrap(),
+        client_msg_id: None,
+    }
+}
+
+fn query(limit: usize, before: Option<MessageId>, appointment: Option<&str>) -> HistoryQuery {
+    HistoryQuery {
+        limit,
+        before,
+        appointment_id: appointment
+            .map(|a| AppointmentId::parse_field("appointment_id", a).unwrap()),
+    }
+}
+
+const NOW_S: i64 = T0 / 1000;
+
+async fn presence_of_an_unknown_client_is_empty(store: &dyn Store) {
+    let p = store.presence(&id("nobody"), NOW_S).await.unwrap();
+    assert_eq!(p.role, None);
+    assert!(p.connections.is_empty());
+}
+
+async fn connections_are_listed_with_the_role_they_connected_with(store: &dyn Store) {
+    store
+        .put_connection(&conn("admin1", "connB=", Role::Admin, NOW_S + 100))
+        .await
+        .unwrap();
+    store
+        .put_connection(&conn("admin1", "connA=", Role::Admin, NOW_S + 100))
+        .await
+        .unwrap();
+    store
+        .put_connection(&conn("user1", "connC=", Role::User, NOW_S + 100))
+        .await
+        .unwrap();
+    let p = store.presence(&id("admin1"), NOW_S).await.unwrap();
+    assert_eq!(p.role, Some(Role::Admin));
+    let ids: Vec<&str> = p
+        .connections
+        .iter()
+        .map(|c| c.connection_id.as_str())
+        .collect();
+    assert_eq!(ids, ["connA=", "connB="]);
+    assert_eq!(
+        p.connections[0],
+        conn("admin1", "connA=", Role::Admin, NOW_S + 100)
+    );
+}
+
+async fn deleting_a_connection_removes_only_that_one(store: &dyn Store) {
+    store
+        .put_connection(&conn("u1", "c1", Role::User, NOW_S + 100))
+        .await
+        .unwrap();
+    store
+        .put_connection(&conn("u1", "c2", Role::User, NOW_S + 100))
+        .await
+        .unwrap();
+    store
+        .delete_connection(&id("u1"), &ConnectionId::parse("c1").unwrap())
+        .await
+        .unwrap();
+    // Unknown connections and clients are not an error.
+    store
+        .delete_connection(&id("u1"), &ConnectionId::parse("c9").unwrap())
+        .await
+        .unwrap();
+    store
+        .delete_connection(&id("ghost"), &ConnectionId::parse("c1").unwrap())
+        .await
+        .unwrap();
+    let p = store.presence(&id("u1"), NOW_S).await.unwrap();
+    assert_eq!(p.connections.len(), 1);
+    assert_eq!(p.connections[0].connection_id.as_str(), "c2");
+    // The role outlives the connections: it says who the client is.
+    store
+        .delete_connection(&id("u1"), &ConnectionId::parse("c2").unwrap())
+        .await
+        .unwrap();
+    let p = store.presence(&id("u1"), NOW_S).await.unwrap();
+    assert_eq!((p.role, p.connections.len()), (Some(Role::User), 0));
+}
+
+async fn expired_connections_are_not_listed(store: &dyn Store) {
+    store
+        .put_connection(&conn("u1", "old", Role::User, NOW_S))
+        .await
+        .unwrap();
+    store
+        .put_connection(&conn("u1", "new", Role::User, NOW_S + 1))
+        .await
+        .unwrap();
+    let p = store.presence(&id("u1"), NOW_S).await.unwrap();
+    let ids: Vec<&str> = p
+        .connections
+        .iter()
+        .map(|c| c.connection_id.as_str())
+        .collect();
+    assert_eq!(ids, ["new"]);
+}
+
+async fn the_latest_connect_sets_the_role(store: &dyn Store) {
+    store
+        .put_connection(&conn("x1", "c1", Role::User, NOW_S + 100))
+        .await
+        .unwrap();
+    store
+        .put_connection(&conn("x1", "c2", Role::Admin, NOW_S + 100))
+        .await
+        .unwrap();
+    let p = store.presence(&id("x1"), NOW_S).await.unwrap();
+    assert_eq!(p.role, Some(Role::Admin));
+}
+
+async fn a_message_id_is_stored_once(store: &dyn Store) {
+    let m = message("u1", "a1", T0, "ap1", "hello");
+    store.put_message(&m).await.unwrap();
+    let mut again = m.clone();
+    again.message_text = MessageText::parse("overwrite attempt", 100).unwrap();
+    assert!(matches!(
+        store.put_message(&again).await,
+        Err(StoreError::MessageExists)
+    ));
+    let page = store
+        .history(&id("u1"), &id("a1"), &query(10, None, None))
+        .await
+        .unwrap();
+    assert_eq!(page.messages, vec![m]);
+}
+
+async fn text_and_optional_fields_come_back_exactly(store: &dyn Store) {
+    let text = "<img src=x onerror=alert(1)> ' OR 1=1; -- \u{1F600} e\u{301} \u{202E}rtl\n\ttab";
+    let mut m = message("u1", "a1", T0, "ap-1.x:y@z|w", text);
+    m.client_msg_id = Some("k-7f3a".into());
+    store.put_message(&m).await.unwrap();
+    let page = store
+        .history(&id("a1"), &id("u1"), &query(10, None, None))
+        .await
+        .unwrap();
+    assert_eq!(page.messages, vec![m]);
+}
+
+async fn history_pages_newest_first_without_gaps_or_repeats(store: &dyn Store) {
+    let mut sent = Vec::new();
+    for i in 0..7 {
+        let (from, to) = if i % 2 == 0 {
+            ("u1", "a1")
+        } else {
+            ("a1", "u1")
+        };
+        let m = message(from, to, T0 + i * 10, "ap1", &format!("m{i}"));
+        store.put_message(&m).await.unwrap();
+        sent.push(m);
+    }
+    // Another conversation must not leak in.
+    store
+        .put_message(&message("u2", "a1", T0 + 5, "ap1", "other"))
+        .await
+        .unwrap();
+
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    let mut pages = 0;
+    loop {
+        let page = store
+            .history(&id("u1"), &id("a1"), &query(3, cursor.clone(), None))
+            .await
+            .unwrap();
+        pages += 1;
+        assert!(page.messages.len() <= 3);
+        seen.extend(page.messages);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    sent.reverse();
+    assert_eq!(seen, sent);
+    assert_eq!(pages, 3);
+}
+
+async fn an_exact_multiple_has_no_empty_last_page(store: &dyn Store) {
+    for i in 0..6 {
+        store
+            .put_message(&message("u1", "a1", T0 + i, "ap1", "x"))
+            .await
+            .unwrap();
+    }
+    let first = store
+        .history(&id("u1"), &id("a1"), &query(3, None, None))
+        .await
+        .unwrap();
+    assert_eq!(first.messages.len(), 3);
+    let second = store
+        .history(&id("u1"), &id("a1"), &query(3, first.next_cursor, None))
+        .await
+        .unwrap();
+    assert_eq!(second.messages.len(), 3);
+    assert_eq!(second.next_cursor, None);
+}
+
+async fn history_filters_by_appointment_across_pages(store: &dyn Store) {
+    let mut wanted = Vec::new();
+    for i in 0..20 {
+        let appointment = if i % 4 == 0 { "apX" } else { "apY" };
+        let m = message("u1", "a1", T0 + i, appointment, "x");
+        store.put_message(&m).await.unwrap();
+        if appointment == "apX" {
+            wanted.push(m);
+        }
+    }
+    wanted.reverse();
+    let first = store
+        .history(&id("u1"), &id("a1"), &query(3, None, Some("apX")))
+        .await
+        .unwrap();
+    assert_eq!(first.messages, wanted[..3]);
+    let second = store
+        .history(
+            &id("u1"),
+            &id("a1"),
+            &query(3, first.next_cursor, Some("apX")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(second.messages, wanted[3..]);
+    assert_eq!(second.next_cursor, None);
+}
+
+async fn history_of_strangers_is_empty(store: &dyn Store) {
+    let page = store
+        .history(&id("u1"), &id("a1"), &query(10, None, None))
+        .await
+        .unwrap();
+    assert!(page.messages.is_empty());
+    assert_eq!(page.next_cursor, None);
+}
+
+async fn unread_counts_and_the_newest_id_are_tracked(store: &dyn Store) {
+    let (owner, peer) = (id("a1"), id("u1"));
+    assert_eq!(store.inbox_entry(&owner, &peer).await.unwrap(), None);
+    let first = MessageId::generate(T0);
+    let newest = MessageId::generate(T0 + 50);
+    let late_older = MessageId::generate(T0 + 10);
+    for m in [&first, &newest, &late_older] {
+        store.record_unread(&owner, &peer, m).await.unwrap();
+    }
+    let entry = store.inbox_entry(&owner, &peer).await.unwrap().unwrap();
+    assert_eq!(entry.unread, 3);
+    // An older id recorded late (concurrent sends) does not move the pointer back.
+    assert_eq!(entry.last_message_id, Some(newest));
+    assert_eq!(entry.read_up_to, None);
+    // The other direction is a different entry.
+    assert_eq!(store.inbox_entry(&peer, &owner).await.unwrap(), None);
+}
+
+async fn mark_read_sets_the_pointer_only_if_nothing_changed(store: &dyn Store) {
+    let (owner, peer) = (id("a1"), id("u1"));
+    let m1 = MessageId::generate(T0);
+    store.record_unread(&owner, &peer, &m1).await.unwrap();
+    let seen = store.inbox_entry(&owner, &peer).await.unwrap().unwrap();
+    // A message arrives between the read and the write: the write must not happen.
+    let m2 = MessageId::generate(T0 + 1);
+    store.record_unread(&owner, &peer, &m2).await.unwrap();
+    assert!(!store
+        .mark_read_if_unchanged(&owner, &peer, &seen, T0 + 5)
+        .await
+        .unwrap());
+    let now = store.inbox_entry(&owner, &peer).await.unwrap().unwrap();
+    assert_eq!(now.unread, 2);
+    assert!(store
+        .mark_read_if_unchanged(&owner, &peer, &now, T0 + 6)
+        .await
+        .unwrap());
+    let after = store.inbox_entry(&owner, &peer).await.unwrap().unwrap();
+    assert_eq!(
+        after,
+        InboxEntry {
+            unread: 0,
+            last_message_id: Some(m2.clone()),
+            read_up_to: Some(m2),
+            read_at_ms: Some(T0 + 6),
+        }
+    );
+    // Unknown entries are never created by a mark.
+    assert!(!store
+        .mark_read_if_unchanged(&id("zz"), &peer, &InboxEntry::default(), T0)
+        .await
+        .unwrap());
+    assert_eq!(store.inbox_entry(&id("zz"), &peer).await.unwrap(), None);
+}
+
+async fn unread_counts_list_only_peers_with_unread(store: &dyn Store) {
+    let owner = id("a1");
+    for (peer, n) in [("u1", 2), ("u2", 1), ("u3", 1)] {
+        for i in 0..n {
+            store
+                .record_unread(&owner, &id(peer), &MessageId::generate(T0 + i))
+                .await
+                .unwrap();
+        }
+    }
+    let e = store.inbox_entry(&owner, &id("u3")).await.unwrap().unwrap();
+    assert!(store
+        .mark_read_if_unchanged(&owner, &id("u3"), &e, T0)
+        .await
+        .unwrap());
+    let mut counts = store.unread_counts(&owner).await.unwrap();
+    counts.sort();
+    assert_eq!(counts, vec![(id("u1"), 2), (id("u2"), 1)]);
+    assert!(store.unread_counts(&id("u1")).await.unwrap().is_empty());
+}
+
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let store = super::store_for(super::Backend::Memory).await;
+                    super::$name(store.as_ref()).await;
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let store = super::store_for(super::Backend::Dynamo).await;
+                    super::$name(store.as_ref()).await;
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    presence_of_an_unknown_client_is_empty,
+    connections_are_listed_with_the_role_they_connected_with,
+    deleting_a_connection_removes_only_that_one,
+    expired_connections_are_not_listed,
+    the_latest_connect_sets_the_role,
+    a_message_id_is_stored_once,
+    text_and_optional_fields_come_back_exactly,
+    history_pages_newest_first_without_gaps_or_repeats,
+    an_exact_multiple_has_no_empty_last_page,
+    history_filters_by_appointment_across_pages,
+    history_of_strangers_is_empty,
+    unread_counts_and_the_newest_id_are_tracked,
+    mark_read_sets_the_pointer_only_if_nothing_changed,
+    unread_counts_list_only_peers_with_unread,
+);
