@@ -28,7 +28,9 @@ step "cfn-lint template.yaml"
 cfn-lint template.yaml
 
 step "cargo lambda build --release"
-cargo lambda build --release --locked
+packages=()
+for f in functions/*/; do packages+=(-p "$(basename "$f")"); done
+cargo lambda build --release --locked "${packages[@]}"
 for f in functions/*/; do
   name=$(basename "$f")
   test -s "target/lambda/$name/bootstrap" || { echo "no bootstrap for $name" >&2; exit 1; }

@@ -3,6 +3,10 @@
 use crate::service::Settings;
 use crate::store::dynamodb::TableNames;
 
+/// The highest `MAX_MESSAGE_CHARS` accepted: 30,000 characters of up to 4 bytes each, plus the
+/// frame's other fields, stay under API Gateway's 128 KB message limit.
+pub const MAX_MESSAGE_CHARS_LIMIT: i64 = 30_000;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub tables: TableNames,
@@ -34,7 +38,7 @@ impl Config {
     /// | `CONNECTIONS_TABLE`, `MESSAGES_TABLE`, `INBOX_TABLE` | table names | required |
     /// | `MANAGEMENT_ENDPOINT` | Management API endpoint | none |
     /// | `DYNAMODB_ENDPOINT` | DynamoDB endpoint override | AWS's |
-    /// | `MAX_MESSAGE_CHARS` | longest message, characters | 4000 |
+    /// | `MAX_MESSAGE_CHARS` | longest message, characters (1 to 30000) | 4000 |
     /// | `CONNECTION_TTL_SECONDS` | lifetime of a connection item | 7500 |
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let required = |key: &'static str| {
@@ -69,7 +73,7 @@ impl Config {
                     "MAX_MESSAGE_CHARS",
                     defaults.max_message_chars as i64,
                     1,
-                    100_000,
+                    MAX_MESSAGE_CHARS_LIMIT,
                 )? as usize,
                 connection_ttl_s: number(
                     "CONNECTION_TTL_SECONDS",

@@ -62,6 +62,12 @@ pub struct Sent {
 /// Compare-and-set retries for mark-read under concurrent sends.
 const MARK_READ_ATTEMPTS: usize = 8;
 
+/// API Gateway answers 410 to posts for a connection whose `$connect` has not returned yet.
+/// A 410 within this long of `connectedAt` is therefore not taken as proof the connection is
+/// gone: removing it would orphan a client that is completing its handshake (TTL still
+/// removes it if it really is gone).
+pub const GONE_GRACE_MS: i64 = 10_000;
+
 pub struct Chat {
     store: Arc<dyn Store>,
     notifier: Arc<dyn Notifier>,
@@ -180,7 +186,7 @@ impl Chat {
             presence
                 .connections
                 .iter()
-                .map(|c| self.post(&c.client_id, &c.connection_id, payload.as_bytes())),
+                .map(|c| self.post(c, payload.as_bytes(), now_ms)),
         );
         let counted = self.store.record_unread(
             &message.receiver_id,
@@ -189,8 +195,9 @@ impl Chat {
         );
         let (outcomes, counted) = tokio::join!(posts, counted);
         if let Err(err) = counted {
-            // The message is stored and delivered; only the unread badge undercounts until
-            // the next mark-read moves the pointer past it.
+            // The message is stored and delivered (and acked: a retry would store it twice).
+            // The cost: the unread count misses it, and if it is the newest message from this
+            // sender, mark-read does not cover it until a later message is recorded.
             tracing::error!(error = %Chain(&err), "unread counter update failed");
         }
         let mut sent = Sent {
@@ -210,19 +217,25 @@ impl Chat {
     }
 
     /// Posts to one connection; a connection that is gone is forgotten.
-    async fn post(
-        &self,
-        client_id: &ClientId,
-        connection_id: &ConnectionId,
-        payload: &[u8],
-    ) -> PostOutcome {
+    async fn post(&self, connection: &Connection, payload: &[u8], now_ms: i64) -> PostOutcome {
+        let connection_id = &connection.connection_id;
         match self.notifier.post(connection_id, payload).await {
             Ok(()) => PostOutcome::Delivered,
+            Err(NotifyError::Gone) if now_ms - connection.connected_at_ms < GONE_GRACE_MS => {
+                tracing::info!(%connection_id, "connection not established yet; kept");
+                PostOutcome::Gone
+            }
             Err(NotifyError::Gone) => {
-                if let Err(err) = self.store.delete_connection(client_id, connection_id).await {
-                    tracing::warn!(error = %Chain(&err), %connection_id, "stale connection not removed");
+                match self
+                    .store
+                    .delete_connection(&connection.client_id, connection_id)
+                    .await
+                {
+                    Ok(()) => tracing::info!(%connection_id, "stale connection removed"),
+                    Err(err) => {
+                        tracing::warn!(error = %Chain(&err), %connection_id, "stale connection not removed")
+                    }
                 }
-                tracing::info!(%connection_id, "stale connection removed");
                 PostOutcome::Gone
             }
             Err(err) => {

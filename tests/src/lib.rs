@@ -263,3 +263,27 @@ pub fn frame(receiver: &str, text: &str) -> String {
     })
     .to_string()
 }
+
+/// Runs each listed `async fn name(backend: Backend)` as two tests, `memory::name` and
+/// `dynamodb::name`.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::Backend::Memory).await;
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::Backend::Dynamo).await;
+                }
+            )*
+        }
+    };
+}

@@ -322,6 +322,29 @@ async fn mark_read_sets_the_pointer_only_if_nothing_changed(store: &dyn Store) {
     assert_eq!(store.inbox_entry(&id("zz"), &peer).await.unwrap(), None);
 }
 
+async fn a_late_recorded_message_already_marked_read_is_not_counted(store: &dyn Store) {
+    let (owner, peer) = (id("a1"), id("u1"));
+    let older = MessageId::generate(T0);
+    let newer = MessageId::generate(T0 + 10);
+    // Two concurrent sends: the newer one is recorded first, then the reader marks read...
+    store.record_unread(&owner, &peer, &newer).await.unwrap();
+    let seen = store.inbox_entry(&owner, &peer).await.unwrap().unwrap();
+    assert!(store
+        .mark_read_if_unchanged(&owner, &peer, &seen, T0 + 20)
+        .await
+        .unwrap());
+    // ...and only then the older one is recorded: the read pointer already covers it.
+    store.record_unread(&owner, &peer, &older).await.unwrap();
+    let entry = store.inbox_entry(&owner, &peer).await.unwrap().unwrap();
+    assert_eq!(entry.unread, 0);
+    assert!(entry.has_read(&older));
+    // Recorded out of order but before any mark-read, both count.
+    store.record_unread(&id("a2"), &peer, &newer).await.unwrap();
+    store.record_unread(&id("a2"), &peer, &older).await.unwrap();
+    let fresh = store.inbox_entry(&id("a2"), &peer).await.unwrap();
+    assert_eq!(fresh.map(|e| e.unread), Some(2));
+}
+
 async fn unread_counts_list_only_peers_with_unread(store: &dyn Store) {
     let owner = id("a1");
     for (peer, n) in [("u1", 2), ("u2", 1), ("u3", 1)] {
@@ -380,5 +403,6 @@ contract!(
     history_of_strangers_is_empty,
     unread_counts_and_the_newest_id_are_tracked,
     mark_read_sets_the_pointer_only_if_nothing_changed,
+    a_late_recorded_message_already_marked_read_is_not_counted,
     unread_counts_list_only_peers_with_unread,
 );

@@ -31,6 +31,10 @@ type Item = HashMap<String, AttributeValue>;
 /// API Gateway connection id, so it cannot collide with a connection item.
 const PROFILE_SK: &str = "#profile";
 
+/// Most messages one history request reads while filtering by appointment; past it the page
+/// is returned short, with a cursor to continue (bounds a request's time and read units).
+const MAX_FILTERED_READ: usize = 2_000;
+
 /// The TTL attribute of connection items.
 pub const TTL_ATTRIBUTE: &str = "expires_at";
 
@@ -291,6 +295,7 @@ impl MessageStore for DynamoStore {
         let wanted = query.limit + 1;
         let mut found: Vec<Message> = Vec::with_capacity(wanted);
         let mut before = query.before.clone();
+        let mut evaluated = 0usize;
         loop {
             let mut q = self
                 .client
@@ -322,6 +327,7 @@ impl MessageStore for DynamoStore {
                     found.push(message_from_item(item)?);
                 }
             }
+            evaluated += out.scanned_count().max(0) as usize;
             let more = out
                 .last_evaluated_key
                 .as_ref()
@@ -331,7 +337,16 @@ impl MessageStore for DynamoStore {
             }
             // Continue below the last item DynamoDB evaluated (filtered out or not).
             let last = out.last_evaluated_key.as_ref().expect("checked above");
-            before = Some(MessageId::parse(get_s(last, "message_id")?).map_err(corrupt("cursor"))?);
+            let last = MessageId::parse(get_s(last, "message_id")?).map_err(corrupt("cursor"))?;
+            if evaluated >= MAX_FILTERED_READ {
+                // Bound the cost of one request: return a short page whose cursor resumes
+                // below everything read so far.
+                return Ok(HistoryPage {
+                    messages: found,
+                    next_cursor: Some(last),
+                });
+            }
+            before = Some(last);
         }
         let next_cursor = if found.len() > query.limit {
             found.truncate(query.limit);
@@ -368,19 +383,26 @@ impl InboxStore for DynamoStore {
             .await;
         match advance {
             Ok(_) => Ok(()),
-            // A newer message was recorded first (concurrent sends): count this one only.
+            // A newer message was recorded first (concurrent sends): count this one only,
+            // and only if a mark-read has not already covered it.
             Err(e) if is_conditional_failure(&e) => {
-                self.client
+                let counted = self
+                    .client
                     .update_item()
                     .table_name(&self.tables.inbox)
                     .key("owner_id", s(owner.as_str()))
                     .key("peer_id", s(peer.as_str()))
                     .update_expression("ADD unread :one")
+                    .condition_expression("attribute_not_exists(read_up_to) OR read_up_to < :id")
                     .expression_attribute_values(":one", n(1))
+                    .expression_attribute_values(":id", s(id.as_str()))
                     .send()
-                    .await
-                    .map_err(|e| StoreError::backend("record_unread", e))?;
-                Ok(())
+                    .await;
+                match counted {
+                    Ok(_) => Ok(()),
+                    Err(e) if is_conditional_failure(&e) => Ok(()),
+                    Err(e) => Err(StoreError::backend("record_unread", e)),
+                }
             }
             Err(e) => Err(StoreError::backend("record_unread", e)),
         }

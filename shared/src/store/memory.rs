@@ -157,9 +157,12 @@ impl InboxStore for MemoryStore {
             .or_default()
             .entry(peer.clone())
             .or_default();
-        entry.unread += 1;
         if entry.last_message_id.as_ref().is_none_or(|last| last < id) {
+            entry.unread += 1;
             entry.last_message_id = Some(id.clone());
+        } else if entry.read_up_to.as_ref().is_none_or(|up_to| up_to < id) {
+            // Older than the newest recorded, but not yet covered by a mark-read.
+            entry.unread += 1;
         }
         Ok(())
     }

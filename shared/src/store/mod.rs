@@ -69,7 +69,9 @@ pub trait MessageStore: Send + Sync {
     /// Stores a new message; [`StoreError::MessageExists`] if its id is taken.
     async fn put_message(&self, message: &Message) -> Result<(), StoreError>;
 
-    /// A page of the conversation between `a` and `b`, newest first.
+    /// A page of the conversation between `a` and `b`, newest first. `next_cursor` is `None`
+    /// exactly when no older matching message exists. A page may hold fewer than `limit`
+    /// messages while `next_cursor` is set (a store may bound the work of one request).
     async fn history(
         &self,
         a: &ClientId,
@@ -81,7 +83,9 @@ pub trait MessageStore: Send + Sync {
 #[async_trait]
 pub trait InboxStore: Send + Sync {
     /// Counts one more unread message from `peer` in `owner`'s inbox and moves
-    /// `last_message_id` forward to `id` unless it is already further.
+    /// `last_message_id` forward to `id` unless it is already further. A message that a
+    /// mark-read already covers (`id <= read_up_to`, possible when concurrent sends are recorded
+    /// out of order) is not counted.
     async fn record_unread(
         &self,
         owner: &ClientId,
