@@ -1,4 +1,7 @@
-//! Test support: real API Gateway event fixtures, DynamoDB Local tables, a recording notifier.
+//! Test support: real API Gateway event fixtures, DynamoDB Local tables, a recording notifier,
+//! and end-to-end helpers for chat-local ([`local`]).
+
+pub mod local;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};

@@ -94,10 +94,11 @@ async fn serve(chat: &Chat, request: &Request) -> Result<Response<Body>, ChatErr
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let method = request.method().as_str();
     match (method, segments.as_slice()) {
+        // Inputs are validated before identity: a malformed request is 400 whoever sends it.
         ("PUT", ["chat", "read", reader]) => {
-            let who = identity_from_request(request)?;
             let reader = ClientId::parse_field("reader_id", reader)?;
             let sender = parse_mark_read_body(request.body())?;
+            let who = identity_from_request(request)?;
             let updated_count = chat.mark_read(&who, &reader, &sender).await?;
             tracing::info!(reader_id = %reader, sender_id = %sender, updated_count, "marked read");
             Ok(json_response(
@@ -109,10 +110,10 @@ async fn serve(chat: &Chat, request: &Request) -> Result<Response<Body>, ChatErr
             ))
         }
         ("GET", ["chat", "history", a, b]) => {
-            let who = identity_from_request(request)?;
             let a = ClientId::parse_field("client_id", a)?;
             let b = ClientId::parse_field("peer_id", b)?;
             let query = parse_history_query(request)?;
+            let who = identity_from_request(request)?;
             let history = chat.history(&who, &a, &b, &query).await?;
             let cursor = history.next_cursor.as_ref().map(MessageId::as_str);
             Ok(json_response(
@@ -121,8 +122,8 @@ async fn serve(chat: &Chat, request: &Request) -> Result<Response<Body>, ChatErr
             ))
         }
         ("GET", ["chat", "unread", reader]) => {
-            let who = identity_from_request(request)?;
             let reader = ClientId::parse_field("reader_id", reader)?;
+            let who = identity_from_request(request)?;
             let unread = chat.unread(&who, &reader).await?;
             Ok(json_response(
                 200,

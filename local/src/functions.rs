@@ -1,0 +1,182 @@
+//! Where events go: the handlers in this process, or a Lambda Invoke API (e.g. `cargo lambda
+//! watch` running the real function binaries). Either way an event is JSON in, JSON out, exactly
+//! what Lambda would receive and return.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use axum::body::Bytes;
+use chat_shared::lambda::http::handle_http;
+use chat_shared::lambda::ws::WsEvent;
+use chat_shared::lambda::WsRoute;
+use chat_shared::Chat;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{json, Value};
+
+/// The four Lambda functions of the stack (named like their binaries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    Connect,
+    Disconnect,
+    Message,
+    Http,
+}
+
+impl Function {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Connect => "ws-connect",
+            Self::Disconnect => "ws-disconnect",
+            Self::Message => "ws-message",
+            Self::Http => "http-api",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InvokeError {
+    #[error("the event does not fit the function: {0}")]
+    BadEvent(String),
+    #[error("function {0} returned an error: {1}")]
+    Function(&'static str, String),
+    #[error("invoke request failed: {0}")]
+    Transport(String),
+    #[error("function {0} did not answer within {1:?}")]
+    Timeout(&'static str, Duration),
+}
+
+#[async_trait]
+pub trait Functions: Send + Sync {
+    async fn invoke(&self, function: Function, event: Value) -> Result<Value, InvokeError>;
+
+    /// One line for the start-up banner.
+    fn describe(&self) -> String;
+}
+
+/// The handlers, called in this process.
+pub struct InProcess {
+    chat: Chat,
+    store_description: String,
+}
+
+impl InProcess {
+    pub fn new(chat: Chat, store_description: String) -> Self {
+        Self {
+            chat,
+            store_description,
+        }
+    }
+}
+
+#[async_trait]
+impl Functions for InProcess {
+    async fn invoke(&self, function: Function, event: Value) -> Result<Value, InvokeError> {
+        let route = match function {
+            Function::Http => {
+                let request = lambda_http::request::from_str(&event.to_string())
+                    .map_err(|e| InvokeError::BadEvent(e.to_string()))?;
+                let response = handle_http(&self.chat, request).await;
+                return Ok(http_response_json(response));
+            }
+            Function::Connect => WsRoute::Connect,
+            Function::Disconnect => WsRoute::Disconnect,
+            Function::Message => WsRoute::Message,
+        };
+        let event: WsEvent =
+            serde_json::from_value(event).map_err(|e| InvokeError::BadEvent(e.to_string()))?;
+        let response = route.handle(&self.chat, event).await;
+        serde_json::to_value(response).map_err(|e| InvokeError::BadEvent(e.to_string()))
+    }
+
+    fn describe(&self) -> String {
+        format!("handlers in-process; store: {}", self.store_description)
+    }
+}
+
+/// An HTTP API (payload 2.0) response as Lambda returns it.
+fn http_response_json(response: lambda_http::Response<lambda_http::Body>) -> Value {
+    use base64::Engine;
+    let mut headers = serde_json::Map::new();
+    for (name, value) in response.headers() {
+        headers.insert(
+            name.as_str().to_owned(),
+            json!(String::from_utf8_lossy(value.as_bytes())),
+        );
+    }
+    let (body, is_base64) = match response.body() {
+        lambda_http::Body::Text(t) => (t.clone(), false),
+        lambda_http::Body::Binary(b) => (base64::engine::general_purpose::STANDARD.encode(b), true),
+        _ => (String::new(), false),
+    };
+    json!({
+        "statusCode": response.status().as_u16(),
+        "headers": headers,
+        "body": body,
+        "isBase64Encoded": is_base64,
+    })
+}
+
+/// The Lambda Invoke API: `POST {endpoint}/2015-03-31/functions/{name}/invocations`.
+pub struct InvokeApi {
+    endpoint: String,
+    client: Client<HttpConnector, Full<Bytes>>,
+    timeout: Duration,
+}
+
+impl InvokeApi {
+    pub fn new(endpoint: &str, timeout: Duration) -> Self {
+        Self {
+            endpoint: endpoint.trim_end_matches('/').to_owned(),
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            timeout,
+        }
+    }
+}
+
+#[async_trait]
+impl Functions for InvokeApi {
+    async fn invoke(&self, function: Function, event: Value) -> Result<Value, InvokeError> {
+        let name = function.name();
+        let request = hyper::Request::post(format!(
+            "{}/2015-03-31/functions/{name}/invocations",
+            self.endpoint
+        ))
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(event.to_string())))
+        .map_err(|e| InvokeError::Transport(e.to_string()))?;
+        let call = async {
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| InvokeError::Transport(e.to_string()))?;
+            let status = response.status();
+            let function_error = response.headers().contains_key("x-amz-function-error");
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| InvokeError::Transport(e.to_string()))?
+                .to_bytes();
+            let text = String::from_utf8_lossy(&body).into_owned();
+            if !status.is_success() {
+                return Err(InvokeError::Transport(format!("status {status}: {text}")));
+            }
+            if function_error {
+                return Err(InvokeError::Function(name, text));
+            }
+            serde_json::from_slice(&body)
+                .map_err(|e| InvokeError::Function(name, format!("not JSON ({e}): {text}")))
+        };
+        tokio::time::timeout(self.timeout, call)
+            .await
+            .map_err(|_| InvokeError::Timeout(name, self.timeout))?
+    }
+
+    fn describe(&self) -> String {
+        format!("functions via the Lambda Invoke API at {}", self.endpoint)
+    }
+}
