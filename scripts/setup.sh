@@ -11,6 +11,8 @@ need cargo "install Rust from rustup"
 need python3 "install Python 3.9+"
 need npm "install Node.js 18+"
 need java "install a Java 17+ runtime (DynamoDB Local runs on it)"
+need node "install Node.js 20+ (the seed client example test runs on it)"
+need curl "install curl"
 
 stamp=.venv/.requirements.sha
 want=$(sha256sum tools/requirements.txt | cut -d' ' -f1)
