@@ -290,3 +290,106 @@ macro_rules! on_both_stores {
         }
     };
 }
+
+/// A store that delegates to `inner` but fails the operations switched on.
+pub struct FaultyStore {
+    pub inner: Arc<dyn Store>,
+    pub fail_put_connection: std::sync::atomic::AtomicBool,
+    pub fail_put_message: std::sync::atomic::AtomicBool,
+}
+
+impl FaultyStore {
+    pub fn new(inner: Arc<dyn Store>) -> Arc<Self> {
+        Arc::new(Self {
+            inner,
+            fail_put_connection: Default::default(),
+            fail_put_message: Default::default(),
+        })
+    }
+
+    fn injected(operation: &'static str) -> chat_shared::store::StoreError {
+        chat_shared::store::StoreError::backend(operation, "injected failure")
+    }
+}
+
+mod faulty {
+    use std::sync::atomic::Ordering;
+
+    use async_trait::async_trait;
+    use chat_shared::domain::{
+        ClientId, Connection, ConnectionId, EpochMillis, HistoryPage, HistoryQuery, InboxEntry,
+        Message, MessageId,
+    };
+    use chat_shared::store::{ConnectionStore, InboxStore, MessageStore, Presence, StoreError};
+
+    use super::FaultyStore;
+
+    #[async_trait]
+    impl ConnectionStore for FaultyStore {
+        async fn put_connection(&self, c: &Connection) -> Result<(), StoreError> {
+            if self.fail_put_connection.load(Ordering::SeqCst) {
+                return Err(Self::injected("put_connection"));
+            }
+            self.inner.put_connection(c).await
+        }
+        async fn delete_connection(
+            &self,
+            a: &ClientId,
+            b: &ConnectionId,
+        ) -> Result<(), StoreError> {
+            self.inner.delete_connection(a, b).await
+        }
+        async fn presence(&self, c: &ClientId, now_s: i64) -> Result<Presence, StoreError> {
+            self.inner.presence(c, now_s).await
+        }
+    }
+
+    #[async_trait]
+    impl MessageStore for FaultyStore {
+        async fn put_message(&self, m: &Message) -> Result<(), StoreError> {
+            if self.fail_put_message.load(Ordering::SeqCst) {
+                return Err(Self::injected("put_message"));
+            }
+            self.inner.put_message(m).await
+        }
+        async fn history(
+            &self,
+            a: &ClientId,
+            b: &ClientId,
+            q: &HistoryQuery,
+        ) -> Result<HistoryPage, StoreError> {
+            self.inner.history(a, b, q).await
+        }
+    }
+
+    #[async_trait]
+    impl InboxStore for FaultyStore {
+        async fn record_unread(
+            &self,
+            o: &ClientId,
+            p: &ClientId,
+            id: &MessageId,
+        ) -> Result<(), StoreError> {
+            self.inner.record_unread(o, p, id).await
+        }
+        async fn inbox_entry(
+            &self,
+            o: &ClientId,
+            p: &ClientId,
+        ) -> Result<Option<InboxEntry>, StoreError> {
+            self.inner.inbox_entry(o, p).await
+        }
+        async fn mark_read_if_unchanged(
+            &self,
+            o: &ClientId,
+            p: &ClientId,
+            e: &InboxEntry,
+            t: EpochMillis,
+        ) -> Result<bool, StoreError> {
+            self.inner.mark_read_if_unchanged(o, p, e, t).await
+        }
+        async fn unread_counts(&self, o: &ClientId) -> Result<Vec<(ClientId, u64)>, StoreError> {
+            self.inner.unread_counts(o).await
+        }
+    }
+}

@@ -229,13 +229,13 @@ async fn the_management_api_describes_and_closes_connections(backend: Backend) {
 
 on_both_stores!(
     two_users_and_an_administrator_with_two_devices_chat,
+    a_33_kb_frame_closes_the_connection_with_1009,
     a_post_to_a_closed_connection_gives_410_and_the_handler_removes_it,
     the_management_api_describes_and_closes_connections,
 );
 
-#[tokio::test]
-async fn a_33_kb_frame_closes_the_connection_with_1009() {
-    let local = start_local(store_for(Backend::Memory).await).await;
+async fn a_33_kb_frame_closes_the_connection_with_1009(backend: Backend) {
+    let local = start_local(store_for(backend).await).await;
     let mut client = WsClient::connect(&local.ws_url("user123")).await;
     let mut admin = WsClient::connect(&local.ws_url("admin456?role=admin")).await;
     // A frame just under 32 KB is answered (too long a text for the chat: a validation error).
@@ -257,6 +257,39 @@ async fn a_33_kb_frame_closes_the_connection_with_1009() {
         .send_raw(Message::Text("y".repeat(33 * 1024).into()))
         .await;
     assert_eq!(client.closed().await.map(|f| u16::from(f.code)), Some(1009));
+    local.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_failing_connect_handler_refuses_the_handshake_and_a_failed_store_answers_internal() {
+    let faulty = chat_tests::FaultyStore::new(store_for(Backend::Memory).await);
+    let local = start_local(faulty.clone()).await;
+    let mut admin = WsClient::connect(&local.ws_url("admin456?role=admin")).await;
+    let mut user = WsClient::connect(&local.ws_url("user123")).await;
+    // $connect answers 500 when it cannot record the connection: the handshake fails.
+    faulty
+        .fail_put_connection
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let err = WsClient::try_connect(&local.ws_url("user999"))
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("500"), "{err}");
+    // A message that cannot be stored: an `internal` error frame, no delivery.
+    faulty
+        .fail_put_message
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    user.send_text(&frame("admin456", "lost?")).await;
+    let reply = user.next_json().await;
+    assert_eq!(
+        (reply["type"].as_str(), reply["code"].as_str()),
+        (Some("error"), Some("internal"))
+    );
+    assert!(
+        !reply.to_string().contains("injected"),
+        "internal causes stay internal: {reply}"
+    );
+    admin.expect_nothing(200).await;
     local.shutdown().await;
 }
 
