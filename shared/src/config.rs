@@ -40,6 +40,7 @@ impl Config {
     /// | `DYNAMODB_ENDPOINT` | DynamoDB endpoint override | AWS's |
     /// | `MAX_MESSAGE_CHARS` | longest message, characters (1 to 30000) | 4000 |
     /// | `CONNECTION_TTL_SECONDS` | lifetime of a connection item | 7500 |
+    /// | `RATE_LIMIT_PER_SECOND`, `RATE_LIMIT_BURST` | messages per sender (0: unlimited) | 10, 20 |
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let required = |key: &'static str| {
             lookup(key)
@@ -81,6 +82,20 @@ impl Config {
                     60,
                     7 * 86_400,
                 )?,
+                rate_limit: {
+                    let default = defaults.rate_limit.expect("limited by default");
+                    let per_second = number(
+                        "RATE_LIMIT_PER_SECOND",
+                        default.per_second.into(),
+                        0,
+                        10_000,
+                    )?;
+                    let burst = number("RATE_LIMIT_BURST", default.burst.into(), 1, 100_000)?;
+                    (per_second > 0).then_some(crate::store::RateRule {
+                        per_second: per_second as u32,
+                        burst: burst as u32,
+                    })
+                },
             },
         })
     }

@@ -22,6 +22,8 @@ pub enum ChatError {
     NotFound(&'static str),
     #[error("too many concurrent updates")]
     Contention,
+    #[error("rate limited")]
+    RateLimited,
     #[error("store failure")]
     Store(#[from] StoreError),
 }
@@ -36,6 +38,7 @@ impl ChatError {
             Self::Unauthorized => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
+            Self::RateLimited => "rate_limited",
             Self::Contention | Self::Store(_) => "internal",
         }
     }
@@ -49,6 +52,7 @@ impl ChatError {
             Self::Unauthorized => "a verified identity is required".into(),
             Self::Forbidden(why) => (*why).into(),
             Self::NotFound(what) => (*what).into(),
+            Self::RateLimited => "too many messages; slow down".into(),
             Self::Contention | Self::Store(_) => "internal error; try again".into(),
         }
     }
@@ -59,6 +63,7 @@ impl ChatError {
             Self::Unauthorized => 401,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
+            Self::RateLimited => 429,
             Self::Contention | Self::Store(_) => 500,
         }
     }

@@ -2,6 +2,7 @@
 //! ([`notify`]) behind small traits, the use cases ([`service`]), the wire contract ([`wire`]),
 //! and the Lambda entry points ([`lambda`]) that the thin function binaries run.
 
+pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod error;

@@ -8,11 +8,11 @@ use futures_util::future::join_all;
 
 use crate::domain::{
     policy, ClientId, Clock, Connection, ConnectionId, HistoryQuery, Identity, Message, MessageId,
-    NewMessage, Role, StoredMessage, DEFAULT_MAX_MESSAGE_CHARS,
+    NewMessage, StoredMessage, DEFAULT_MAX_MESSAGE_CHARS,
 };
 use crate::error::{Chain, ChatError};
 use crate::notify::{Notifier, NotifyError};
-use crate::store::{Presence, Store};
+use crate::store::{RateRule, Store};
 use crate::wire;
 
 /// Tunables of the chat, from configuration.
@@ -22,6 +22,8 @@ pub struct Settings {
     /// How long a connection item lives without a `$disconnect`: API Gateway closes every
     /// connection after 2 hours, so a little more than that.
     pub connection_ttl_s: i64,
+    /// Messages a sender may send: a token bucket per sender (`None`: unlimited).
+    pub rate_limit: Option<RateRule>,
 }
 
 impl Default for Settings {
@@ -29,6 +31,10 @@ impl Default for Settings {
         Self {
             max_message_chars: DEFAULT_MAX_MESSAGE_CHARS,
             connection_ttl_s: 2 * 3600 + 300,
+            rate_limit: Some(RateRule {
+                per_second: 10,
+                burst: 20,
+            }),
         }
     }
 }
@@ -133,10 +139,9 @@ impl Chat {
 
     /// Stores a message and posts it to every open connection of its receiver.
     ///
-    /// DynamoDB round trips before the first post: one when an administrator sends (store and
-    /// receiver lookup run concurrently), two when a user sends (the receiver's role must be
-    /// known before anything is stored). The unread counter is updated concurrently with the
-    /// posts.
+    /// DynamoDB round trips before the first post: two. First the sender's rate limit and the
+    /// receiver lookup (role and connections) run concurrently; once both allow it, the
+    /// message is stored. The unread counter is updated concurrently with the posts.
     pub async fn send(&self, who: &Identity, new: NewMessage) -> Result<Sent, ChatError> {
         if new.receiver_id == who.client_id {
             return Err(crate::domain::ValidationError::new(
@@ -156,30 +161,24 @@ impl Chat {
             client_msg_id: new.client_msg_id,
         };
         let now_s = now_ms.div_euclid(1000);
-        let presence = match who.role {
-            Role::User => {
-                let presence = self.store.presence(&message.receiver_id, now_s).await?;
-                if !policy::may_send(who, presence.role) {
-                    return Err(ChatError::Forbidden(
-                        "users may write only to administrators",
-                    ));
-                }
-                self.store.put_message(&message).await?;
-                presence
-            }
-            Role::Admin => {
-                let (stored, presence) = tokio::join!(
-                    self.store.put_message(&message),
-                    self.store.presence(&message.receiver_id, now_s)
-                );
-                stored?;
-                presence.unwrap_or_else(|err| {
-                    // Stored but not deliverable now: the receiver catches up from history.
-                    tracing::error!(error = %Chain(&err), "receiver lookup failed");
-                    Presence::default()
-                })
+        let admitted = async {
+            match self.settings.rate_limit {
+                Some(rule) => self.store.admit(&who.client_id, rule, now_ms).await,
+                None => Ok(true),
             }
         };
+        let (admitted, presence) =
+            tokio::join!(admitted, self.store.presence(&message.receiver_id, now_s));
+        if !admitted? {
+            return Err(ChatError::RateLimited);
+        }
+        let presence = presence?;
+        if !policy::may_send(who, presence.role) {
+            return Err(ChatError::Forbidden(
+                "users may write only to administrators",
+            ));
+        }
+        self.store.put_message(&message).await?;
 
         let payload = wire::delivered_frame(&message);
         let posts = join_all(

@@ -140,10 +140,22 @@ pub struct TestChat {
 /// 2026-11-24T13:40:19.000Z
 pub const T0: EpochMillis = 1_795_527_619_000;
 
+/// A chat over `store` without a rate limit (the clock stands still in these tests; the limiter
+/// has tests of its own, see [`test_chat_with`]).
 pub fn test_chat(store: Arc<dyn Store>) -> TestChat {
+    test_chat_with(
+        store,
+        Settings {
+            rate_limit: None,
+            ..Settings::default()
+        },
+    )
+}
+
+pub fn test_chat_with(store: Arc<dyn Store>, settings: Settings) -> TestChat {
     let notifier = Arc::new(RecordingNotifier::default());
     let clock = FixedClock::at(T0);
-    let chat = Chat::new(store, notifier.clone(), clock.clone(), Settings::default());
+    let chat = Chat::new(store, notifier.clone(), clock.clone(), settings);
     TestChat {
         chat,
         notifier,
@@ -320,7 +332,9 @@ mod faulty {
         ClientId, Connection, ConnectionId, EpochMillis, HistoryPage, HistoryQuery, InboxEntry,
         Message, MessageId,
     };
-    use chat_shared::store::{ConnectionStore, InboxStore, MessageStore, Presence, StoreError};
+    use chat_shared::store::{
+        ConnectionStore, InboxStore, MessageStore, Presence, RateLimitStore, RateRule, StoreError,
+    };
 
     use super::FaultyStore;
 
@@ -359,6 +373,18 @@ mod faulty {
             q: &HistoryQuery,
         ) -> Result<HistoryPage, StoreError> {
             self.inner.history(a, b, q).await
+        }
+    }
+
+    #[async_trait]
+    impl RateLimitStore for FaultyStore {
+        async fn admit(
+            &self,
+            c: &ClientId,
+            rule: RateRule,
+            now_ms: EpochMillis,
+        ) -> Result<bool, StoreError> {
+            self.inner.admit(c, rule, now_ms).await
         }
     }
 

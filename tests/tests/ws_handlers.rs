@@ -337,7 +337,28 @@ async fn disconnect_forgets_only_that_connection(backend: Backend) {
     assert_eq!(presence_ids(&tc, "admin456").await, vec!["adminDesk="]);
 }
 
+async fn a_sender_over_the_rate_limit_gets_rate_limited_and_nothing_is_stored(backend: Backend) {
+    let tc = chat_tests::test_chat_with(store_for(backend).await, chat_shared::Settings::default());
+    connect(&tc, "adminDesk=", ADMIN).await;
+    for i in 0..20 {
+        let ack = send(&tc, "userConn=", USER, &frame("admin456", &format!("m{i}"))).await;
+        assert_eq!(ack["type"], "ack", "message {}", i + 1);
+    }
+    let reply = send(&tc, "userConn=", USER, &frame("admin456", "one too many")).await;
+    assert_eq!(
+        (reply["type"].as_str(), reply["code"].as_str()),
+        (Some("error"), Some("rate_limited"))
+    );
+    assert_eq!(history_len(&tc, "user123", "admin456").await, 20);
+    assert_eq!(tc.notifier.frames_to("adminDesk=").len(), 20);
+    // Tokens refill at 10 a second.
+    tc.clock.advance(100);
+    let ack = send(&tc, "userConn=", USER, &frame("admin456", "after refill")).await;
+    assert_eq!(ack["type"], "ack");
+}
+
 on_both_stores!(
+    a_sender_over_the_rate_limit_gets_rate_limited_and_nothing_is_stored,
     connect_without_authorizer_context_is_refused,
     connect_with_an_unknown_role_is_refused,
     connect_records_the_connection_with_a_ttl,

@@ -13,6 +13,7 @@ use percent_encoding::percent_decode_str;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::auth::Authorizer;
 use crate::domain::{
     AppointmentId, ClientId, HistoryQuery, Identity, MessageId, Role, ValidationError,
     DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT,
@@ -52,10 +53,42 @@ pub fn identity_from_request(request: &Request) -> Result<Identity, ChatError> {
     })
 }
 
-/// Serves one HTTP request. Never fails: every error becomes a JSON error response.
+/// The caller's identity: an API Gateway authorizer's context when there is one, otherwise an
+/// `Authorization: Bearer <JWT>` header verified by `auth`. Without either: 401.
+async fn caller(request: &Request, auth: Option<&Authorizer>) -> Result<Identity, ChatError> {
+    if let Ok(identity) = identity_from_request(request) {
+        return Ok(identity);
+    }
+    let Some(auth) = auth else {
+        return Err(ChatError::Unauthorized);
+    };
+    let token = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, token) = v.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then_some(token)
+        });
+    auth.verify(token).await.map_err(|err| {
+        tracing::info!(auth = err.kind(), "token refused");
+        ChatError::Unauthorized
+    })
+}
+
+/// Serves one HTTP request with identities from the authorizer context only.
 pub async fn handle_http(chat: &Chat, request: Request) -> Response<Body> {
+    handle_http_with_auth(chat, None, request).await
+}
+
+/// Serves one HTTP request. Never fails: every error becomes a JSON error response.
+pub async fn handle_http_with_auth(
+    chat: &Chat,
+    auth: Option<&Authorizer>,
+    request: Request,
+) -> Response<Body> {
     let route = route_name(&request);
-    match serve(chat, &request).await {
+    match serve(chat, auth, &request).await {
         Ok(response) => response,
         Err(err) => {
             log_error(&err, route);
@@ -83,7 +116,11 @@ fn route_name(request: &Request) -> &'static str {
     }
 }
 
-async fn serve(chat: &Chat, request: &Request) -> Result<Response<Body>, ChatError> {
+async fn serve(
+    chat: &Chat,
+    auth: Option<&Authorizer>,
+    request: &Request,
+) -> Result<Response<Body>, ChatError> {
     let segments: Vec<String> = request
         .raw_http_path()
         .trim_end_matches('/')
@@ -98,7 +135,7 @@ async fn serve(chat: &Chat, request: &Request) -> Result<Response<Body>, ChatErr
         ("PUT", ["chat", "read", reader]) => {
             let reader = ClientId::parse_field("reader_id", reader)?;
             let sender = parse_mark_read_body(request.body())?;
-            let who = identity_from_request(request)?;
+            let who = caller(request, auth).await?;
             let updated_count = chat.mark_read(&who, &reader, &sender).await?;
             tracing::info!(reader_id = %reader, sender_id = %sender, updated_count, "marked read");
             Ok(json_response(
@@ -113,7 +150,7 @@ async fn serve(chat: &Chat, request: &Request) -> Result<Response<Body>, ChatErr
             let a = ClientId::parse_field("client_id", a)?;
             let b = ClientId::parse_field("peer_id", b)?;
             let query = parse_history_query(request)?;
-            let who = identity_from_request(request)?;
+            let who = caller(request, auth).await?;
             let history = chat.history(&who, &a, &b, &query).await?;
             let cursor = history.next_cursor.as_ref().map(MessageId::as_str);
             Ok(json_response(
@@ -123,7 +160,7 @@ async fn serve(chat: &Chat, request: &Request) -> Result<Response<Body>, ChatErr
         }
         ("GET", ["chat", "unread", reader]) => {
             let reader = ClientId::parse_field("reader_id", reader)?;
-            let who = identity_from_request(request)?;
+            let who = caller(request, auth).await?;
             let unread = chat.unread(&who, &reader).await?;
             Ok(json_response(
                 200,

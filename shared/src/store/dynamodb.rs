@@ -19,7 +19,9 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use super::{ConnectionStore, InboxStore, MessageStore, Presence, StoreError};
+use super::{
+    ConnectionStore, InboxStore, MessageStore, Presence, RateLimitStore, RateRule, StoreError,
+};
 use crate::domain::{
     AppointmentId, ClientId, Connection, ConnectionId, ConversationKey, EpochMillis, HistoryPage,
     HistoryQuery, InboxEntry, Message, MessageId, MessageText, Role, ServiceId,
@@ -30,6 +32,9 @@ type Item = HashMap<String, AttributeValue>;
 /// The sort key of a client's profile item in the Connections table. `#` never occurs in an
 /// API Gateway connection id, so it cannot collide with a connection item.
 const PROFILE_SK: &str = "#profile";
+
+/// The sort key of a client's rate-limit item (GCRA state) in the Connections table.
+const RATE_SK: &str = "#rate";
 
 /// Most messages one history request reads while filtering by appointment; past it the page
 /// is returned short, with a cursor to continue (bounds a request's time and read units).
@@ -229,11 +234,14 @@ impl ConnectionStore for DynamoStore {
                 .map_err(|e| StoreError::backend("query_presence", e))?;
             for item in out.items() {
                 let sk = get_s(item, "sk")?;
-                let role = parse_role(get_s(item, "role")?)?;
                 if sk == PROFILE_SK {
-                    presence.role = Some(role);
+                    presence.role = Some(parse_role(get_s(item, "role")?)?);
                     continue;
                 }
+                if sk.starts_with('#') {
+                    continue; // other per-client items (rate limit)
+                }
+                let role = parse_role(get_s(item, "role")?)?;
                 // TTL deletion is lazy (it can lag by days), so expiry is checked here too.
                 let expires_at_s = get_n(item, TTL_ATTRIBUTE)?;
                 if expires_at_s <= now_s {
@@ -489,6 +497,60 @@ impl InboxStore for DynamoStore {
             }
         }
         Ok(counts)
+    }
+}
+
+#[async_trait]
+impl RateLimitStore for DynamoStore {
+    async fn admit(
+        &self,
+        client_id: &ClientId,
+        rule: RateRule,
+        now_ms: EpochMillis,
+    ) -> Result<bool, StoreError> {
+        let interval = rule.interval_ms();
+        // The item can go once its arrival time is a minute in the past.
+        let expires = (now_ms + rule.tolerance_ms() + interval) / 1000 + 60;
+        // Common case (a human pace): the bucket has refilled; start again from now.
+        let fresh = self
+            .client
+            .update_item()
+            .table_name(&self.tables.connections)
+            .key("client_id", s(client_id.as_str()))
+            .key("sk", s(RATE_SK))
+            .update_expression("SET tat = :fresh, #ttl = :exp")
+            .condition_expression("attribute_not_exists(tat) OR tat <= :now")
+            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+            .expression_attribute_values(":fresh", n(now_ms + interval))
+            .expression_attribute_values(":exp", n(expires))
+            .expression_attribute_values(":now", n(now_ms))
+            .send()
+            .await;
+        match fresh {
+            Ok(_) => return Ok(true),
+            Err(e) if is_conditional_failure(&e) => {}
+            Err(e) => return Err(StoreError::backend("rate_limit", e)),
+        }
+        // Within a burst: advance the arrival time if it is within the tolerance.
+        let burst = self
+            .client
+            .update_item()
+            .table_name(&self.tables.connections)
+            .key("client_id", s(client_id.as_str()))
+            .key("sk", s(RATE_SK))
+            .update_expression("SET tat = tat + :t, #ttl = :exp")
+            .condition_expression("tat <= :limit")
+            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+            .expression_attribute_values(":t", n(interval))
+            .expression_attribute_values(":exp", n(expires))
+            .expression_attribute_values(":limit", n(now_ms + rule.tolerance_ms()))
+            .send()
+            .await;
+        match burst {
+            Ok(_) => Ok(true),
+            Err(e) if is_conditional_failure(&e) => Ok(false),
+            Err(e) => Err(StoreError::backend("rate_limit", e)),
+        }
     }
 }
 

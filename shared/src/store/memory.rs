@@ -6,7 +6,9 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::{ConnectionStore, InboxStore, MessageStore, Presence, StoreError};
+use super::{
+    ConnectionStore, InboxStore, MessageStore, Presence, RateLimitStore, RateRule, StoreError,
+};
 use crate::domain::{
     ClientId, Connection, ConnectionId, ConversationKey, EpochMillis, HistoryPage, HistoryQuery,
     InboxEntry, Message, MessageId, Role,
@@ -18,6 +20,8 @@ struct State {
     connections: HashMap<ClientId, BTreeMap<ConnectionId, Connection>>,
     conversations: HashMap<ConversationKey, BTreeMap<MessageId, Message>>,
     inbox: HashMap<ClientId, BTreeMap<ClientId, InboxEntry>>,
+    /// GCRA theoretical arrival time per client.
+    rate: HashMap<ClientId, EpochMillis>,
 }
 
 #[derive(Default)]
@@ -213,5 +217,26 @@ impl InboxStore for MemoryStore {
                     .collect()
             })
             .unwrap_or_default())
+    }
+}
+
+#[async_trait]
+impl RateLimitStore for MemoryStore {
+    async fn admit(
+        &self,
+        client_id: &ClientId,
+        rule: RateRule,
+        now_ms: EpochMillis,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        let tat = state.rate.get(client_id).copied();
+        let next = match tat {
+            None => now_ms + rule.interval_ms(),
+            Some(tat) if tat <= now_ms => now_ms + rule.interval_ms(),
+            Some(tat) if tat <= now_ms + rule.tolerance_ms() => tat + rule.interval_ms(),
+            Some(_) => return Ok(false),
+        };
+        state.rate.insert(client_id.clone(), next);
+        Ok(true)
     }
 }

@@ -116,6 +116,38 @@ pub trait InboxStore: Send + Sync {
     async fn unread_counts(&self, owner: &ClientId) -> Result<Vec<(ClientId, u64)>, StoreError>;
 }
 
+/// A token bucket: `per_second` tokens a second, at most `burst` at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateRule {
+    pub per_second: u32,
+    pub burst: u32,
+}
+
+impl RateRule {
+    /// Milliseconds between two tokens.
+    pub fn interval_ms(self) -> i64 {
+        (1000 / i64::from(self.per_second.max(1))).max(1)
+    }
+
+    /// How far ahead of now the bucket's "theoretical arrival time" may run (GCRA's tolerance).
+    pub fn tolerance_ms(self) -> i64 {
+        i64::from(self.burst.max(1) - 1) * self.interval_ms()
+    }
+}
+
+#[async_trait]
+pub trait RateLimitStore: Send + Sync {
+    /// Takes one token from `client_id`'s bucket at `now_ms`; `false` when the bucket is
+    /// empty. The state is one "theoretical arrival time" per client (GCRA), updated with
+    /// conditional writes, so it holds across processes.
+    async fn admit(
+        &self,
+        client_id: &ClientId,
+        rule: RateRule,
+        now_ms: EpochMillis,
+    ) -> Result<bool, StoreError>;
+}
+
 /// Everything the chat stores.
-pub trait Store: ConnectionStore + MessageStore + InboxStore {}
-impl<T: ConnectionStore + MessageStore + InboxStore> Store for T {}
+pub trait Store: ConnectionStore + MessageStore + InboxStore + RateLimitStore {}
+impl<T: ConnectionStore + MessageStore + InboxStore + RateLimitStore> Store for T {}

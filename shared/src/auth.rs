@@ -1,0 +1,444 @@
+//! Verified identity: JWT verification (HS256 with a shared secret, or RS256/ES256 against a
+//! JWKS such as a Cognito user pool's) and the checks an authorizer makes before a connection
+//! or request gets an identity. Tokens are never logged or returned.
+//!
+//! Claims: `sub` is the client id; the role is the `role` claim, else `custom:role`, else
+//! Cognito's `cognito:groups` (`admin` in the groups means administrator, `user` user);
+//! `exp` is required; `iss` and `aud` are checked when configured. `alg: none`, algorithms
+//! other than the configured family, and keys of the wrong family are refused.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::domain::{ClientId, Identity, Role};
+
+/// Why a token or request was refused. The variants name the kind only, never the token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("no token")]
+    MissingToken,
+    #[error("token is malformed")]
+    Malformed,
+    #[error("token signature is invalid")]
+    BadSignature,
+    #[error("token has expired")]
+    Expired,
+    #[error("token algorithm is not accepted")]
+    Algorithm,
+    #[error("token issuer is not accepted")]
+    Issuer,
+    #[error("token audience is not accepted")]
+    Audience,
+    #[error("token lacks a valid sub or role claim")]
+    Claims,
+    #[error("token key id is unknown")]
+    UnknownKey,
+    #[error("signing keys could not be fetched")]
+    KeysUnavailable,
+    #[error("origin is not allowed")]
+    Origin,
+    #[error("token subject does not match the requested client id")]
+    WrongClient,
+}
+
+impl AuthError {
+    /// A stable, loggable name.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::MissingToken => "missing_token",
+            Self::Malformed => "malformed",
+            Self::BadSignature => "bad_signature",
+            Self::Expired => "expired",
+            Self::Algorithm => "algorithm",
+            Self::Issuer => "issuer",
+            Self::Audience => "audience",
+            Self::Claims => "claims",
+            Self::UnknownKey => "unknown_key",
+            Self::KeysUnavailable => "keys_unavailable",
+            Self::Origin => "origin",
+            Self::WrongClient => "wrong_client",
+        }
+    }
+
+    /// 403 for a verified caller asking for the wrong thing (origin, client id); 401 otherwise.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::Origin | Self::WrongClient => 403,
+            _ => 401,
+        }
+    }
+}
+
+fn map_jwt_error(err: jsonwebtoken::errors::Error) -> AuthError {
+    use jsonwebtoken::errors::ErrorKind as K;
+    match err.kind() {
+        K::ExpiredSignature | K::ImmatureSignature => AuthError::Expired,
+        K::InvalidSignature => AuthError::BadSignature,
+        K::InvalidAlgorithm | K::InvalidAlgorithmName => AuthError::Algorithm,
+        K::InvalidIssuer => AuthError::Issuer,
+        K::InvalidAudience => AuthError::Audience,
+        K::MissingRequiredClaim(_) | K::InvalidSubject => AuthError::Claims,
+        _ => AuthError::Malformed,
+    }
+}
+
+/// Where the verification keys come from.
+enum Keys {
+    /// HS256 with a shared secret.
+    Secret(DecodingKey),
+    /// RS256/ES256 keys by `kid`, from a JWKS document given inline or fetched from a URL
+    /// (fetched on first use, cached, refetched at most once a minute for an unknown `kid`).
+    Jwks {
+        url: Option<String>,
+        cache: RwLock<JwksCache>,
+    },
+}
+
+#[derive(Default)]
+struct JwksCache {
+    keys: HashMap<String, (DecodingKey, Algorithm)>,
+    fetched_at: Option<Instant>,
+}
+
+const JWKS_REFETCH: Duration = Duration::from_secs(60);
+
+fn jwks_keys(set: &JwkSet) -> HashMap<String, (DecodingKey, Algorithm)> {
+    set.keys
+        .iter()
+        .filter_map(|jwk| {
+            let kid = jwk.common.key_id.clone()?;
+            let alg = match &jwk.algorithm {
+                jsonwebtoken::jwk::AlgorithmParameters::RSA(_) => Algorithm::RS256,
+                jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(p)
+                    if p.curve == jsonwebtoken::jwk::EllipticCurve::P256 =>
+                {
+                    Algorithm::ES256
+                }
+                _ => return None,
+            };
+            let key = DecodingKey::from_jwk(jwk).ok()?;
+            Some((kid, (key, alg)))
+        })
+        .collect()
+}
+
+/// How tokens are checked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AuthConfig {
+    /// HS256 shared secret (development, or services that mint their own tokens).
+    pub secret: Option<String>,
+    /// A JWKS document (JSON) for RS256/ES256.
+    pub jwks: Option<String>,
+    /// A JWKS URL for RS256/ES256 (e.g. `https://cognito-idp.{region}.amazonaws.com/{pool}/.well-known/jwks.json`).
+    pub jwks_url: Option<String>,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+    /// Browser origins allowed to open WebSockets; empty allows any (non-browser clients send none).
+    pub allowed_origins: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthConfigError {
+    #[error("configure exactly one of JWT_SECRET, JWT_JWKS, JWT_JWKS_URL")]
+    KeySource,
+    #[error("JWT_SECRET must be at least 32 bytes")]
+    WeakSecret,
+    #[error("JWT_JWKS is not a JWKS document with RS256 or ES256 keys")]
+    BadJwks,
+    #[error("JWT_JWKS_URL must be https (plain http only for loopback)")]
+    InsecureJwksUrl,
+}
+
+impl AuthConfig {
+    /// From `JWT_SECRET`, `JWT_JWKS`, `JWT_JWKS_URL`, `JWT_ISSUER`, `JWT_AUDIENCE`,
+    /// `ALLOWED_ORIGINS` (comma-separated). `None` when no key source is configured.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Option<Self> {
+        let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
+        let config = Self {
+            secret: get("JWT_SECRET"),
+            jwks: get("JWT_JWKS"),
+            jwks_url: get("JWT_JWKS_URL"),
+            issuer: get("JWT_ISSUER"),
+            audience: get("JWT_AUDIENCE"),
+            allowed_origins: get("ALLOWED_ORIGINS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|o| o.trim().trim_end_matches('/').to_owned())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        (config.secret.is_some() || config.jwks.is_some() || config.jwks_url.is_some())
+            .then_some(config)
+    }
+}
+
+/// Checks tokens and origins; the one place identities are established.
+pub struct Authorizer {
+    keys: Keys,
+    validation: Validation,
+    allowed_origins: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Claims {
+    #[serde(default)]
+    sub: Option<String>,
+    #[serde(flatten)]
+    other: HashMap<String, Value>,
+}
+
+fn role_of(claims: &Claims) -> Option<Role> {
+    for name in ["role", "custom:role"] {
+        if let Some(v) = claims.other.get(name) {
+            return v.as_str().and_then(Role::parse);
+        }
+    }
+    let groups = claims.other.get("cognito:groups")?.as_array()?;
+    let has = |g: &str| groups.iter().any(|v| v.as_str() == Some(g));
+    if has("admin") {
+        Some(Role::Admin)
+    } else if has("user") {
+        Some(Role::User)
+    } else {
+        None
+    }
+}
+
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url.strip_prefix("http://").unwrap_or("");
+    rest.starts_with("127.0.0.1") || rest.starts_with("localhost") || rest.starts_with("[::1]")
+}
+
+impl Authorizer {
+    pub fn new(config: &AuthConfig) -> Result<Self, AuthConfigError> {
+        let sources = [&config.secret, &config.jwks, &config.jwks_url]
+            .iter()
+            .filter(|s| s.is_some())
+            .count();
+        if sources != 1 {
+            return Err(AuthConfigError::KeySource);
+        }
+        let (keys, algorithms) = if let Some(secret) = &config.secret {
+            if secret.len() < 32 {
+                return Err(AuthConfigError::WeakSecret);
+            }
+            (
+                Keys::Secret(DecodingKey::from_secret(secret.as_bytes())),
+                vec![Algorithm::HS256],
+            )
+        } else {
+            let mut cache = JwksCache::default();
+            if let Some(doc) = &config.jwks {
+                let set: JwkSet =
+                    serde_json::from_str(doc).map_err(|_| AuthConfigError::BadJwks)?;
+                cache.keys = jwks_keys(&set);
+                if cache.keys.is_empty() {
+                    return Err(AuthConfigError::BadJwks);
+                }
+                cache.fetched_at = Some(Instant::now());
+            }
+            if let Some(url) = &config.jwks_url {
+                if !url.starts_with("https://") && !is_loopback_url(url) {
+                    return Err(AuthConfigError::InsecureJwksUrl);
+                }
+            }
+            (
+                Keys::Jwks {
+                    url: config.jwks_url.clone(),
+                    cache: RwLock::new(cache),
+                },
+                vec![Algorithm::RS256, Algorithm::ES256],
+            )
+        };
+        let mut validation = Validation::new(algorithms[0]);
+        validation.algorithms = algorithms;
+        validation.leeway = 30;
+        validation.required_spec_claims = ["exp", "sub"].iter().map(|s| s.to_string()).collect();
+        if let Some(issuer) = &config.issuer {
+            validation.set_issuer(&[issuer]);
+            validation.required_spec_claims.insert("iss".into());
+        }
+        match &config.audience {
+            Some(audience) => {
+                validation.set_audience(&[audience]);
+                validation.required_spec_claims.insert("aud".into());
+            }
+            None => validation.validate_aud = false,
+        }
+        Ok(Self {
+            keys,
+            validation,
+            allowed_origins: config.allowed_origins.clone(),
+        })
+    }
+
+    /// `Ok` when no allowlist is configured, the request has no `Origin` (not a browser), or
+    /// the origin is listed.
+    pub fn check_origin(&self, origin: Option<&str>) -> Result<(), AuthError> {
+        match origin {
+            _ if self.allowed_origins.is_empty() => Ok(()),
+            None => Ok(()),
+            Some(o)
+                if self
+                    .allowed_origins
+                    .iter()
+                    .any(|a| a == o.trim_end_matches('/')) =>
+            {
+                Ok(())
+            }
+            Some(_) => Err(AuthError::Origin),
+        }
+    }
+
+    /// Verifies a token and returns the identity it proves.
+    pub async fn verify(&self, token: Option<&str>) -> Result<Identity, AuthError> {
+        let token = token
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(AuthError::MissingToken)?;
+        if token.len() > 8 * 1024 {
+            return Err(AuthError::Malformed);
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(map_jwt_error)?;
+        if !self.validation.algorithms.contains(&header.alg) {
+            return Err(AuthError::Algorithm);
+        }
+        let key = match &self.keys {
+            Keys::Secret(key) => key.clone(),
+            Keys::Jwks { url, cache } => {
+                let kid = header.kid.as_deref().ok_or(AuthError::UnknownKey)?;
+                self.jwks_key(url.as_deref(), cache, kid, header.alg)
+                    .await?
+            }
+        };
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &key, &self.validation).map_err(map_jwt_error)?;
+        let client_id = data
+            .claims
+            .sub
+            .as_deref()
+            .and_then(|s| ClientId::parse(s).ok())
+            .ok_or(AuthError::Claims)?;
+        let role = role_of(&data.claims).ok_or(AuthError::Claims)?;
+        Ok(Identity { client_id, role })
+    }
+
+    async fn jwks_key(
+        &self,
+        url: Option<&str>,
+        cache: &RwLock<JwksCache>,
+        kid: &str,
+        alg: Algorithm,
+    ) -> Result<DecodingKey, AuthError> {
+        let lookup = |cache: &JwksCache| {
+            cache
+                .keys
+                .get(kid)
+                .filter(|(_, key_alg)| *key_alg == alg)
+                .map(|(key, _)| key.clone())
+        };
+        let stale = {
+            let guard = cache.read().unwrap_or_else(|p| p.into_inner());
+            if let Some(key) = lookup(&guard) {
+                return Ok(key);
+            }
+            guard
+                .fetched_at
+                .is_none_or(|at| at.elapsed() >= JWKS_REFETCH)
+        };
+        let Some(url) = url.filter(|_| stale) else {
+            return Err(AuthError::UnknownKey);
+        };
+        let set = fetch_jwks(url).await?;
+        let mut guard = cache.write().unwrap_or_else(|p| p.into_inner());
+        guard.keys = jwks_keys(&set);
+        guard.fetched_at = Some(Instant::now());
+        lookup(&guard).ok_or(AuthError::UnknownKey)
+    }
+
+    /// Origin check, then token verification: what a `$connect` authorizer does.
+    pub async fn authorize(
+        &self,
+        token: Option<&str>,
+        origin: Option<&str>,
+    ) -> Result<Identity, AuthError> {
+        self.check_origin(origin)?;
+        self.verify(token).await
+    }
+}
+
+async fn fetch_jwks(url: &str) -> Result<JwkSet, AuthError> {
+    use http_body_util::{BodyExt, Empty};
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_webpki_roots()
+        .https_or_http()
+        .enable_http1()
+        .build();
+    let client: Client<_, Empty<bytes::Bytes>> =
+        Client::builder(TokioExecutor::new()).build(connector);
+    let uri: hyper::Uri = url.parse().map_err(|_| AuthError::KeysUnavailable)?;
+    let fetch = async {
+        let response = client
+            .get(uri)
+            .await
+            .map_err(|_| AuthError::KeysUnavailable)?;
+        if !response.status().is_success() {
+            return Err(AuthError::KeysUnavailable);
+        }
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|_| AuthError::KeysUnavailable)?
+            .to_bytes();
+        serde_json::from_slice::<JwkSet>(&body).map_err(|_| AuthError::KeysUnavailable)
+    };
+    let result = tokio::time::timeout(Duration::from_secs(3), fetch)
+        .await
+        .map_err(|_| AuthError::KeysUnavailable)?;
+    if let Err(err) = &result {
+        tracing::error!(kind = err.kind(), "JWKS fetch failed");
+    }
+    result
+}
+
+/// Mints an HS256 token (development: `chat-local token`; tests).
+pub fn mint_hs256(
+    secret: &str,
+    client_id: &ClientId,
+    role: Role,
+    ttl: Duration,
+    now_s: i64,
+) -> String {
+    let claims = serde_json::json!({
+        "sub": client_id.as_str(),
+        "role": role.as_str(),
+        "iat": now_s,
+        "exp": now_s + ttl.as_secs() as i64,
+    });
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .expect("HS256 encoding cannot fail")
+}
+
+/// The authorizer context API Gateway passes to every route of a connection.
+pub fn context_of(identity: &Identity) -> Value {
+    serde_json::json!({
+        "client_id": identity.client_id.as_str(),
+        "role": identity.role.as_str(),
+    })
+}
