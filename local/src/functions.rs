@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use axum::body::Bytes;
-use chat_shared::lambda::http::handle_http;
+use std::sync::Arc;
+
+use chat_shared::auth::Authorizer;
+use chat_shared::lambda::http::handle_http_with_auth;
 use chat_shared::lambda::ws::WsEvent;
 use chat_shared::lambda::WsRoute;
 use chat_shared::Chat;
@@ -60,13 +63,16 @@ pub trait Functions: Send + Sync {
 pub struct InProcess {
     chat: Chat,
     store_description: String,
+    /// What the HTTP function verifies bearer tokens with (JWT mode).
+    auth: Option<Arc<Authorizer>>,
 }
 
 impl InProcess {
-    pub fn new(chat: Chat, store_description: String) -> Self {
+    pub fn new(chat: Chat, store_description: String, auth: Option<Arc<Authorizer>>) -> Self {
         Self {
             chat,
             store_description,
+            auth,
         }
     }
 }
@@ -78,7 +84,8 @@ impl Functions for InProcess {
             Function::Http => {
                 let request = lambda_http::request::from_str(&event.to_string())
                     .map_err(|e| InvokeError::BadEvent(e.to_string()))?;
-                let response = handle_http(&self.chat, request).await;
+                let response =
+                    handle_http_with_auth(&self.chat, self.auth.as_deref(), request).await;
                 return Ok(http_response_json(response));
             }
             Function::Connect => WsRoute::Connect,

@@ -148,6 +148,7 @@ impl Gateway {
 
     pub fn router(self: &Arc<Self>) -> Router {
         Router::new()
+            .route("/ws", get(ws_upgrade_token_only))
             .route("/ws/{client_id}", get(ws_upgrade))
             .route("/@connections/{id}", any(management))
             .route("/{stage}/@connections/{id}", any(management_in_stage))
@@ -353,7 +354,18 @@ fn is_too_big(err: axum::Error) -> bool {
     )
 }
 
-/// `GET /ws/{client_id}`: authorize, run `$connect` (which may refuse), then upgrade.
+/// `GET /ws?token=...` (as on API Gateway, the identity comes from the token alone).
+async fn ws_upgrade_token_only(
+    State(gw): State<Arc<Gateway>>,
+    RawQuery(query): RawQuery,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    connect_and_upgrade(gw, None, query, peer, headers, upgrade).await
+}
+
+/// `GET /ws/{client_id}`: the seed's URL.
 async fn ws_upgrade(
     State(gw): State<Arc<Gateway>>,
     Path(client_id): Path<String>,
@@ -362,11 +374,32 @@ async fn ws_upgrade(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    connect_and_upgrade(gw, Some(client_id), query, peer, headers, upgrade).await
+}
+
+/// Authorize, run `$connect` (which may refuse), then upgrade.
+async fn connect_and_upgrade(
+    gw: Arc<Gateway>,
+    client_id: Option<String>,
+    query: Option<String>,
+    peer: SocketAddr,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     let query = events::url_pairs(query.as_deref().unwrap_or(""));
-    let authorizer = match gw.identity.authorize_ws(&client_id, &query) {
+    let authorizer = match gw
+        .identity
+        .authorize_ws(client_id.as_deref(), &query, &headers)
+        .await
+    {
         Ok(context) => context,
         Err(status) => {
-            return (status, axum::Json(json!({"message": "Unauthorized"}))).into_response()
+            let message = if status == StatusCode::FORBIDDEN {
+                "Forbidden"
+            } else {
+                "Unauthorized"
+            };
+            return (status, axum::Json(json!({ "message": message }))).into_response();
         }
     };
     let connected_at = now_ms();

@@ -1,46 +1,111 @@
-//! The gateway's authorizer. In dev-identity mode it vouches for whatever the client claims:
-//! the WebSocket client id from the path and the role from `?role=`; for HTTP, the id in the
-//! path (`/chat/read/{id}`, `/chat/unread/{id}`, `/chat/history/{id}/...`) and the role from an
-//! `X-Chat-Role` header. Nothing is verified: the start-up banner says so.
+//! The gateway's authorizer.
+//!
+//! - `Dev`: vouches for whatever the client claims: the WebSocket client id from the path and
+//!   the role from `?role=`; for HTTP, the id in the path (`/chat/read/{id}`, `/chat/unread/{id}`,
+//!   `/chat/history/{id}/...`) and the role from an `X-Chat-Role` header. Nothing is verified:
+//!   the start-up banner says so.
+//! - `Jwt`: what the deployed stack does. The WebSocket handshake runs the same `Authorizer`
+//!   as the `$connect` authorizer function (`?token=`, `Origin` allowlist); HTTP requests carry
+//!   `Authorization: Bearer <token>`, which the HTTP function verifies.
+
+use std::sync::Arc;
 
 use axum::http::{HeaderMap, StatusCode, Uri};
+use chat_shared::auth::{context_of, AuthError, Authorizer};
 use chat_shared::domain::{ClientId, Role};
 use serde_json::{json, Value};
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum IdentityMode {
     /// Identities are taken as claimed (development only).
     Dev,
+    /// Identities come from verified tokens.
+    Jwt(Arc<Authorizer>),
+}
+
+impl std::fmt::Debug for IdentityMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Dev => "Dev",
+            Self::Jwt(_) => "Jwt",
+        })
+    }
 }
 
 impl IdentityMode {
     pub fn describe(&self) -> &'static str {
         match self {
             Self::Dev => "dev identity: client ids and roles are taken as claimed, NOT verified",
-        }
-    }
-
-    /// The authorizer context for a WebSocket handshake, or the status refusing it.
-    pub fn authorize_ws(
-        &self,
-        client_id: &str,
-        query: &[(String, String)],
-    ) -> Result<Value, StatusCode> {
-        match self {
-            Self::Dev => {
-                let id = ClientId::parse(client_id).map_err(|_| StatusCode::UNAUTHORIZED)?;
-                let role = match query.iter().rev().find(|(k, _)| k == "role") {
-                    None => Role::User,
-                    Some((_, raw)) => Role::parse(raw).ok_or(StatusCode::UNAUTHORIZED)?,
-                };
-                Ok(context(id.as_str(), role))
+            Self::Jwt(_) => {
+                "JWT: WebSocket ?token=, HTTP Authorization: Bearer; identities are verified"
             }
         }
     }
 
-    /// The authorizer context for an HTTP API request (`Null` when there is no identity).
+    /// The token verifier the HTTP function uses (JWT mode).
+    pub fn http_verifier(&self) -> Option<Arc<Authorizer>> {
+        match self {
+            Self::Dev => None,
+            Self::Jwt(auth) => Some(auth.clone()),
+        }
+    }
+
+    /// The authorizer context for a WebSocket handshake, or the status refusing it.
+    /// `path_client_id` is the `{client_id}` of `/ws/{client_id}`, if the client used that form.
+    pub async fn authorize_ws(
+        &self,
+        path_client_id: Option<&str>,
+        query: &[(String, String)],
+        headers: &HeaderMap,
+    ) -> Result<Value, StatusCode> {
+        let param = |name: &str| {
+            query
+                .iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        match self {
+            Self::Dev => {
+                let raw = path_client_id.ok_or(StatusCode::UNAUTHORIZED)?;
+                let id = ClientId::parse(raw).map_err(|_| StatusCode::UNAUTHORIZED)?;
+                let role = match param("role") {
+                    None => Role::User,
+                    Some(raw) => Role::parse(raw).ok_or(StatusCode::UNAUTHORIZED)?,
+                };
+                Ok(dev_context(id.as_str(), role))
+            }
+            Self::Jwt(auth) => {
+                let origin = headers.get("origin").and_then(|v| v.to_str().ok());
+                let result = auth.authorize(param("token"), origin).await.and_then(|who| {
+                    match path_client_id {
+                        Some(claimed) if claimed != who.client_id.as_str() => {
+                            Err(AuthError::WrongClient)
+                        }
+                        _ => Ok(who),
+                    }
+                });
+                match result {
+                    Ok(who) => {
+                        let mut context = context_of(&who);
+                        context["principalId"] = json!(who.client_id.as_str());
+                        Ok(context)
+                    }
+                    Err(err) => {
+                        tracing::info!(auth = err.kind(), "handshake refused");
+                        Err(StatusCode::from_u16(err.http_status())
+                            .unwrap_or(StatusCode::UNAUTHORIZED))
+                    }
+                }
+            }
+        }
+    }
+
+    /// The authorizer context for an HTTP API request (`Null` when there is none: in JWT mode
+    /// the HTTP function verifies the bearer token itself).
     pub fn authorize_http(&self, uri: &Uri, headers: &HeaderMap) -> Result<Value, StatusCode> {
         match self {
+            Self::Jwt(_) => Ok(Value::Null),
             Self::Dev => {
                 let Some(raw) = uri.path().split('/').nth(3).filter(|s| !s.is_empty()) else {
                     return Ok(Value::Null);
@@ -51,12 +116,12 @@ impl IdentityMode {
                     Some(Ok(raw)) => Role::parse(raw).ok_or(StatusCode::UNAUTHORIZED)?,
                     Some(Err(_)) => return Err(StatusCode::UNAUTHORIZED),
                 };
-                Ok(context(&id, role))
+                Ok(dev_context(&id, role))
             }
         }
     }
 }
 
-fn context(client_id: &str, role: Role) -> Value {
+fn dev_context(client_id: &str, role: Role) -> Value {
     json!({ "principalId": client_id, "client_id": client_id, "role": role.as_str() })
 }

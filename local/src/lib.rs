@@ -136,7 +136,14 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
 
     let mut banner = vec![
         format!("chat-local listening on http://{addr}"),
-        format!("  WebSocket:      ws://{addr}/ws/{{client_id}}?role=user|admin"),
+        match &options.identity {
+            IdentityMode::Dev => {
+                format!("  WebSocket:      ws://{addr}/ws/{{client_id}}?role=user|admin")
+            }
+            IdentityMode::Jwt(_) => {
+                format!("  WebSocket:      ws://{addr}/ws?token=JWT (or /ws/{{client_id}}?token=JWT)")
+            }
+        },
         format!("  HTTP API:       http://{addr}/chat/..."),
         format!("  Management API: {management}/@connections/{{connectionId}}"),
     ];
@@ -182,7 +189,11 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
                 Arc::new(SystemClock),
                 options.settings.clone(),
             );
-            Arc::new(InProcess::new(chat, description))
+            Arc::new(InProcess::new(
+                chat,
+                description,
+                options.identity.http_verifier(),
+            ))
         }
     };
     banner.push(format!("  Functions:      {}", functions.describe()));

@@ -2,13 +2,45 @@
 
 use std::time::Duration;
 
-use clap::Parser;
+use std::sync::Arc;
+
+use chat_shared::auth::{mint_hs256, AuthConfig, Authorizer};
+use chat_shared::domain::{ClientId, Role};
+use chat_shared::store::RateRule;
+use clap::{Parser, Subcommand, ValueEnum};
 
 /// The serverless chat on one machine: the real Lambda handlers behind a local API Gateway
 /// (WebSocket API, Management API, HTTP API).
 #[derive(Debug, Parser)]
 #[command(name = "chat-local", version)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// How identities are established: `dev` takes them as claimed (`/ws/{id}?role=`);
+    /// `jwt` verifies tokens as the deployed stack does.
+    #[arg(long, value_enum, default_value_t = AuthMode::Dev)]
+    auth: AuthMode,
+    /// HS256 secret for `--auth jwt` (at least 32 bytes).
+    #[arg(long, env = "CHAT_JWT_SECRET", hide_env_values = true)]
+    jwt_secret: Option<String>,
+    /// JWKS URL for `--auth jwt` with RS256/ES256 tokens (e.g. a Cognito user pool's).
+    #[arg(long, value_name = "URL")]
+    jwt_jwks_url: Option<String>,
+    /// Required `iss` claim.
+    #[arg(long)]
+    jwt_issuer: Option<String>,
+    /// Required `aud` claim.
+    #[arg(long)]
+    jwt_audience: Option<String>,
+    /// Comma-separated browser origins allowed to open WebSockets (default: any).
+    #[arg(long, value_name = "ORIGINS")]
+    allowed_origins: Option<String>,
+    /// Messages a second per sender (0: unlimited).
+    #[arg(long, default_value_t = 10)]
+    rate_limit: u32,
+    /// Burst of messages per sender.
+    #[arg(long, default_value_t = 20)]
+    rate_burst: u32,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
@@ -36,6 +68,32 @@ struct Cli {
     max_connection: u64,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AuthMode {
+    Dev,
+    Jwt,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Prints an HS256 token for `--auth jwt` (development).
+    Token {
+        client_id: String,
+        #[arg(long, default_value = "user")]
+        role: String,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: u64,
+        #[arg(long, env = "CHAT_JWT_SECRET", hide_env_values = true)]
+        jwt_secret: String,
+    },
+}
+
+fn fail(message: impl std::fmt::Display) -> ! {
+    eprintln!("chat-local: {message}");
+    std::process::exit(2);
+}
+
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
@@ -46,6 +104,54 @@ async fn main() {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Some(Command::Token {
+        client_id,
+        role,
+        ttl,
+        jwt_secret,
+    }) = &cli.command
+    {
+        let id = ClientId::parse(client_id).unwrap_or_else(|e| fail(e));
+        let role = Role::parse(role).unwrap_or_else(|| fail("--role must be user or admin"));
+        if jwt_secret.len() < 32 {
+            fail("the secret must be at least 32 bytes");
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        println!("{}", mint_hs256(jwt_secret, &id, role, Duration::from_secs(*ttl), now));
+        return;
+    }
+    let identity = match cli.auth {
+        AuthMode::Dev => chat_local::IdentityMode::Dev,
+        AuthMode::Jwt => {
+            let config = AuthConfig {
+                secret: cli.jwt_secret.clone(),
+                jwks: None,
+                jwks_url: cli.jwt_jwks_url.clone(),
+                issuer: cli.jwt_issuer.clone(),
+                audience: cli.jwt_audience.clone(),
+                allowed_origins: cli
+                    .allowed_origins
+                    .as_deref()
+                    .unwrap_or("")
+                    .split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect(),
+            };
+            let auth = Authorizer::new(&config).unwrap_or_else(|e| fail(e));
+            chat_local::IdentityMode::Jwt(Arc::new(auth))
+        }
+    };
+    let settings = chat_shared::Settings {
+        rate_limit: (cli.rate_limit > 0).then_some(RateRule {
+            per_second: cli.rate_limit,
+            burst: cli.rate_burst.max(1),
+        }),
+        ..chat_shared::Settings::default()
+    };
     let options = chat_local::Options {
         host: cli.host,
         port: cli.port,
@@ -53,6 +159,8 @@ async fn main() {
         table_prefix: cli.table_prefix,
         invoke_endpoint: cli.invoke_endpoint,
         stage: cli.stage,
+        identity,
+        settings,
         limits: chat_local::Limits {
             idle_timeout: Duration::from_secs(cli.idle_timeout),
             max_connection: Duration::from_secs(cli.max_connection),

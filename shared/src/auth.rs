@@ -319,8 +319,12 @@ impl Authorizer {
                     .await?
             }
         };
+        // jsonwebtoken wants every allowed algorithm in the key's family: narrow to the
+        // header's, already checked against the allowed set and (JWKS) bound to the key.
+        let mut validation = self.validation.clone();
+        validation.algorithms = vec![header.alg];
         let data =
-            jsonwebtoken::decode::<Claims>(token, &key, &self.validation).map_err(map_jwt_error)?;
+            jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(map_jwt_error)?;
         let client_id = data
             .claims
             .sub

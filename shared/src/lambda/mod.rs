@@ -1,6 +1,7 @@
 //! Lambda entry points: handlers (plain async fns over real event shapes) and the shared
 //! start-up of the function binaries.
 
+pub mod authorizer;
 pub mod http;
 pub mod ws;
 
@@ -59,6 +60,20 @@ pub fn config_or_exit(require_management_endpoint: bool) -> Config {
         Err(err) => {
             tracing::error!(error = %err, "invalid configuration");
             eprintln!("invalid configuration: {err}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// The authorizer of functions that verify tokens: configured from `JWT_*` and
+/// `ALLOWED_ORIGINS`, or `None` when no key source is configured. Exits on a bad configuration.
+pub fn auth_from_env_or_exit() -> Option<crate::auth::Authorizer> {
+    let config = crate::auth::AuthConfig::from_lookup(|k| std::env::var(k).ok())?;
+    match crate::auth::Authorizer::new(&config) {
+        Ok(auth) => Some(auth),
+        Err(err) => {
+            tracing::error!(error = %err, "invalid token configuration");
+            eprintln!("invalid token configuration: {err}");
             std::process::exit(1);
         }
     }

@@ -1,0 +1,20 @@
+//! `$connect` authorizer: a verified token (`?token=`) and an allowed `Origin`, or no connection.
+
+use chat_shared::lambda::authorizer::{handle_authorizer, AuthorizerEvent};
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let Some(auth) = chat_shared::lambda::auth_from_env_or_exit() else {
+        eprintln!("no token configuration: set JWT_SECRET, JWT_JWKS or JWT_JWKS_URL");
+        std::process::exit(1);
+    };
+    let auth = &auth;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<AuthorizerEvent>| async move {
+        handle_authorizer(auth, event.payload)
+            .await
+            .map_err(Error::from)
+    }))
+    .await
+}
