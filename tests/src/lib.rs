@@ -51,6 +51,21 @@ pub async fn store_for(backend: Backend) -> Arc<dyn Store> {
     }
 }
 
+/// The ids of `client`'s connections in `store` not expired at `now_s`.
+pub async fn connection_ids(store: &dyn Store, client: &str, now_s: i64) -> Vec<String> {
+    store
+        .presence(
+            &chat_shared::domain::ClientId::parse(client).unwrap(),
+            now_s,
+        )
+        .await
+        .unwrap()
+        .connections
+        .into_iter()
+        .map(|c| c.connection_id.as_str().to_owned())
+        .collect()
+}
+
 /// A clock the test sets.
 #[derive(Debug)]
 pub struct FixedClock(pub Mutex<EpochMillis>);

@@ -19,14 +19,7 @@ fn now_s() -> i64 {
 }
 
 async fn connections_in_store(store: &Arc<dyn Store>, client: &str) -> Vec<String> {
-    store
-        .presence(&ClientId::parse(client).unwrap(), now_s())
-        .await
-        .unwrap()
-        .connections
-        .into_iter()
-        .map(|c| c.connection_id.as_str().to_owned())
-        .collect()
+    chat_tests::connection_ids(store.as_ref(), client, now_s()).await
 }
 
 async fn two_users_and_an_administrator_with_two_devices_chat(backend: Backend) {

@@ -56,15 +56,7 @@ async fn presence_ids(tc: &TestChat, client: &str) -> Vec<String> {
 
 /// The client's connections not expired at `now_s`.
 async fn presence_at(tc: &TestChat, client: &str, now_s: i64) -> Vec<String> {
-    tc.chat
-        .store()
-        .presence(&ClientId::parse(client).unwrap(), now_s)
-        .await
-        .unwrap()
-        .connections
-        .into_iter()
-        .map(|c| c.connection_id.as_str().to_owned())
-        .collect()
+    chat_tests::connection_ids(tc.chat.store().as_ref(), client, now_s).await
 }
 
 async fn connect_without_authorizer_context_is_refused(backend: Backend) {
