@@ -18,7 +18,13 @@ fn token(id: &str, role: Role) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    mint_hs256(SECRET, &ClientId::parse(id).unwrap(), role, Duration::from_secs(300), now)
+    mint_hs256(
+        SECRET,
+        &ClientId::parse(id).unwrap(),
+        role,
+        Duration::from_secs(300),
+        now,
+    )
 }
 
 async fn start_jwt(backend: Backend) -> chat_local::Running {
@@ -52,8 +58,14 @@ async fn only_verified_identities_connect_and_act(backend: Backend) {
         (format!("ws://{}/ws", local.addr), "401"),
         (format!("ws://{}/ws/user123", local.addr), "401"),
         (ws(&local, "not-a-token"), "401"),
-        (ws(&local, &token("user123", Role::User).replace('.', "x")), "401"),
-        (format!("ws://{}/ws/admin456?token={user_token}", local.addr), "403"),
+        (
+            ws(&local, &token("user123", Role::User).replace('.', "x")),
+            "401",
+        ),
+        (
+            format!("ws://{}/ws/admin456?token={user_token}", local.addr),
+            "403",
+        ),
     ] {
         let err = WsClient::try_connect(&url).await.err().expect("refused");
         assert!(err.to_string().contains(status), "{url}: {err}");
@@ -61,8 +73,11 @@ async fn only_verified_identities_connect_and_act(backend: Backend) {
 
     let mut admin = WsClient::connect(&ws(&local, &admin_token)).await;
     // The seed's URL form works when the path matches the token.
-    let mut user =
-        WsClient::connect(&format!("ws://{}/ws/user123?token={user_token}&role=admin", local.addr)).await;
+    let mut user = WsClient::connect(&format!(
+        "ws://{}/ws/user123?token={user_token}&role=admin",
+        local.addr
+    ))
+    .await;
     // `role=admin` in the URL did not make the user an administrator.
     let mut other = WsClient::connect(&ws(&local, &token("user777", Role::User))).await;
     user.send_text(&frame("user777", "user to user")).await;
@@ -77,8 +92,12 @@ async fn only_verified_identities_connect_and_act(backend: Backend) {
     let base = local.http_url();
     let bearer = format!("Bearer {admin_token}");
     let auth = [("authorization", bearer.as_str())];
-    let (status, body, _) = http_with("GET", &format!("{base}/chat/unread/admin456"), None, &auth).await;
-    assert_eq!((status, body), (200, json!({"total": 1, "by_sender": {"user123": 1}})));
+    let (status, body, _) =
+        http_with("GET", &format!("{base}/chat/unread/admin456"), None, &auth).await;
+    assert_eq!(
+        (status, body),
+        (200, json!({"total": 1, "by_sender": {"user123": 1}}))
+    );
     let (status, _, _) = http_with("GET", &format!("{base}/chat/unread/admin456"), None, &[]).await;
     assert_eq!(status, 401);
     let (status, _, _) = http_with(
@@ -89,7 +108,8 @@ async fn only_verified_identities_connect_and_act(backend: Backend) {
     )
     .await;
     assert_eq!(status, 401);
-    let (status, _, _) = http_with("GET", &format!("{base}/chat/unread/user123"), None, &auth).await;
+    let (status, _, _) =
+        http_with("GET", &format!("{base}/chat/unread/user123"), None, &auth).await;
     assert_eq!(status, 403);
     let (status, body, _) = http_with(
         "PUT",
@@ -111,7 +131,9 @@ async fn a_foreign_origin_is_refused_with_403(backend: Backend) {
     request
         .headers_mut()
         .insert("origin", "https://evil.example".parse().unwrap());
-    let err = tokio_tungstenite::connect_async(request).await.err().expect("refused");
+    let err = tokio_tungstenite::connect_async(request)
+        .await
+        .expect_err("refused");
     assert!(err.to_string().contains("403"), "{err}");
     let mut request = ws(&local, &token("user123", Role::User))
         .into_client_request()
@@ -122,7 +144,6 @@ async fn a_foreign_origin_is_refused_with_403(backend: Backend) {
     assert!(tokio_tungstenite::connect_async(request).await.is_ok());
     local.shutdown().await;
 }
-
 
 /// Collects everything logged, at every level, by this thread's tasks.
 #[derive(Clone, Default)]
@@ -174,7 +195,12 @@ async fn no_token_or_message_text_reaches_the_logs(backend: Backend) {
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("message sent"), "the capture works: {logs}");
     assert!(logs.contains("user123"), "ids are logged");
-    for secret in [admin_token.as_str(), user_token.as_str(), secret_text, SECRET] {
+    for secret in [
+        admin_token.as_str(),
+        user_token.as_str(),
+        secret_text,
+        SECRET,
+    ] {
         assert!(!logs.contains(secret), "leaked {secret:?} in:\n{logs}");
     }
     // No fragment of a token either (the signature part).
