@@ -77,14 +77,15 @@ impl IdentityMode {
             }
             Self::Jwt(auth) => {
                 let origin = headers.get("origin").and_then(|v| v.to_str().ok());
-                let result = auth.authorize(param("token"), origin).await.and_then(|who| {
-                    match path_client_id {
+                let result = auth
+                    .authorize(param("token"), origin)
+                    .await
+                    .and_then(|who| match path_client_id {
                         Some(claimed) if claimed != who.client_id.as_str() => {
                             Err(AuthError::WrongClient)
                         }
                         _ => Ok(who),
-                    }
-                });
+                    });
                 match result {
                     Ok(who) => {
                         let mut context = context_of(&who);

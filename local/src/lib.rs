@@ -141,7 +141,9 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
                 format!("  WebSocket:      ws://{addr}/ws/{{client_id}}?role=user|admin")
             }
             IdentityMode::Jwt(_) => {
-                format!("  WebSocket:      ws://{addr}/ws?token=JWT (or /ws/{{client_id}}?token=JWT)")
+                format!(
+                    "  WebSocket:      ws://{addr}/ws?token=JWT (or /ws/{{client_id}}?token=JWT)"
+                )
             }
         },
         format!("  HTTP API:       http://{addr}/chat/..."),

@@ -120,7 +120,10 @@ async fn main() {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
-        println!("{}", mint_hs256(jwt_secret, &id, role, Duration::from_secs(*ttl), now));
+        println!(
+            "{}",
+            mint_hs256(jwt_secret, &id, role, Duration::from_secs(*ttl), now)
+        );
         return;
     }
     let identity = match cli.auth {

@@ -11,10 +11,12 @@ async fn main() -> Result<(), Error> {
         std::process::exit(1);
     };
     let auth = &auth;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<AuthorizerEvent>| async move {
-        handle_authorizer(auth, event.payload)
-            .await
-            .map_err(Error::from)
-    }))
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<AuthorizerEvent>| async move {
+            handle_authorizer(auth, event.payload)
+                .await
+                .map_err(Error::from)
+        },
+    ))
     .await
 }
