@@ -1,0 +1,7 @@
+//! Benchmarks of the chat: the `chat-bench` load generator ([`load`]), Lambda cold starts
+//! against a minimal Runtime API ([`runtime_api`]), DynamoDB cost per operation through a
+//! recording proxy ([`proxy`]), and the report with its charts ([`report`]).
+
+pub mod load;
+pub mod machine;
+pub mod stats;
