@@ -144,6 +144,22 @@ async fn mark_read_refuses_malformed_bodies_and_ids_with_400(backend: Backend) {
         );
         assert!(reply["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
+    // The same rule holds whoever asks: input is checked before identity.
+    for who in [None, ADMIN] {
+        let (status, reply) = call(
+            &tc,
+            "PUT",
+            "/chat/read/user123",
+            who,
+            Some(r#"{"sender_id":"user123"}"#),
+        )
+        .await;
+        assert_eq!(
+            (status, reply["code"].as_str()),
+            (400, Some("validation")),
+            "{who:?}"
+        );
+    }
     // Nothing was marked by any of them.
     assert_eq!(
         mark_read(&tc, "user123", "admin456").await.1["updated_count"],

@@ -25,7 +25,7 @@ impl MessageText {
             return Err(ValidationError::new(FIELD, "must not be empty"));
         }
         // Cheap bound first: a char is at most 4 bytes.
-        if raw.len() > max_chars * 4 || raw.chars().count() > max_chars {
+        if raw.len() > max_chars.saturating_mul(4) || raw.chars().count() > max_chars {
             return Err(ValidationError::new(FIELD, "is too long"));
         }
         if raw
@@ -153,6 +153,10 @@ mod tests {
         assert!(MessageText::parse(" \n\t", 10).is_err());
         assert!(MessageText::parse(&"é".repeat(11), 10).is_err());
         assert!(MessageText::parse(&"é".repeat(10), 10).is_ok());
+        assert!(
+            MessageText::parse("x", usize::MAX).is_ok(),
+            "no overflow on huge limits"
+        );
         for bad in ["a\0b", "a\rb", "a\u{7}b", "a\u{1b}[31m", "a\u{85}b"] {
             assert!(MessageText::parse(bad, 10).is_err(), "{bad:?}");
         }

@@ -135,6 +135,11 @@ async fn serve(
         ("PUT", ["chat", "read", reader]) => {
             let reader = ClientId::parse_field("reader_id", reader)?;
             let sender = parse_mark_read_body(request.body())?;
+            if sender == reader {
+                return Err(
+                    ValidationError::new("sender_id", "must differ from the reader").into(),
+                );
+            }
             let who = caller(request, auth).await?;
             let updated_count = chat.mark_read(&who, &reader, &sender).await?;
             tracing::info!(reader_id = %reader, sender_id = %sender, updated_count, "marked read");
