@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use std::sync::Arc;
 
 use chat_shared::auth::Authorizer;
-use chat_shared::lambda::http::handle_http_with_auth;
+use chat_shared::lambda::http::handle_http_event;
 use chat_shared::lambda::ws::WsEvent;
 use chat_shared::lambda::WsRoute;
 use chat_shared::Chat;
@@ -17,7 +17,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// The four Lambda functions of the stack (named like their binaries).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,11 +82,7 @@ impl Functions for InProcess {
     async fn invoke(&self, function: Function, event: Value) -> Result<Value, InvokeError> {
         let route = match function {
             Function::Http => {
-                let request = lambda_http::request::from_str(&event.to_string())
-                    .map_err(|e| InvokeError::BadEvent(e.to_string()))?;
-                let response =
-                    handle_http_with_auth(&self.chat, self.auth.as_deref(), request).await;
-                return Ok(http_response_json(response));
+                return Ok(handle_http_event(&self.chat, self.auth.as_deref(), event).await);
             }
             Function::Connect => WsRoute::Connect,
             Function::Disconnect => WsRoute::Disconnect,
@@ -101,29 +97,6 @@ impl Functions for InProcess {
     fn describe(&self) -> String {
         format!("handlers in-process; store: {}", self.store_description)
     }
-}
-
-/// An HTTP API (payload 2.0) response as Lambda returns it.
-fn http_response_json(response: lambda_http::Response<lambda_http::Body>) -> Value {
-    use base64::Engine;
-    let mut headers = serde_json::Map::new();
-    for (name, value) in response.headers() {
-        headers.insert(
-            name.as_str().to_owned(),
-            json!(String::from_utf8_lossy(value.as_bytes())),
-        );
-    }
-    let (body, is_base64) = match response.body() {
-        lambda_http::Body::Text(t) => (t.clone(), false),
-        lambda_http::Body::Binary(b) => (base64::engine::general_purpose::STANDARD.encode(b), true),
-        _ => (String::new(), false),
-    };
-    json!({
-        "statusCode": response.status().as_u16(),
-        "headers": headers,
-        "body": body,
-        "isBase64Encoded": is_base64,
-    })
 }
 
 /// The Lambda Invoke API: `POST {endpoint}/2015-03-31/functions/{name}/invocations`.

@@ -237,6 +237,18 @@ pub fn http_request(
     identity: Option<(&str, &str)>,
     body: Option<&str>,
 ) -> lambda_http::Request {
+    let event = http_event_json(method, target, identity, body);
+    lambda_http::request::from_str(&event.to_string()).expect("fixture is an HTTP API event")
+}
+
+/// The HTTP API (payload 2.0) event JSON behind [`http_request`]; `target` goes into
+/// `rawPath` and `rawQueryString` exactly as given (a client may send anything there).
+pub fn http_event_json(
+    method: &str,
+    target: &str,
+    identity: Option<(&str, &str)>,
+    body: Option<&str>,
+) -> Value {
     let mut event = fixture("http_put_read");
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     event["routeKey"] = json!("$default");
@@ -268,7 +280,7 @@ pub fn http_request(
             event.as_object_mut().unwrap().remove("body");
         }
     }
-    lambda_http::request::from_str(&event.to_string()).expect("fixture is an HTTP API event")
+    event
 }
 
 /// Status and parsed JSON body of an HTTP response.

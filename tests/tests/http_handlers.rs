@@ -364,7 +364,46 @@ async fn unknown_routes_and_methods_get_json_errors(backend: Backend) {
     );
 }
 
+async fn raw_characters_in_the_request_line_get_a_json_error_not_a_crash(backend: Backend) {
+    use chat_shared::lambda::http::handle_http_event;
+    let tc = setup(backend).await;
+    send(&tc, ADMIN, "user123", "x").await;
+    let cases = [
+        ("/chat/history/user123/admin456?limit=\"5\"", 400),
+        ("/chat/history/user123/admin456?cursor=<script>", 400),
+        ("/chat/history/user123/admin456?appointment_id=a b", 400),
+        ("/chat/history/user123/admin456?limit=5\t", 400),
+        ("/chat/history/user123/admin456?limit=\u{7f}", 400),
+        ("/chat/history/user123/admin456?limit=\u{0}", 400),
+        ("/chat/history/user\"123/admin456", 400),
+        ("/chat/history/user123/admin456?limit=5&x=é", 200),
+    ];
+    for (target, want) in cases {
+        let event = chat_tests::http_event_json("GET", target, USER, None);
+        let response = handle_http_event(&tc.chat, None, event).await;
+        assert_eq!(response["statusCode"], want, "{target}: {response}");
+        let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+        if want == 400 {
+            assert_eq!(body["code"], "validation", "{target}");
+        }
+    }
+    let long = format!("/chat/unread/user123?pad={}", "x".repeat(70_000));
+    let response = handle_http_event(
+        &tc.chat,
+        None,
+        chat_tests::http_event_json("GET", &long, USER, None),
+    )
+    .await;
+    assert_eq!(response["statusCode"], 414);
+    // The event path serves valid requests exactly like the request path.
+    let event = chat_tests::http_event_json("GET", "/chat/unread/user123", USER, None);
+    let response = handle_http_event(&tc.chat, None, event).await;
+    assert_eq!(response["statusCode"], 200);
+    assert_eq!(response["headers"]["content-type"], "application/json");
+}
+
 on_both_stores!(
+    raw_characters_in_the_request_line_get_a_json_error_not_a_crash,
     updated_count_is_exact_and_zero_on_repeat,
     mark_read_is_404_when_the_two_never_exchanged_a_message,
     mark_read_refuses_malformed_bodies_and_ids_with_400,

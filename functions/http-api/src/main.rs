@@ -2,9 +2,10 @@
 //! `GET /chat/unread/{reader_id}`.
 
 use chat_shared::lambda::{
-    auth_from_env_or_exit, config_or_exit, http::handle_http_with_auth, production_chat,
+    auth_from_env_or_exit, config_or_exit, http::handle_http_event, production_chat,
 };
-use lambda_http::{service_fn, Error, Request};
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -14,8 +15,8 @@ async fn main() -> Result<(), Error> {
     // Verifies `Authorization: Bearer` tokens when no API Gateway authorizer vouched already.
     let auth = auth_from_env_or_exit();
     let (chat, auth) = (&chat, auth.as_ref());
-    lambda_http::run(service_fn(move |request: Request| async move {
-        Ok::<_, Error>(handle_http_with_auth(chat, auth, request).await)
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        Ok::<_, Error>(handle_http_event(chat, auth, event.payload).await)
     }))
     .await
 }

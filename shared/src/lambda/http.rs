@@ -247,3 +247,86 @@ fn json_response<T: Serialize>(status: u16, body: &T) -> Response<Body> {
         ))
         .expect("status and header are valid")
 }
+
+/// Longest `rawPath` + `rawQueryString` accepted (the `http` crate refuses URIs over 64 KB).
+const MAX_URI_BYTES: usize = 16 * 1024;
+
+/// Percent-encodes every byte a URI cannot carry literally (`"`, `<`, space, controls,
+/// non-ASCII...), keeping existing `%XX` escapes: API Gateway forwards what clients send, and
+/// `lambda_http` would otherwise fail to build the request.
+fn uri_safe(raw: &str, keep: &[u8]) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for &b in raw.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@%".contains(&b) || keep.contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The HTTP function on the raw HTTP API (payload 2.0) event: JSON in, JSON out. Never fails
+/// and never panics on what a client sent: malformed request lines get JSON errors.
+pub async fn handle_http_event(chat: &Chat, auth: Option<&Authorizer>, mut event: Value) -> Value {
+    for (field, keep) in [("rawPath", &b"/"[..]), ("rawQueryString", &b"/?"[..])] {
+        if let Some(raw) = event.get(field).and_then(Value::as_str) {
+            let safe = uri_safe(raw, keep);
+            event[field] = Value::String(safe);
+        }
+    }
+    let uri_len = ["rawPath", "rawQueryString"]
+        .iter()
+        .filter_map(|f| event.get(*f).and_then(Value::as_str))
+        .map(str::len)
+        .sum::<usize>();
+    let request = if uri_len > MAX_URI_BYTES {
+        Err(414)
+    } else {
+        lambda_http::request::from_str(&event.to_string()).map_err(|_| 400)
+    };
+    let response = match request {
+        Ok(request) => handle_http_with_auth(chat, auth, request).await,
+        Err(status) => {
+            tracing::info!(status, "request refused before routing");
+            json_response(
+                status,
+                &ErrorBody {
+                    code: "invalid_request",
+                    message: if status == 414 {
+                        "the request URI is too long"
+                    } else {
+                        "the request is not a valid HTTP API event"
+                    },
+                },
+            )
+        }
+    };
+    response_json(response)
+}
+
+/// An HTTP API (payload 2.0) response as Lambda returns it.
+pub fn response_json(response: Response<Body>) -> Value {
+    use base64::Engine;
+    let headers: serde_json::Map<String, Value> = response
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                Value::String(String::from_utf8_lossy(value.as_bytes()).into_owned()),
+            )
+        })
+        .collect();
+    let (body, is_base64) = match response.body() {
+        Body::Text(t) => (t.clone(), false),
+        Body::Binary(b) => (base64::engine::general_purpose::STANDARD.encode(b), true),
+        _ => (String::new(), false),
+    };
+    serde_json::json!({
+        "statusCode": response.status().as_u16(),
+        "headers": headers,
+        "body": body,
+        "isBase64Encoded": is_base64,
+    })
+}
