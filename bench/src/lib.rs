@@ -4,4 +4,6 @@
 
 pub mod load;
 pub mod machine;
+pub mod proxy;
+pub mod runtime_api;
 pub mod stats;

@@ -1,1 +1,441 @@
-fn main() {}
+//! `cold-start`: starts each function's binary under a minimal Lambda Runtime API, again and
+//! again, and measures
+//!
+//! - init: exec -> the first `GET /runtime/invocation/next`;
+//! - first invocation: event handed out -> its response posted (first DynamoDB and Management
+//!   API calls included: credentials, connection set-up);
+//! - warm invocation: the same for a second event in the same process;
+//! - DynamoDB requests made during init (through a counting proxy; must be 0);
+//! - peak memory (VmHWM) and the binary's size.
+//!
+//! Functions run round-robin (A, B, C, A, B, C, ...) so a busy moment hits all of them alike,
+//! next to a hello-world `lambda_runtime` binary, the floor.
+//!
+//! ```text
+//! cold-start --dynamodb-endpoint http://127.0.0.1:8001 --runs 25 \
+//!   --function ws-connect=target/lambda/ws-connect/bootstrap ... \
+//!   --function hello-lambda=target/lambda/hello-lambda/bootstrap --json target/bench/cold-start.json
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use chat_bench::machine;
+use chat_bench::proxy::Proxy;
+use chat_bench::runtime_api::{Record, RuntimeApi};
+use chat_bench::stats::{self, Summary};
+use chat_shared::domain::{
+    ClientId, Clock, Connection, ConnectionId, MessageId, Role, SystemClock,
+};
+use chat_shared::store::dynamodb::{create_tables, local_client, DynamoStore, TableNames};
+use chat_shared::store::Store;
+use clap::Parser;
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Debug, Parser)]
+#[command(name = "cold-start", about)]
+struct Cli {
+    /// `name=path` of a function binary (repeatable). The name picks the event fixture:
+    /// ws-connect, ws-disconnect, ws-message, http-api, authorizer; anything else gets `{}`.
+    #[arg(long = "function", value_name = "NAME=PATH", required = true)]
+    functions: Vec<String>,
+    /// Name of the floor binary the others are compared with.
+    #[arg(long, default_value = "hello-lambda")]
+    floor: String,
+    /// Cold starts per function (after one discarded warm-up start each).
+    #[arg(long, default_value_t = 25)]
+    runs: usize,
+    /// DynamoDB Local, behind a counting proxy.
+    #[arg(long, env = "DYNAMODB_ENDPOINT")]
+    dynamodb_endpoint: String,
+    /// Directory of the API Gateway event fixtures.
+    #[arg(long, default_value = "tests/fixtures")]
+    fixtures: PathBuf,
+    /// Extra environment for every function, `KEY=VALUE` (repeatable).
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    env: Vec<String>,
+    /// Each function's stderr goes to `<dir>/<name>.log`.
+    #[arg(long, default_value = "target/bench/cold-start-logs")]
+    logs: PathBuf,
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+const JWT_SECRET: &str = "cold-start-benchmark-secret-0123456789abcdef";
+const ORIGIN: &str = "https://booking.example.com";
+
+#[derive(Debug, Clone, Serialize)]
+struct FunctionResult {
+    name: String,
+    binary: String,
+    bytes: u64,
+    runs: usize,
+    failures: usize,
+    first_failure: Option<String>,
+    init_ms: Summary,
+    first_invocation_ms: Summary,
+    warm_invocation_ms: Summary,
+    /// Init plus first invocation: what the first caller waits for beyond a warm call.
+    cold_total_ms: Summary,
+    /// Most DynamoDB requests seen during any init.
+    init_dynamodb_requests: usize,
+    max_rss_kb: Summary,
+    /// Median init / the floor's median init.
+    init_vs_floor: Option<f64>,
+}
+
+#[derive(Default)]
+struct Samples {
+    init: Vec<f64>,
+    first: Vec<f64>,
+    warm: Vec<f64>,
+    total: Vec<f64>,
+    rss: Vec<f64>,
+    init_requests: usize,
+    failures: usize,
+    first_failure: Option<String>,
+}
+
+fn fixture(dir: &Path, name: &str) -> Value {
+    let file = match name {
+        "ws-connect" => "ws_connect.json",
+        "ws-disconnect" => "ws_disconnect.json",
+        "ws-message" => "ws_message.json",
+        "http-api" => "http_put_read.json",
+        "authorizer" => "ws_authorizer.json",
+        _ => return serde_json::json!({ "hello": "world" }),
+    };
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// The event for one run: WebSocket events get a sender of their own per run (so the rate
+/// limiter treats every cold start alike); the authorizer gets a freshly minted token.
+fn event_for(template: &Value, name: &str, run: usize) -> Value {
+    let mut event = template.clone();
+    if let Some(auth) = event
+        .pointer_mut("/requestContext/authorizer")
+        .and_then(Value::as_object_mut)
+    {
+        if name.starts_with("ws-") {
+            let id = format!("coldstart{run}");
+            auth.insert("client_id".into(), Value::String(id.clone()));
+            auth.insert("principalId".into(), Value::String(id));
+        }
+    }
+    if name == "authorizer" {
+        let now = SystemClock.now_ms() / 1000;
+        let token = chat_shared::auth::mint_hs256(
+            JWT_SECRET,
+            &ClientId::parse("user123").expect("id"),
+            Role::User,
+            Duration::from_secs(3600),
+            now,
+        );
+        event["queryStringParameters"]["token"] = Value::String(token.clone());
+        event["multiValueQueryStringParameters"]["token"] = serde_json::json!([token]);
+    }
+    event
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn one_run(
+    api: &RuntimeApi,
+    proxy: &Proxy,
+    name: &str,
+    binary: &Path,
+    env: &[(String, String)],
+    event: &Value,
+    logs: &Path,
+    samples: &mut Samples,
+) {
+    let body = Bytes::from(event.to_string());
+    api.reset(vec![
+        ("cold-1".into(), body.clone()),
+        ("warm-2".into(), body),
+    ]);
+    proxy.take();
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(logs.join(format!("{name}.log")))
+        .map(Stdio::from)
+        .unwrap_or_else(|_| Stdio::null());
+    let mut command = tokio::process::Command::new(binary);
+    command
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("AWS_LAMBDA_FUNCTION_NAME", name)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .kill_on_drop(true);
+    let started = Instant::now();
+    let mut child = match command.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            samples.failures += 1;
+            samples
+                .first_failure
+                .get_or_insert(format!("cannot start {}: {e}", binary.display()));
+            return;
+        }
+    };
+    let pid = child.id();
+    let finished = |log: &[Record]| {
+        log.iter().any(|r| match r {
+            Record::Response(id, ..) | Record::Error(id, ..) => id == "warm-2",
+            Record::InitError(..) => true,
+            _ => false,
+        })
+    };
+    let exited = tokio::select! {
+        ok = api.wait_for(Duration::from_secs(30), finished) => !ok,
+        _ = child.wait() => true,
+    };
+    let rss = pid.and_then(|p| machine::status_kb(p, "VmHWM"));
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+    let log = api.log();
+    let calls = proxy.take();
+
+    let first_next = log.iter().find_map(|r| match r {
+        Record::Next(t) => Some(*t),
+        _ => None,
+    });
+    let delivered = |id: &str| {
+        log.iter().find_map(|r| match r {
+            Record::Delivered(i, t) if i == id => Some(*t),
+            _ => None,
+        })
+    };
+    let answered = |id: &str| {
+        log.iter().find_map(|r| match r {
+            Record::Response(i, t, _) if i == id => Some(Ok(*t)),
+            Record::Error(i, _, body) if i == id => {
+                Some(Err(String::from_utf8_lossy(body).into_owned()))
+            }
+            _ => None,
+        })
+    };
+    let failure = |why: String, samples: &mut Samples| {
+        samples.failures += 1;
+        samples.first_failure.get_or_insert(why);
+    };
+    let Some(first_next) = first_next else {
+        let init_error = log.iter().find_map(|r| match r {
+            Record::InitError(_, b) => Some(String::from_utf8_lossy(b).into_owned()),
+            _ => None,
+        });
+        failure(
+            init_error.unwrap_or_else(|| {
+                format!(
+                    "no /next call (exited: {exited}); see {}",
+                    logs.join(format!("{name}.log")).display()
+                )
+            }),
+            samples,
+        );
+        return;
+    };
+    let (Some(d1), Some(d2)) = (delivered("cold-1"), delivered("warm-2")) else {
+        failure("the events were not both taken".into(), samples);
+        return;
+    };
+    let (r1, r2) = match (answered("cold-1"), answered("warm-2")) {
+        (Some(Ok(r1)), Some(Ok(r2))) => (r1, r2),
+        (Some(Err(e)), _) | (_, Some(Err(e))) => {
+            failure(format!("invocation error: {e}"), samples);
+            return;
+        }
+        _ => {
+            failure("no response".into(), samples);
+            return;
+        }
+    };
+    let init_requests = calls
+        .iter()
+        .filter(|c| proxy.epoch() + Duration::from_nanos(c.start_ns) < first_next)
+        .count();
+    samples.init_requests = samples.init_requests.max(init_requests);
+    samples.init.push(ms(first_next - started));
+    samples.first.push(ms(r1 - d1));
+    samples.warm.push(ms(r2 - d2));
+    samples.total.push(ms(r1 - started));
+    if let Some(kb) = rss {
+        samples.rss.push(kb as f64);
+    }
+}
+
+/// State the events need: the administrator `admin456` online (ws-message posts to it) and an
+/// unread message from it for `user123` (http-api marks it read).
+async fn seed(store: &dyn Store) {
+    let admin = ClientId::parse("admin456").expect("id");
+    let user = ClientId::parse("user123").expect("id");
+    let now = SystemClock.now_ms();
+    store
+        .put_connection(&Connection {
+            connection_id: ConnectionId::parse("AdminDevice1234=").expect("connection id"),
+            client_id: admin.clone(),
+            role: Role::Admin,
+            connected_at_ms: now - 60_000,
+            expires_at_s: now / 1000 + 7200,
+        })
+        .await
+        .expect("seed connection");
+    store
+        .record_unread(&user, &admin, &MessageId::generate(now))
+        .await
+        .expect("seed unread");
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let mut functions: Vec<(String, PathBuf)> = Vec::new();
+    for spec in &cli.functions {
+        let Some((name, path)) = spec.split_once('=') else {
+            eprintln!("cold-start: --function wants NAME=PATH, got {spec}");
+            std::process::exit(2);
+        };
+        if !Path::new(path).is_file() {
+            eprintln!("cold-start: {path} does not exist (build it first)");
+            std::process::exit(2);
+        }
+        functions.push((name.to_owned(), PathBuf::from(path)));
+    }
+    let _ = std::fs::create_dir_all(&cli.logs);
+    for (name, _) in &functions {
+        let _ = std::fs::remove_file(cli.logs.join(format!("{name}.log")));
+    }
+
+    let proxy = Proxy::start(&cli.dynamodb_endpoint, Duration::ZERO)
+        .await
+        .expect("proxy");
+    let api = RuntimeApi::start().await.expect("runtime API");
+    let run_id = format!("{:06x}", fastrand::u32(..) & 0xff_ffff);
+    let tables = TableNames::with_prefix(&format!("cold{run_id}-"));
+    let client = local_client(&cli.dynamodb_endpoint);
+    if let Err(e) = create_tables(&client, &tables).await {
+        eprintln!("cold-start: cannot create tables: {e:?}");
+        std::process::exit(1);
+    }
+    let store: Arc<dyn Store> = Arc::new(DynamoStore::new(client, tables.clone()));
+
+    let mut env: Vec<(String, String)> = [
+        ("AWS_LAMBDA_RUNTIME_API", api.host_port()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".into()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/bench".into()),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", "bench".into()),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_DEFAULT_REGION", "us-east-1".into()),
+        ("AWS_ACCESS_KEY_ID", "local".into()),
+        ("AWS_SECRET_ACCESS_KEY", "local".into()),
+        ("CONNECTIONS_TABLE", tables.connections.clone()),
+        ("MESSAGES_TABLE", tables.messages.clone()),
+        ("INBOX_TABLE", tables.inbox.clone()),
+        ("DYNAMODB_ENDPOINT", proxy.url()),
+        ("MANAGEMENT_ENDPOINT", format!("http://{}", api.addr)),
+        ("JWT_SECRET", JWT_SECRET.into()),
+        ("ALLOWED_ORIGINS", ORIGIN.into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    for kv in &cli.env {
+        if let Some((k, v)) = kv.split_once('=') {
+            env.retain(|(key, _)| key != k);
+            env.push((k.to_owned(), v.to_owned()));
+        }
+    }
+
+    let templates: BTreeMap<String, Value> = functions
+        .iter()
+        .map(|(name, _)| (name.clone(), fixture(&cli.fixtures, name)))
+        .collect();
+    let mut samples: BTreeMap<String, Samples> = BTreeMap::new();
+    println!(
+        "cold starts: {} functions x {} runs (round-robin, one warm-up start each first)",
+        functions.len(),
+        cli.runs
+    );
+    for run in 0..=cli.runs {
+        for (name, binary) in &functions {
+            seed(store.as_ref()).await;
+            let event = event_for(&templates[name], name, run);
+            let mut scratch = Samples::default();
+            let target = if run == 0 {
+                &mut scratch
+            } else {
+                samples.entry(name.clone()).or_default()
+            };
+            one_run(&api, &proxy, name, binary, &env, &event, &cli.logs, target).await;
+        }
+    }
+
+    let floor_init = samples.get(&cli.floor).map(|s| stats::median(&s.init));
+    let mut results = Vec::new();
+    println!(
+        "{:<16} {:>9} {:>9} {:>10} {:>9} {:>8} {:>9} {:>8}",
+        "function", "init ms", "1st ms", "warm ms", "vs floor", "init DB", "RSS kB", "bytes"
+    );
+    for (name, binary) in &functions {
+        let s = samples.remove(name).unwrap_or_default();
+        let init = stats::summarize(&s.init);
+        let r = FunctionResult {
+            name: name.clone(),
+            binary: binary.display().to_string(),
+            bytes: std::fs::metadata(binary).map(|m| m.len()).unwrap_or(0),
+            runs: s.init.len(),
+            failures: s.failures,
+            first_failure: s.first_failure,
+            init_vs_floor: floor_init.filter(|f| *f > 0.0).map(|f| init.p50 / f),
+            init_ms: init,
+            first_invocation_ms: stats::summarize(&s.first),
+            warm_invocation_ms: stats::summarize(&s.warm),
+            cold_total_ms: stats::summarize(&s.total),
+            init_dynamodb_requests: s.init_requests,
+            max_rss_kb: stats::summarize(&s.rss),
+        };
+        println!(
+            "{:<16} {:>9.2} {:>9.2} {:>10.2} {:>9} {:>8} {:>9.0} {:>8}",
+            r.name,
+            r.init_ms.p50,
+            r.first_invocation_ms.p50,
+            r.warm_invocation_ms.p50,
+            r.init_vs_floor
+                .map(|x| format!("{x:.2}x"))
+                .unwrap_or_default(),
+            r.init_dynamodb_requests,
+            r.max_rss_kb.p50,
+            r.bytes
+        );
+        if let Some(f) = &r.first_failure {
+            println!("  {} failure(s), first: {f}", r.failures);
+        }
+        results.push(r);
+    }
+    if let Some(path) = &cli.json {
+        let out = serde_json::json!({ "runs": cli.runs, "floor": cli.floor, "functions": results });
+        if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(&out).unwrap() + "\n") {
+            eprintln!("cold-start: cannot write {}: {e}", path.display());
+            std::process::exit(1);
+        }
+    }
+    if results.iter().any(|r| r.runs == 0) {
+        eprintln!("cold-start: a function never completed a run");
+        std::process::exit(1);
+    }
+}
