@@ -23,6 +23,7 @@ echo "DynamoDB Local at $endpoint"
 
 step "cargo test"
 DYNAMODB_ENDPOINT="$endpoint" cargo test --workspace --locked
+DYNAMODB_ENDPOINT="$endpoint" bash scripts/bench.sh --smoke  # every benchmark mode for a few seconds (results in target/bench/smoke)
 
 step "cfn-lint template.yaml"
 cfn-lint template.yaml

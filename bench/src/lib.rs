@@ -1,9 +1,11 @@
 //! Benchmarks of the chat: the `chat-bench` load generator ([`load`]), Lambda cold starts
 //! against a minimal Runtime API ([`runtime_api`]), DynamoDB cost per operation through a
-//! recording proxy ([`proxy`]), and the report with its charts ([`report`]).
+//! recording proxy ([`proxy`]), and the report with its charts ([`report`], [`charts`]).
 
+pub mod charts;
 pub mod load;
 pub mod machine;
 pub mod proxy;
+pub mod report;
 pub mod runtime_api;
 pub mod stats;

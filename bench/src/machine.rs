@@ -98,6 +98,22 @@ pub fn cpu_seconds(pid: u32) -> Option<f64> {
     Some(ticks / if hz > 0.0 { hz } else { 100.0 })
 }
 
+/// CPU time all threads of a process have used, in nanoseconds (`/proc/<pid>/task/*/schedstat`,
+/// nanosecond resolution, unlike the clock ticks of `stat`).
+pub fn cpu_ns(pid: u32) -> Option<u64> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut total = 0u64;
+    for task in tasks.flatten() {
+        let text = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
+        total += text
+            .split_whitespace()
+            .next()
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    Some(total)
+}
+
 /// CPU time this process has used, in seconds.
 pub fn own_cpu_seconds() -> f64 {
     cpu_seconds(std::process::id()).unwrap_or(0.0)
@@ -136,6 +152,7 @@ mod tests {
         let pid = std::process::id();
         assert!(rss_kb(pid).unwrap() > 0);
         assert!(cpu_seconds(pid).is_some());
+        assert!(cpu_ns(pid).unwrap() > 0);
         assert!(describe().cores >= 1);
         assert!(raise_open_files_limit() > 0);
     }

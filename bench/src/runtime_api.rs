@@ -84,6 +84,17 @@ impl RuntimeApi {
         inner.queue = events.into();
     }
 
+    /// Queues one more event.
+    pub fn push(&self, id: &str, body: Bytes) {
+        self.state
+            .inner
+            .lock()
+            .unwrap()
+            .queue
+            .push_back((id.to_owned(), body));
+        self.state.changed.notify_waiters();
+    }
+
     pub fn log(&self) -> Vec<Record> {
         self.state.inner.lock().unwrap().log.clone()
     }

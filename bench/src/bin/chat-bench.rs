@@ -41,6 +41,10 @@ struct Cli {
     /// Handshakes in progress at once.
     #[arg(long, default_value_t = 64)]
     connect_concurrency: usize,
+    /// Exit with status 3 if nothing was delivered, a message was lost or refused, or a
+    /// connection failed (for smoke tests).
+    #[arg(long)]
+    fail_on_loss: bool,
     #[command(subcommand)]
     mode: Mode,
 }
@@ -112,14 +116,16 @@ fn main() {
                 let options = load_options(&cli, target, run, Pace::Saturate { window: *window });
                 load::run(&options).await.map(|r| {
                     print_load(&r);
-                    serde_json::to_value(r).expect("serializable")
+                    let bad = r.delivered == 0 || r.lost > 0 || r.errors > 0;
+                    (serde_json::to_value(r).expect("serializable"), bad)
                 })
             }
             Mode::Rate { run, rate } => {
                 let options = load_options(&cli, target, run, Pace::Rate { per_second: *rate });
                 load::run(&options).await.map(|r| {
                     print_load(&r);
-                    serde_json::to_value(r).expect("serializable")
+                    let bad = r.delivered == 0 || r.lost > 0 || r.errors > 0;
+                    (serde_json::to_value(r).expect("serializable"), bad)
                 })
             }
             Mode::Idle { connections, hold } => {
@@ -137,19 +143,24 @@ fn main() {
                 };
                 load::idle(&options).await.map(|r| {
                     print_idle(&r);
-                    serde_json::to_value(r).expect("serializable")
+                    let bad = r.failed > 0 || r.alive_after_hold < r.connections;
+                    (serde_json::to_value(r).expect("serializable"), bad)
                 })
             }
         }
     });
     match result {
-        Ok(value) => {
+        Ok((value, bad)) => {
             if let Some(path) = &cli.json {
                 let text = serde_json::to_string_pretty(&value).expect("serializable");
                 if let Err(e) = std::fs::write(path, text + "\n") {
                     eprintln!("chat-bench: cannot write {}: {e}", path.display());
                     std::process::exit(1);
                 }
+            }
+            if bad && cli.fail_on_loss {
+                eprintln!("chat-bench: messages or connections were lost (--fail-on-loss)");
+                std::process::exit(3);
             }
         }
         Err(e) => {

@@ -85,6 +85,10 @@ struct FunctionResult {
     /// Most DynamoDB requests seen during any init.
     init_dynamodb_requests: usize,
     max_rss_kb: Summary,
+    /// CPU time (all threads) of init, of the first and of the warm invocation, ms.
+    init_cpu_ms: Summary,
+    first_invocation_cpu_ms: Summary,
+    warm_invocation_cpu_ms: Summary,
     /// Median init / the floor's median init.
     init_vs_floor: Option<f64>,
 }
@@ -96,6 +100,9 @@ struct Samples {
     warm: Vec<f64>,
     total: Vec<f64>,
     rss: Vec<f64>,
+    init_cpu: Vec<f64>,
+    first_cpu: Vec<f64>,
+    warm_cpu: Vec<f64>,
     init_requests: usize,
     failures: usize,
     first_failure: Option<String>,
@@ -161,10 +168,7 @@ async fn one_run(
     samples: &mut Samples,
 ) {
     let body = Bytes::from(event.to_string());
-    api.reset(vec![
-        ("cold-1".into(), body.clone()),
-        ("warm-2".into(), body),
-    ]);
+    api.reset(Vec::new());
     proxy.take();
     let log = std::fs::OpenOptions::new()
         .create(true)
@@ -192,19 +196,30 @@ async fn one_run(
             return;
         }
     };
-    let pid = child.id();
-    let finished = |log: &[Record]| {
-        log.iter().any(|r| match r {
-            Record::Response(id, ..) | Record::Error(id, ..) => id == "warm-2",
-            Record::InitError(..) => true,
-            _ => false,
-        })
+    let pid = child.id().unwrap_or(0);
+    // Events are handed out one at a time, and the process's CPU time is read while it waits
+    // in `next` (idle): before the first event (init), after the first, after the second.
+    let nexts = |log: &[Record]| log.iter().filter(|r| matches!(r, Record::Next(_))).count();
+    let failed = |log: &[Record]| {
+        log.iter()
+            .any(|r| matches!(r, Record::InitError(..) | Record::Error(..)))
     };
-    let exited = tokio::select! {
-        ok = api.wait_for(Duration::from_secs(30), finished) => !ok,
-        _ = child.wait() => true,
-    };
-    let rss = pid.and_then(|p| machine::status_kb(p, "VmHWM"));
+    let mut cpu = Vec::new();
+    let mut exited = false;
+    for (step, id) in ["cold-1", "warm-2", ""].iter().enumerate() {
+        let reached = tokio::select! {
+            ok = api.wait_for(Duration::from_secs(30), |log| nexts(log) > step || failed(log)) => ok,
+            _ = child.wait() => { exited = true; false }
+        };
+        if !reached || failed(&api.log()) {
+            break;
+        }
+        cpu.push(machine::cpu_ns(pid).unwrap_or(0));
+        if !id.is_empty() {
+            api.push(id, body.clone());
+        }
+    }
+    let rss = machine::status_kb(pid, "VmHWM");
     let _ = child.start_kill();
     let _ = child.wait().await;
     let log = api.log();
@@ -273,6 +288,11 @@ async fn one_run(
     samples.first.push(ms(r1 - d1));
     samples.warm.push(ms(r2 - d2));
     samples.total.push(ms(r1 - started));
+    if let [c0, c1, c2] = cpu[..] {
+        samples.init_cpu.push(c0 as f64 / 1e6);
+        samples.first_cpu.push(c1.saturating_sub(c0) as f64 / 1e6);
+        samples.warm_cpu.push(c2.saturating_sub(c1) as f64 / 1e6);
+    }
     if let Some(kb) = rss {
         samples.rss.push(kb as f64);
     }
@@ -388,8 +408,16 @@ async fn main() {
     let floor_init = samples.get(&cli.floor).map(|s| stats::median(&s.init));
     let mut results = Vec::new();
     println!(
-        "{:<16} {:>9} {:>9} {:>10} {:>9} {:>8} {:>9} {:>8}",
-        "function", "init ms", "1st ms", "warm ms", "vs floor", "init DB", "RSS kB", "bytes"
+        "{:<16} {:>9} {:>9} {:>10} {:>9} {:>8} {:>9} {:>8} {:>9}",
+        "function",
+        "init ms",
+        "1st ms",
+        "warm ms",
+        "vs floor",
+        "init DB",
+        "RSS kB",
+        "bytes",
+        "warm CPU"
     );
     for (name, binary) in &functions {
         let s = samples.remove(name).unwrap_or_default();
@@ -408,9 +436,12 @@ async fn main() {
             cold_total_ms: stats::summarize(&s.total),
             init_dynamodb_requests: s.init_requests,
             max_rss_kb: stats::summarize(&s.rss),
+            init_cpu_ms: stats::summarize(&s.init_cpu),
+            first_invocation_cpu_ms: stats::summarize(&s.first_cpu),
+            warm_invocation_cpu_ms: stats::summarize(&s.warm_cpu),
         };
         println!(
-            "{:<16} {:>9.2} {:>9.2} {:>10.2} {:>9} {:>8} {:>9.0} {:>8}",
+            "{:<16} {:>9.2} {:>9.2} {:>10.2} {:>9} {:>8} {:>9.0} {:>8} {:>9.3}",
             r.name,
             r.init_ms.p50,
             r.first_invocation_ms.p50,
@@ -420,7 +451,8 @@ async fn main() {
                 .unwrap_or_default(),
             r.init_dynamodb_requests,
             r.max_rss_kb.p50,
-            r.bytes
+            r.bytes,
+            r.warm_invocation_cpu_ms.p50
         );
         if let Some(f) = &r.first_failure {
             println!("  {} failure(s), first: {f}", r.failures);

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# The benchmarks, one command. Builds what it needs, runs chat-local and DynamoDB Local itself,
+# and rewrites docs/performance.md, docs/cost.md and docs/img/*.png from what it measured.
+#   bash scripts/bench.sh           full run (release builds; about 5 minutes after the build)
+#   bash scripts/bench.sh --smoke   every mode for a few seconds (CI): debug builds, results and
+#                                   documents under target/bench/smoke/, docs/ untouched
+# Uses DYNAMODB_ENDPOINT if it is set (e.g. by scripts/test.sh), otherwise starts DynamoDB Local
+# (bash scripts/setup.sh installs it). All traffic stays on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+smoke=false
+case "${1:-}" in
+  --smoke) smoke=true ;;
+  "") ;;
+  *) echo "usage: $0 [--smoke]" >&2; exit 2 ;;
+esac
+
+step() { printf '\n==> %s\n' "$*"; }
+
+functions=()
+for f in functions/*/; do functions+=("$(basename "$f")"); done
+packages=(-p chat-local -p chat-bench -p hello-lambda)
+for name in "${functions[@]}"; do packages+=(-p "$name"); done
+
+if $smoke; then
+  out=target/bench/smoke
+  bin=target/debug
+  step "build (debug, smoke)"
+  cargo build --locked "${packages[@]}"
+else
+  out=target/bench/results
+  bin=target/release
+  step "build (release)"
+  cargo build --release --locked "${packages[@]}"
+fi
+rm -rf "$out"
+mkdir -p "$out"
+
+# 10,000 connections need 10,000 descriptors on each side.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+local_pid=""
+ddb_started=false
+cleanup() {
+  if [ -n "$local_pid" ]; then kill "$local_pid" 2>/dev/null || true; wait "$local_pid" 2>/dev/null || true; fi
+  if $ddb_started; then bash scripts/dynamodb-local.sh stop; fi
+}
+trap cleanup EXIT
+
+# chat-local as its own process on a free port; sets $port and $local_pid.
+start_local() {
+  local flags=(--port 0)
+  # The per-sender rate limit (10 messages/s by default) would be what is measured otherwise.
+  if "$bin/chat-local" --help | grep -q -- '--rate-limit'; then flags+=(--rate-limit 0); fi
+  "$bin/chat-local" "${flags[@]}" >"$out/chat-local.out" 2>"$out/chat-local.err" &
+  local_pid=$!
+  port=""
+  for _ in $(seq 1 100); do
+    port=$(sed -n '1s/^chat-local listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$out/chat-local.out" 2>/dev/null || true)
+    [ -n "$port" ] && return 0
+    kill -0 "$local_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "chat-local did not start:" >&2
+  cat "$out/chat-local.err" >&2
+  exit 1
+}
+stop_local() {
+  kill "$local_pid" 2>/dev/null || true
+  wait "$local_pid" 2>/dev/null || true
+  local_pid=""
+}
+
+commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo '+changes')"
+meta_flags=()
+$smoke && meta_flags+=(--smoke)
+"$bin/bench-report" meta "$out" --date "$(date -u +%Y-%m-%dT%H:%MZ)" --commit "$commit" "${meta_flags[@]}"
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+
+if $smoke; then
+  pairs_sweep=(2); window=8; rates=(500); rate_pairs=4; warmup=0.5; duration=2; drain=3
+  idle_connections=200; hold=1; cold_runs=2
+  ddb_flags=(--mark-read 1,10 --admin-peers 10 --history-messages 60)
+  check=(--fail-on-loss)
+else
+  pairs_sweep=(1 4 16 64 256); window=8; rates=(1000 5000 10000); rate_pairs=50; warmup=2; duration=10; drain=5
+  idle_connections=10000; hold=10; cold_runs=25
+  ddb_flags=()
+  check=()
+fi
+
+step "saturation: ${pairs_sweep[*]} pairs"
+start_local
+for p in "${pairs_sweep[@]}"; do
+  "$bin/chat-bench" --url "ws://127.0.0.1:$port" --server-pid "$local_pid" \
+    --json "$out/saturate-$(printf '%04d' "$p").json" "${check[@]}" \
+    saturate --pairs "$p" --window "$window" --warmup "$warmup" --duration "$duration" --drain "$drain"
+done
+
+step "fixed rate: ${rates[*]} messages/s"
+for r in "${rates[@]}"; do
+  "$bin/chat-bench" --url "ws://127.0.0.1:$port" --server-pid "$local_pid" \
+    --json "$out/rate-$(printf '%06d' "$r").json" "${check[@]}" \
+    rate --rate "$r" --pairs "$rate_pairs" --warmup "$warmup" --duration "$duration" --drain "$drain"
+done
+stop_local
+
+step "idle connections: $idle_connections (fresh chat-local)"
+start_local
+sleep 1
+"$bin/chat-bench" --url "ws://127.0.0.1:$port" --server-pid "$local_pid" \
+  --json "$out/idle.json" "${check[@]}" idle --connections "$idle_connections" --hold "$hold"
+stop_local
+
+step "DynamoDB Local"
+if [ -n "${DYNAMODB_ENDPOINT:-}" ] && curl -s -o /dev/null "$DYNAMODB_ENDPOINT"; then
+  endpoint=$DYNAMODB_ENDPOINT
+else
+  endpoint=$(bash scripts/dynamodb-local.sh start)
+  ddb_started=true
+fi
+echo "DynamoDB Local at $endpoint"
+
+step "cold starts: ${functions[*]} and hello-lambda, $cold_runs runs each"
+cold_flags=()
+for name in "${functions[@]}" hello-lambda; do cold_flags+=(--function "$name=$bin/$name"); done
+"$bin/cold-start" --dynamodb-endpoint "$endpoint" --runs "$cold_runs" --logs "$out/cold-start-logs" \
+  --json "$out/cold-start.json" "${cold_flags[@]}"
+
+step "DynamoDB cost per operation"
+"$bin/ddb-cost" --dynamodb-endpoint "$endpoint" --json "$out/ddb-cost.json" "${ddb_flags[@]}"
+
+step "report"
+if $smoke; then
+  "$bin/bench-report" render "$out" --docs "$out/docs"
+else
+  "$bin/bench-report" render "$out" --docs docs
+fi
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
