@@ -254,11 +254,27 @@ impl Gateway {
         let (closed_tx, mut closed_by_server) =
             tokio::sync::oneshot::channel::<(u16, &'static str)>();
         let writer = tokio::spawn(async move {
-            while let Some(out) = rx.recv().await {
+            let mut next = rx.recv().await;
+            while let Some(out) = next.take() {
                 match out {
                     Outbound::Frame(message) => {
-                        if sink.send(message).await.is_err() {
+                        // Frames already queued go out together, in one write.
+                        let mut ok = sink.feed(message).await.is_ok();
+                        while ok {
+                            match rx.try_recv() {
+                                Ok(Outbound::Frame(m)) => ok = sink.feed(m).await.is_ok(),
+                                Ok(close) => {
+                                    next = Some(close);
+                                    break;
+                                }
+                                Err(_) => break,
+                            }
+                        }
+                        if !ok || sink.flush().await.is_err() {
                             break;
+                        }
+                        if next.is_none() {
+                            next = rx.recv().await;
                         }
                     }
                     Outbound::Close(code, reason) => {
@@ -432,7 +448,9 @@ async fn connect_and_upgrade(
         .max_frame_size(gw.limits.frame_bytes)
         .max_message_size(gw.limits.message_bytes)
         .read_buffer_size(8 * 1024)
-        .write_buffer_size(0)
+        // Frames are buffered until the writer flushes (it does after each batch): one
+        // write per batch. The buffer only grows with what is queued.
+        .write_buffer_size(64 * 1024)
         .on_failed_upgrade(move |_| {
             // $connect succeeded but the handshake did not: API Gateway still sends $disconnect.
             tokio::spawn(async move {
