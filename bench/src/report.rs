@@ -482,6 +482,53 @@ pub fn performance_md(inputs: &Inputs, charts: &[String]) -> String {
         "throughput-vs-clients.png",
         "delivered messages/s against the number of clients",
     ));
+    if !inputs.saturate.is_empty() {
+        let _ = writeln!(
+            md,
+            "\nWhere the time goes: chat-local delivers every message the way the deployed \
+             function does, through the AWS SDK's Management API client (`POST \
+             @connections/{{id}}`, signed with SigV4) over loopback HTTP to its own emulated \
+             Management API. A CPU profile (`perf record -g -p <chat-local pid>` during \
+             `chat-bench saturate --pairs 16`) puts about half of the server's CPU in that \
+             round trip (SDK orchestration and signing on one side, HTTP parsing on the other), \
+             and much of the rest in memory allocation and one `writev` per WebSocket write. \
+             The generator's own CPU comes from the same two cores. The *server CPU µs/msg* \
+             column is chat-local's CPU time per delivered message: at about {} µs, two cores \
+             cannot deliver more than about {} messages/s even with no generator.",
+            f(
+                inputs
+                    .saturate
+                    .iter()
+                    .filter_map(|r| r.server_cpu_us_per_message)
+                    .fold(f64::INFINITY, f64::min),
+                0
+            ),
+            thousands(
+                2e6 / inputs
+                    .saturate
+                    .iter()
+                    .filter_map(|r| r.server_cpu_us_per_message)
+                    .fold(f64::INFINITY, f64::min)
+            )
+        );
+        if let Some(small) = inputs.saturate.iter().find(|r| r.clients <= 8) {
+            if small.latency_ms.p90 > 30.0 {
+                let _ = writeln!(
+                    md,
+                    "\nWith few clients ({} here) the p90 latency is {} ms although the median is \
+                     {} ms: the signature of Nagle's algorithm on chat-local's sockets meeting \
+                     delayed ACKs (about 40 ms on Linux). chat-local does not set `TCP_NODELAY` \
+                     on the sockets it accepts; doing so (e.g. `axum::serve::ListenerExt::tap_io` \
+                     in `local/src/lib.rs`) took 2 clients from about 900 to about 9,500 \
+                     delivered messages/s in an A/B run on this machine, with mixed effects at \
+                     high load, so it is left as a measured option.",
+                    small.clients,
+                    f(small.latency_ms.p90, 1),
+                    f(small.latency_ms.p50, 1)
+                );
+            }
+        }
+    }
 
     let _ = writeln!(md, "\n## Latency at a fixed rate\n");
     let _ = writeln!(
@@ -802,7 +849,7 @@ pub fn cost_md(inputs: &Inputs) -> String {
          (Lambda gives 1 vCPU at {} MB): {} ms of waiting + {} ms of CPU = **{} ms billed** at \
          {} MB, {} GB-s.\n\
          - **DynamoDB** (measured): {} WCU + {} RCU.\n",
-        2,
+        3,
         send.as_ref()
             .map(|s| s["round_trips_before_first_post"].to_string())
             .unwrap_or_else(|| "2".into()),
@@ -858,12 +905,35 @@ pub fn cost_md(inputs: &Inputs) -> String {
             c["read_units"]
         );
     }
+    let (apigw1, _, _, total1) = ours(1.0, wcu, rcu);
     let _ = writeln!(
         md,
-        "\nAPI Gateway is about two thirds of the bill and is fixed by the protocol (a frame in, a \
-         frame out per device, an ack). Dropping the ack would save $1 per million messages but \
-         the client would lose its delivery receipt.\n"
+        "\nAPI Gateway is {}% of the bill and is fixed by the protocol (a frame in, a frame out \
+         per device, an ack). Dropping the ack would save $1 per million messages but the client \
+         would lose its delivery receipt.\n",
+        f(apigw1 / total1 * 100.0, 0)
     );
+    let _ = writeln!(
+        md,
+        "At 128 MB most of the billed time is CPU (Lambda's CPU share grows with memory), so \
+         more memory costs about the same per message and lowers latency and concurrency:\n"
+    );
+    let _ = writeln!(
+        md,
+        "| memory | billed ms | Lambda per million messages |\n|---:|---:|---:|"
+    );
+    for memory in [128.0f64, 256.0, 512.0, 1024.0] {
+        let cpu = cold_function(inputs, "ws-message")
+            .map(|f| num(&f, "/warm_invocation_cpu_ms/p50"))
+            .filter(|c| c.is_finite())
+            .unwrap_or(2.0)
+            * (MODEL.full_vcpu_mb / memory).max(1.0);
+        let billed = (wait_ms + cpu).ceil();
+        let dollars = 1e6 * memory / 1024.0 * billed / 1000.0 * p.lambda_gb_second
+            + p.lambda_requests_per_million;
+        let _ = writeln!(md, "| {} MB | {} | ${} |", memory, billed, f(dollars, 2));
+    }
+    let _ = writeln!(md);
     let _ = writeln!(md, "### Per connected user\n");
     let minutes = 8.0 * 60.0 * 30.0;
     let connect = ddb_row(inputs, "connect");
