@@ -97,6 +97,9 @@ pub struct LoadResult {
     pub offered_rate: Option<f64>,
     pub warmup_s: f64,
     pub duration_s: f64,
+    /// How long after the window deliveries were still awaited.
+    #[serde(default)]
+    pub drain_s: f64,
     /// Messages sent during the window.
     pub sent: u64,
     /// Of those, delivered (before the drain ended).
@@ -467,6 +470,7 @@ pub async fn run(options: &LoadOptions) -> Result<LoadResult, String> {
         offered_rate: (!saturate).then_some(per_client * clients as f64),
         warmup_s: options.warmup.as_secs_f64(),
         duration_s,
+        drain_s: options.drain.as_secs_f64(),
         sent,
         delivered,
         lost: sent.saturating_sub(delivered),

@@ -451,7 +451,12 @@ pub fn performance_md(inputs: &Inputs, charts: &[String]) -> String {
          its window of messages sent but not yet delivered. Deliveries are `{{\"type\":\"message\"}}` \
          frames; latency is from send to delivery. chat-local runs as its own process \
          (`--rate-limit 0`: the per-sender limit of 10 messages/s would otherwise be what is \
-         measured), the generator on one thread.\n"
+         measured), the generator on one thread. Each run measures {} s after {} s of warm-up; \
+         *lost* counts messages sent during the window and not delivered within {} s after it \
+         (a backlog that has not drained counts as lost).\n",
+        inputs.saturate.first().map(|r| r.duration_s).unwrap_or(0.0),
+        inputs.saturate.first().map(|r| r.warmup_s).unwrap_or(0.0),
+        inputs.saturate.first().map(|r| r.drain_s).unwrap_or(0.0)
     );
     let _ = writeln!(
         md,
