@@ -48,22 +48,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# chat-local as its own process on a free port; sets $port and $local_pid.
+# chat-local as its own process on a free port, logs in $out/chat-local-$1.*; sets $port and
+# $local_pid.
 start_local() {
+  local log="$out/chat-local-$1"
   local flags=(--port 0)
   # The per-sender rate limit (10 messages/s by default) would be what is measured otherwise.
   if "$bin/chat-local" --help | grep -q -- '--rate-limit'; then flags+=(--rate-limit 0); fi
-  "$bin/chat-local" "${flags[@]}" >"$out/chat-local.out" 2>"$out/chat-local.err" &
+  "$bin/chat-local" "${flags[@]}" >"$log.out" 2>"$log.err" &
   local_pid=$!
   port=""
   for _ in $(seq 1 100); do
-    port=$(sed -n '1s/^chat-local listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$out/chat-local.out" 2>/dev/null || true)
+    port=$(sed -n '1s/^chat-local listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log.out" 2>/dev/null || true)
     [ -n "$port" ] && return 0
     kill -0 "$local_pid" 2>/dev/null || break
     sleep 0.1
   done
   echo "chat-local did not start:" >&2
-  cat "$out/chat-local.err" >&2
+  cat "$log.err" >&2
   exit 1
 }
 stop_local() {
@@ -91,7 +93,7 @@ else
 fi
 
 step "saturation: ${pairs_sweep[*]} pairs"
-start_local
+start_local load
 for p in "${pairs_sweep[@]}"; do
   "$bin/chat-bench" --url "ws://127.0.0.1:$port" --server-pid "$local_pid" \
     --json "$out/saturate-$(printf '%04d' "$p").json" "${check[@]}" \
@@ -107,7 +109,7 @@ done
 stop_local
 
 step "idle connections: $idle_connections (fresh chat-local)"
-start_local
+start_local idle
 sleep 1
 "$bin/chat-bench" --url "ws://127.0.0.1:$port" --server-pid "$local_pid" \
   --json "$out/idle.json" "${check[@]}" idle --connections "$idle_connections" --hold "$hold"

@@ -10,6 +10,8 @@ use crate::load::{IdleResult, LoadResult};
 /// Everything one run of `scripts/bench.sh` produced.
 #[derive(Debug, Default)]
 pub struct Inputs {
+    /// Where the results are.
+    pub dir: std::path::PathBuf,
     pub meta: Value,
     /// Saturation runs, by number of pairs.
     pub saturate: Vec<LoadResult>,
@@ -33,6 +35,7 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
 
 pub fn load(dir: &Path) -> Inputs {
     let mut inputs = Inputs {
+        dir: dir.to_path_buf(),
         meta: read_json(&dir.join("meta.json")).unwrap_or(Value::Null),
         idle: read_json(&dir.join("idle.json")),
         cold: read_json(&dir.join("cold-start.json")),
@@ -569,6 +572,40 @@ pub fn performance_md(inputs: &Inputs, charts: &[String]) -> String {
         "latency-distribution.png",
         "distribution of delivery latency at fixed rates",
     ));
+    let overloaded: Vec<&LoadResult> = inputs
+        .rate
+        .iter()
+        .filter(|r| (r.delivered as f64) < 0.9 * r.sent as f64)
+        .collect();
+    if !overloaded.is_empty() {
+        let failed_posts = std::fs::read_to_string(inputs.dir.join("chat-local-load.err"))
+            .map(|log| log.lines().filter(|l| l.contains("post failed")).count())
+            .ok();
+        let _ = writeln!(
+            md,
+            "\nPast its capacity chat-local does not degrade gracefully: at {} messages/s offered \
+             it delivered {} of {} messages ({} /s). Its own Management API posts queue up \
+             behind the saturated cores until the SDK's bounds (1 s to connect, 3 s per post) \
+             expire, and each failed post is a message that is stored but never delivered{}. \
+             API Gateway itself would throttle instead (the deployed stage allows 1,000 \
+             messages/s, burst 500), which chat-local does not emulate.",
+            overloaded
+                .iter()
+                .map(|r| thousands(r.offered_rate.unwrap_or(0.0)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            thousands(overloaded[0].delivered as f64),
+            thousands(overloaded[0].sent as f64),
+            thousands(overloaded[0].messages_per_s),
+            failed_posts
+                .filter(|n| *n > 0)
+                .map(|n| format!(
+                    " (chat-local logged {} failed posts during the load runs)",
+                    thousands(n as f64)
+                ))
+                .unwrap_or_default()
+        );
+    }
 
     let _ = writeln!(md, "\n## Idle connections\n");
     if let Some(i) = &inputs.idle {
