@@ -156,11 +156,6 @@ impl Gateway {
             .with_state(self.clone())
     }
 
-    /// Open WebSocket connections.
-    pub fn open_connections(&self) -> usize {
-        self.connections.lock().unwrap().len()
-    }
-
     /// The ids of the open connections of `client_id` (for tests and diagnostics).
     pub fn connection_ids_of(&self, client_id: &str) -> Vec<String> {
         let connections = self.connections.lock().unwrap();
