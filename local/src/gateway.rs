@@ -152,6 +152,7 @@ impl Gateway {
             .route("/ws/{client_id}", get(ws_upgrade))
             .route("/@connections/{id}", any(management))
             .route("/{stage}/@connections/{id}", any(management_in_stage))
+            .merge(crate::web::routes())
             .fallback(http_api)
             .with_state(self.clone())
     }

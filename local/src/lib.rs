@@ -5,6 +5,7 @@ pub mod events;
 pub mod functions;
 pub mod gateway;
 pub mod identity;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -136,6 +137,7 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
 
     let mut banner = vec![
         format!("chat-local listening on http://{addr}"),
+        format!("  Browser client: http://{addr}/"),
         match &options.identity {
             IdentityMode::Dev => {
                 format!("  WebSocket:      ws://{addr}/ws/{{client_id}}?role=user|admin")

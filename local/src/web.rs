@@ -1,0 +1,49 @@
+//! The browser client: the static files of `local/web/`, built into the binary and served at
+//! `/`, `/app.js` and `/app.css`. No build step, no framework, nothing fetched from elsewhere
+//! (the Content-Security-Policy allows only this origin).
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+const INDEX_HTML: &str = include_str!("../web/index.html");
+const APP_JS: &str = include_str!("../web/app.js");
+const APP_CSS: &str = include_str!("../web/app.css");
+
+/// Only this origin: scripts, styles and connections (`'self'` covers `ws://` to the same
+/// host); no inline script or style, so text that slipped into the DOM as HTML could not run.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; connect-src 'self'; \
+     img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; \
+     frame-ancestors 'none'";
+
+/// The client's routes, for any router state.
+pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new()
+        .route(
+            "/",
+            get(|| async { asset("text/html; charset=utf-8", INDEX_HTML) }),
+        )
+        .route(
+            "/app.js",
+            get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
+        )
+        .route(
+            "/app.css",
+            get(|| async { asset("text/css; charset=utf-8", APP_CSS) }),
+        )
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        body,
+    )
+        .into_response()
+}

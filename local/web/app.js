@@ -1,0 +1,979 @@
+// The chat's browser client: plain JavaScript, no framework, no build step, nothing fetched
+// from anywhere but this origin. Text that comes from the network is only ever put into the
+// page with textContent / createTextNode, never parsed as HTML, so a message is always shown
+// as the text it is.
+'use strict';
+
+(() => {
+  const ID_RE = /^[A-Za-z0-9_.:@|-]{1,128}$/;
+  const HISTORY_PAGE = 20;
+  const TYPING_SEND_EVERY_MS = 2000;
+  const TYPING_SHOW_MS = 3000;
+  const RESYNC_EVERY_MS = 60000;
+  const REQUEST_TIMEOUT_MS = 10000;
+  const BACKOFF_MIN_MS = 500;
+  const BACKOFF_MAX_MS = 5000;
+  const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+  const $ = (id) => document.getElementById(id);
+  const el = (tag, className, text) => {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+
+  /** The signed-in client; null when signed out. */
+  let session = null;
+
+  // ---------------------------------------------------------------- identity and storage
+
+  function decodeToken(token) {
+    const part = token.split('.')[1];
+    if (!part) throw new Error('this is not a JWT (header.payload.signature)');
+    const b64 = part.replace(/-/g, '+').replace(/_/g, '/');
+    const json = new TextDecoder().decode(
+      Uint8Array.from(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0)),
+    );
+    const claims = JSON.parse(json);
+    if (typeof claims.sub !== 'string' || !ID_RE.test(claims.sub)) {
+      throw new Error('the token has no valid "sub" claim (the client id)');
+    }
+    const groups = Array.isArray(claims['cognito:groups']) ? claims['cognito:groups'] : [];
+    const role = claims.role || claims['custom:role'] || (groups.includes('admin') ? 'admin' : 'user');
+    return { me: claims.sub, role: role === 'admin' ? 'admin' : 'user' };
+  }
+
+  const storageKey = (me) => `chat:${me}`;
+
+  function loadStored(me) {
+    try {
+      const stored = JSON.parse(localStorage.getItem(storageKey(me)) || 'null');
+      if (stored && typeof stored.next_since === 'string' && Array.isArray(stored.peers)) return stored;
+    } catch (_) {
+      // Unreadable storage: start from the beginning.
+    }
+    return null;
+  }
+
+  function saveStored(s) {
+    if (s.nextSince === null) return; // not synced yet: nothing worth keeping
+    const peers = [...s.conversations.values()]
+      .filter((c) => c.lastId)
+      .map((c) => ({ peer: c.peer, last_id: c.lastId }));
+    try {
+      localStorage.setItem(storageKey(s.me), JSON.stringify({ next_since: s.nextSince, peers }));
+    } catch (_) {
+      // Storage full or disabled: the next reconnect syncs from the beginning.
+    }
+  }
+
+  function uuid() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    // Not a secure context (e.g. http:// on a LAN address): build a v4 UUID by hand.
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  /** Now as the time prefix of a message id, so new conversations sort among the others. */
+  function idForNow() {
+    let t = Date.now();
+    let out = '';
+    for (let i = 0; i < 10; i += 1) {
+      out = CROCKFORD[t % 32] + out;
+      t = Math.floor(t / 32);
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- HTTP API
+
+  class ApiError extends Error {
+    constructor(status, code, message) {
+      super(message);
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  async function api(method, path, body) {
+    const headers = {};
+    if (session.token) headers.Authorization = `Bearer ${session.token}`;
+    else headers['X-Chat-Role'] = session.role;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+    });
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (_) {
+      // No JSON body.
+    }
+    if (!response.ok) {
+      throw new ApiError(
+        response.status,
+        (data && data.code) || `http_${response.status}`,
+        (data && (data.message || data.code)) || response.statusText,
+      );
+    }
+    return data;
+  }
+
+  const enc = encodeURIComponent;
+
+  // ---------------------------------------------------------------- model
+
+  function newSession(me, role, token) {
+    const stored = loadStored(me);
+    const s = {
+      me,
+      role,
+      token,
+      ws: null,
+      connected: false,
+      signedOut: false,
+      backoff: BACKOFF_MIN_MS,
+      holdUntil: 0,
+      reconnectTimer: null,
+      resyncTimer: null,
+      conversations: new Map(), // peer -> conversation
+      current: null,
+      queue: [], // requests not sent yet: {kind: 'send' | 'sync', frame, msg?}
+      inFlight: null, // the one request waiting for its answer
+      outbox: new Map(), // client_msg_id -> my message not acknowledged yet
+      readUpTo: new Map(), // peer -> newest of my message ids that peer has read
+      nextSince: stored ? stored.next_since : null,
+      syncing: false,
+      lastTypingSent: 0,
+      lastTypingAt: 0,
+      typingTimer: null,
+      seq: 0,
+      debug: { syncReplies: 0, syncedIds: new Set(), resent: 0, connects: 0 },
+    };
+    if (stored) {
+      for (const p of stored.peers) {
+        if (typeof p.peer === 'string' && ID_RE.test(p.peer)) {
+          conversationOf(s, p.peer).lastId = typeof p.last_id === 'string' ? p.last_id : '';
+        }
+      }
+    }
+    return s;
+  }
+
+  function conversationOf(s, peer) {
+    let conv = s.conversations.get(peer);
+    if (!conv) {
+      conv = {
+        peer,
+        messages: new Map(), // message_id -> message
+        failed: [], // my messages the server refused
+        unread: 0,
+        lastId: '',
+        lastText: '',
+        createdKey: idForNow(),
+        history: 'none', // none | more | done
+        cursor: null,
+        loading: false,
+        li: null,
+      };
+      s.conversations.set(peer, conv);
+    }
+    return conv;
+  }
+
+  function fromWire(s, m) {
+    const mine = m.sender_id === s.me;
+    const peer = mine ? m.receiver_id : m.sender_id;
+    return {
+      id: m.message_id,
+      clientMsgId: null,
+      peer,
+      mine,
+      sender: m.sender_id,
+      receiver: m.receiver_id,
+      appointment: m.appointment_id,
+      service: m.service_id,
+      text: m.message_text,
+      timestamp: m.timestamp,
+      state: mine ? (m.read || isReadByPeer(s, peer, m.message_id) ? 'read' : 'sent') : 'received',
+      error: null,
+      row: null,
+    };
+  }
+
+  function isReadByPeer(s, peer, id) {
+    const upTo = s.readUpTo.get(peer);
+    return Boolean(upTo && id && id <= upTo);
+  }
+
+  function validWireMessage(m) {
+    return (
+      m &&
+      typeof m.message_id === 'string' &&
+      typeof m.sender_id === 'string' &&
+      typeof m.receiver_id === 'string' &&
+      typeof m.message_text === 'string'
+    );
+  }
+
+  // ---------------------------------------------------------------- WebSocket
+
+  function wsUrl(s) {
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    if (s.token) return `${scheme}://${location.host}/ws?token=${enc(s.token)}`;
+    return `${scheme}://${location.host}/ws/${enc(s.me)}?role=${enc(s.role)}`;
+  }
+
+  function connect() {
+    const s = session;
+    if (!s || s.signedOut || s.ws) return;
+    clearTimeout(s.reconnectTimer);
+    setConnection('connecting');
+    const ws = new WebSocket(wsUrl(s));
+    s.ws = ws;
+    ws.onopen = () => {
+      if (s.ws !== ws) return;
+      s.connected = true;
+      s.backoff = BACKOFF_MIN_MS;
+      s.debug.connects += 1;
+      setConnection('open');
+      onConnected(s);
+    };
+    ws.onmessage = (event) => {
+      if (s.ws === ws) onFrame(s, event.data);
+    };
+    ws.onclose = () => {
+      if (s.ws !== ws) return;
+      s.ws = null;
+      s.connected = false;
+      // What was waiting for an answer is asked again on the next connection: a send keeps its
+      // client_msg_id (the server answers a retried send with the same ack); syncs start over.
+      const waiting = s.inFlight;
+      if (waiting) clearTimeout(waiting.timer);
+      s.inFlight = null;
+      s.syncing = false;
+      s.queue = s.queue.filter((r) => r.kind === 'send');
+      if (waiting && waiting.kind === 'send') s.queue.unshift(waiting);
+      setConnection('closed');
+      scheduleReconnect(s);
+    };
+  }
+
+  function scheduleReconnect(s) {
+    if (s.signedOut) return;
+    const jittered = s.backoff * (0.8 + Math.random() * 0.4);
+    const delay = Math.max(jittered, s.holdUntil - Date.now());
+    s.backoff = Math.min(s.backoff * 2, BACKOFF_MAX_MS);
+    clearTimeout(s.reconnectTimer);
+    s.reconnectTimer = setTimeout(connect, delay);
+  }
+
+  function onConnected(s) {
+    // Sends still pending (sent before the connection dropped, or written while offline) go
+    // first, with their client_msg_id; then the catch-up.
+    s.debug.resent += s.queue.length;
+    startSync(s);
+    pump(s);
+  }
+
+  function startSync(s) {
+    if (s.syncing || !s.connected) return;
+    s.syncing = true;
+    enqueue(s, { kind: 'sync', frame: { action: 'sync', since: s.nextSince || '' } });
+  }
+
+  function enqueue(s, request, front = false) {
+    if (front) s.queue.unshift(request);
+    else s.queue.push(request);
+    pump(s);
+  }
+
+  /** One request at a time: replies carry no request id, and sends keep their order. */
+  function pump(s) {
+    if (!s.connected || s.inFlight || s.queue.length === 0) return;
+    const request = s.queue.shift();
+    s.inFlight = request;
+    request.sentAt = Date.now();
+    request.timer = setTimeout(() => {
+      if (s.inFlight === request && s.ws) {
+        showBanner('No answer from the server: reconnecting.');
+        s.ws.close(4001, 'no answer');
+      }
+    }, REQUEST_TIMEOUT_MS);
+    s.ws.send(JSON.stringify(request.frame));
+  }
+
+  function finish(s, request) {
+    if (!request || s.inFlight !== request) return;
+    clearTimeout(request.timer);
+    s.inFlight = null;
+    pump(s);
+  }
+
+  function onFrame(s, data) {
+    let frame;
+    try {
+      frame = JSON.parse(data);
+    } catch (_) {
+      return;
+    }
+    if (!frame || typeof frame !== 'object') return;
+    switch (frame.type) {
+      case 'ack':
+        onAck(s, frame);
+        break;
+      case 'message':
+        if (validWireMessage(frame)) addMessage(s, frame, 'live');
+        break;
+      case 'sync':
+        onSync(s, frame);
+        break;
+      case 'typing':
+        onTyping(s, frame);
+        break;
+      case 'read':
+        onRead(s, frame);
+        break;
+      case 'error':
+        onError(s, String(frame.code || 'error'), String(frame.message || ''));
+        break;
+      default:
+        // API Gateway's answer when the function failed: {"message":"Internal server error",…}
+        if (typeof frame.message === 'string') onError(s, 'internal', frame.message);
+    }
+  }
+
+  function onAck(s, frame) {
+    const request = s.inFlight;
+    let msg = frame.client_msg_id ? s.outbox.get(frame.client_msg_id) : null;
+    if (!msg && request && request.kind === 'send') msg = request.msg;
+    if (request && request.kind === 'send' && request.msg === msg) finish(s, request);
+    if (!msg || typeof frame.message_id !== 'string') return;
+    s.outbox.delete(msg.clientMsgId);
+    const conv = conversationOf(s, msg.peer);
+    if (conv.messages.has(frame.message_id)) {
+      // Already here (a sync brought it before this ack): keep one row.
+      removeRow(msg);
+      return;
+    }
+    msg.id = frame.message_id;
+    msg.timestamp = frame.timestamp || msg.timestamp;
+    msg.state = isReadByPeer(s, msg.peer, msg.id) ? 'read' : 'sent';
+    conv.messages.set(msg.id, msg);
+    touchConversation(s, conv, msg);
+    renderRow(s, msg);
+  }
+
+  /** A message from the server (live, sync or history); false when already known. */
+  function addMessage(s, m, source) {
+    const msg = fromWire(s, m);
+    const conv = conversationOf(s, msg.peer);
+    const known = conv.messages.get(msg.id);
+    if (known) {
+      if (known.mine && m.read === true && known.state !== 'read') {
+        known.state = 'read';
+        renderRow(s, known);
+      }
+      return false;
+    }
+    conv.messages.set(msg.id, msg);
+    if (msg.mine && m.read === true) noteRead(s, msg.peer, msg.id);
+    const open = s.current === msg.peer;
+    if (open) renderRow(s, msg, source !== 'history');
+    if (source !== 'history') touchConversation(s, conv, msg);
+    if (!msg.mine && source === 'live') {
+      hideTyping(s, msg.peer);
+      if (open && document.visibilityState === 'visible') markReadSoon(s, conv);
+      else {
+        conv.unread += 1;
+        renderBadge(s, conv);
+      }
+    }
+    return true;
+  }
+
+  function onSync(s, frame) {
+    const request = s.inFlight;
+    const messages = Array.isArray(frame.messages) ? frame.messages : [];
+    s.debug.syncReplies += 1;
+    for (const m of messages) {
+      if (!validWireMessage(m)) continue;
+      s.debug.syncedIds.add(m.message_id);
+      addMessage(s, m, 'sync');
+    }
+    if (frame.has_more && messages.length > 0) {
+      const since = messages[messages.length - 1].message_id;
+      s.queue.unshift({ kind: 'sync', frame: { action: 'sync', since } });
+    } else {
+      if (typeof frame.next_since === 'string') s.nextSince = frame.next_since;
+      s.syncing = false;
+      saveStored(s);
+      refreshUnread(s);
+    }
+    if (request && request.kind === 'sync') finish(s, request);
+  }
+
+  function onError(s, code, message) {
+    const request = s.inFlight;
+    // Typing frames get no answer unless refused, so an error just after one may be its.
+    const typingJustSent = request && s.lastTypingAt >= request.sentAt && Date.now() - s.lastTypingAt < 1000;
+    if (request && !(typingJustSent && code !== 'conflict' && code !== 'internal')) {
+      if (request.kind === 'send') {
+        if (code === 'rate_limited') {
+          // Slow down and send it again, with the same client_msg_id.
+          clearTimeout(request.timer);
+          s.inFlight = null;
+          s.queue.unshift(request);
+          setTimeout(() => pump(s), 1000);
+          showBanner(`${code}: ${message}`);
+          return;
+        }
+        failMessage(s, request.msg, code, message);
+      } else if (request.kind === 'sync') {
+        syncFailed(s);
+      }
+      finish(s, request);
+    }
+    showBanner(`${code}: ${message}`);
+  }
+
+  function syncFailed(s) {
+    s.syncing = false;
+    // Without a catch-up, at least the open conversation's newest page and the badges are fresh.
+    refreshUnread(s);
+    if (s.current) loadNewest(s, conversationOf(s, s.current));
+  }
+
+  function failMessage(s, msg, code, message) {
+    if (!msg) return;
+    s.outbox.delete(msg.clientMsgId);
+    conversationOf(s, msg.peer).failed.push(msg);
+    msg.state = 'failed';
+    msg.error = `${code}: ${message}`;
+    renderRow(s, msg);
+  }
+
+  function onTyping(s, frame) {
+    if (typeof frame.sender_id !== 'string') return;
+    const peer = frame.sender_id;
+    if (s.current !== peer) return;
+    const typing = $('typing');
+    typing.textContent = `${peer} is typing…`;
+    typing.hidden = false;
+    typing.dataset.peer = peer;
+    clearTimeout(s.typingTimer);
+    s.typingTimer = setTimeout(() => hideTyping(s, peer), TYPING_SHOW_MS);
+  }
+
+  function hideTyping(s, peer) {
+    const typing = $('typing');
+    if (peer && typing.dataset.peer !== peer) return;
+    clearTimeout(s.typingTimer);
+    typing.hidden = true;
+    typing.textContent = '';
+    delete typing.dataset.peer;
+  }
+
+  function onRead(s, frame) {
+    if (typeof frame.reader_id !== 'string' || typeof frame.up_to !== 'string') return;
+    noteRead(s, frame.reader_id, frame.up_to);
+  }
+
+  /** `peer` has read my messages up to `upTo`: their ticks turn to read ticks. */
+  function noteRead(s, peer, upTo) {
+    const before = s.readUpTo.get(peer);
+    if (before && before >= upTo) return;
+    s.readUpTo.set(peer, upTo);
+    const conv = s.conversations.get(peer);
+    if (!conv) return;
+    for (const msg of conv.messages.values()) {
+      if (msg.mine && msg.state === 'sent' && msg.id <= upTo) {
+        msg.state = 'read';
+        renderRow(s, msg);
+      }
+    }
+  }
+
+  function sendTyping(s) {
+    if (!s.connected || !s.current) return;
+    const now = Date.now();
+    if (now - s.lastTypingSent < TYPING_SEND_EVERY_MS) return;
+    s.lastTypingSent = now;
+    s.lastTypingAt = now;
+    s.ws.send(JSON.stringify({ action: 'typing', receiver_id: s.current }));
+  }
+
+  // ---------------------------------------------------------------- HTTP-backed state
+
+  async function refreshUnread(s) {
+    let data;
+    try {
+      data = await api('GET', `/chat/unread/${enc(s.me)}`);
+    } catch (err) {
+      if (session === s) showBanner(`Unread counts: ${err.message}`);
+      return;
+    }
+    if (session !== s) return;
+    const bySender = (data && data.by_sender) || {};
+    for (const conv of s.conversations.values()) conv.unread = 0;
+    for (const [peer, n] of Object.entries(bySender)) {
+      if (ID_RE.test(peer) && Number.isInteger(n)) conversationOf(s, peer).unread = n;
+    }
+    renderList(s);
+    const open = s.current && s.conversations.get(s.current);
+    if (open && open.unread > 0 && document.visibilityState === 'visible') markRead(s, open);
+  }
+
+  let markReadTimer = null;
+  function markReadSoon(s, conv) {
+    clearTimeout(markReadTimer);
+    markReadTimer = setTimeout(() => markRead(s, conv), 150);
+  }
+
+  async function markRead(s, conv) {
+    conv.unread = 0;
+    renderBadge(s, conv);
+    try {
+      await api('PUT', `/chat/read/${enc(s.me)}`, { sender_id: conv.peer });
+    } catch (err) {
+      // 404: nothing exchanged yet, so nothing to mark.
+      if (err.status !== 404 && session === s) showBanner(`Marking read: ${err.message}`);
+    }
+  }
+
+  async function loadHistory(s, conv) {
+    if (conv.loading || conv.history === 'done') return;
+    conv.loading = true;
+    const first = conv.history === 'none';
+    const status = $('history-status');
+    if (s.current === conv.peer) status.textContent = 'Loading…';
+    const query = new URLSearchParams({ limit: String(HISTORY_PAGE) });
+    if (!first) query.set('cursor', conv.cursor);
+    let data;
+    try {
+      data = await api('GET', `/chat/history/${enc(s.me)}/${enc(conv.peer)}?${query}`);
+    } catch (err) {
+      conv.loading = false;
+      if (session !== s) return;
+      if (err.status === 404) conv.history = 'done';
+      else showBanner(`History: ${err.message}`);
+      if (s.current === conv.peer) status.textContent = '';
+      return;
+    }
+    if (session !== s) return;
+    const scroller = $('scroller');
+    const open = s.current === conv.peer;
+    const fromBottom = scroller.scrollHeight - scroller.scrollTop;
+    for (const m of (data && data.messages) || []) {
+      if (validWireMessage(m)) addMessage(s, m, 'history');
+    }
+    conv.cursor = data && typeof data.next_cursor === 'string' ? data.next_cursor : null;
+    conv.history = conv.cursor ? 'more' : 'done';
+    conv.loading = false;
+    if (!conv.lastText) {
+      const newest = [...conv.messages.values()].sort(byId).pop();
+      if (newest) touchConversation(s, conv, newest);
+    }
+    if (!open) return;
+    status.textContent = conv.history === 'done' ? 'Beginning of the conversation' : '';
+    if (first) scroller.scrollTop = scroller.scrollHeight;
+    else scroller.scrollTop = scroller.scrollHeight - fromBottom;
+    // Too few to scroll, or still at the top (the page held only messages already shown):
+    // fetch the next page now, since no scroll event will ask for it.
+    const tooShort = scroller.scrollHeight <= scroller.clientHeight + 40;
+    if (conv.history === 'more' && (tooShort || (!first && scroller.scrollTop < 60))) {
+      loadHistory(s, conv);
+    }
+  }
+
+  /** The newest page again (after a failed catch-up), merged by message_id. */
+  async function loadNewest(s, conv) {
+    try {
+      const data = await api(
+        'GET',
+        `/chat/history/${enc(s.me)}/${enc(conv.peer)}?limit=${HISTORY_PAGE}`,
+      );
+      if (session !== s) return;
+      for (const m of (data && data.messages) || []) {
+        if (validWireMessage(m)) addMessage(s, m, 'sync-fallback');
+      }
+    } catch (_) {
+      // Shown by the next attempt.
+    }
+  }
+
+  // ---------------------------------------------------------------- rendering
+
+  const byId = (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+  function setConnection(state) {
+    const node = $('connection');
+    node.dataset.state = state;
+    node.textContent = { open: 'online', connecting: 'connecting…', closed: 'offline' }[state];
+  }
+
+  let bannerTimer = null;
+  function showBanner(text) {
+    const banner = $('banner');
+    banner.textContent = text;
+    banner.hidden = false;
+    clearTimeout(bannerTimer);
+    bannerTimer = setTimeout(() => {
+      banner.hidden = true;
+    }, 8000);
+  }
+
+  function touchConversation(s, conv, msg) {
+    if (msg.id && msg.id >= conv.lastId) {
+      conv.lastId = msg.id;
+      conv.lastText = msg.text;
+    }
+    renderList(s);
+  }
+
+  function renderList(s) {
+    const list = $('conversations');
+    const sortKey = (c) => c.lastId || c.createdKey;
+    const ordered = [...s.conversations.values()].sort((a, b) =>
+      sortKey(a) < sortKey(b) ? 1 : sortKey(a) > sortKey(b) ? -1 : 0,
+    );
+    ordered.forEach((conv, i) => {
+      if (!conv.li) buildListItem(s, conv);
+      conv.li.querySelector('.preview').textContent = conv.lastText;
+      conv.li.classList.toggle('active', conv.peer === s.current);
+      renderBadge(s, conv);
+      if (list.children[i] !== conv.li) list.insertBefore(conv.li, list.children[i] || null);
+    });
+    $('no-conversations').hidden = ordered.length > 0;
+    const total = ordered.reduce((n, c) => n + c.unread, 0);
+    document.title = total > 0 ? `(${total}) Chat — ${s.me}` : `Chat — ${s.me}`;
+  }
+
+  function buildListItem(s, conv) {
+    const li = el('li', 'conversation-item');
+    li.dataset.testid = 'conversation';
+    li.dataset.peer = conv.peer;
+    const button = el('button');
+    button.type = 'button';
+    const top = el('span', 'line');
+    top.append(el('span', 'peer', conv.peer));
+    const badge = el('span', 'badge');
+    badge.dataset.testid = 'unread-badge';
+    badge.hidden = true;
+    top.append(badge);
+    button.append(top, el('span', 'preview'));
+    button.addEventListener('click', () => openConversation(s, conv.peer));
+    li.append(button);
+    conv.li = li;
+  }
+
+  function renderBadge(s, conv) {
+    if (!conv.li) return;
+    const badge = conv.li.querySelector('.badge');
+    badge.textContent = conv.unread > 99 ? '99+' : String(conv.unread);
+    badge.hidden = conv.unread === 0;
+    conv.li.dataset.unread = String(conv.unread);
+  }
+
+  function openConversation(s, peer) {
+    const conv = conversationOf(s, peer);
+    s.current = peer;
+    hideTyping(s);
+    $('no-conversation').hidden = true;
+    $('conversation').hidden = false;
+    $('peer-name').textContent = peer;
+    $('history-status').textContent = '';
+    const list = $('messages');
+    list.replaceChildren();
+    for (const msg of [...conv.messages.values()].sort(byId)) renderRow(s, msg);
+    for (const msg of s.outbox.values()) if (msg.peer === peer) renderRow(s, msg);
+    for (const msg of conv.failed) renderRow(s, msg);
+    const scroller = $('scroller');
+    scroller.scrollTop = scroller.scrollHeight;
+    renderList(s);
+    if (conv.history === 'none') loadHistory(s, conv);
+    else if (conv.history === 'done') $('history-status').textContent = 'Beginning of the conversation';
+    if (conv.unread > 0 && document.visibilityState === 'visible') markRead(s, conv);
+    $('composer-text').focus();
+  }
+
+  /** Sort key of a row: the message id; pending messages after every stored one. */
+  const rowKey = (msg) => msg.id || `~${String(msg.seq).padStart(12, '0')}`;
+
+  function renderRow(s, msg, follow = false) {
+    if (s.current !== msg.peer) return;
+    const list = $('messages');
+    let row = msg.row && msg.row.parentNode === list ? msg.row : null;
+    if (!row) {
+      row = el('li', `msg ${msg.mine ? 'mine' : 'theirs'}`);
+      row.dataset.testid = 'message';
+      const bubble = el('div', 'bubble');
+      const text = el('p', 'text');
+      text.dataset.testid = 'message-text';
+      text.append(document.createTextNode(msg.text));
+      const meta = el('span', 'meta');
+      meta.append(el('time', 'time'));
+      if (msg.mine) {
+        const tick = el('span', 'tick');
+        tick.dataset.testid = 'tick';
+        meta.append(tick);
+      }
+      bubble.append(text, meta);
+      row.append(bubble);
+      msg.row = row;
+    }
+    row.dataset.state = msg.state;
+    row.dataset.sender = msg.sender;
+    if (msg.id) row.dataset.messageId = msg.id;
+    if (msg.clientMsgId) row.dataset.clientMsgId = msg.clientMsgId;
+    row.title = `appointment ${msg.appointment} · service ${msg.service}`;
+    const time = row.querySelector('time');
+    if (msg.timestamp) {
+      time.dateTime = msg.timestamp;
+      time.textContent = new Date(msg.timestamp).toLocaleTimeString([], {
+        hour: '2-digit',
+        minute: '2-digit',
+      });
+    }
+    const tick = row.querySelector('.tick');
+    if (tick) {
+      const [symbol, label] = {
+        pending: ['🕓', 'sending'],
+        sent: ['✓', 'delivered'],
+        read: ['✓✓', 'read'],
+        failed: ['!', msg.error || 'not sent'],
+      }[msg.state];
+      tick.textContent = symbol;
+      tick.title = label;
+      tick.setAttribute('aria-label', label);
+    }
+    let error = row.querySelector('.send-error');
+    if (msg.state === 'failed') {
+      if (!error) {
+        error = el('span', 'send-error');
+        row.querySelector('.bubble').append(error);
+      }
+      error.textContent = `Not sent — ${msg.error}`;
+    } else if (error) error.remove();
+
+    const scroller = $('scroller');
+    const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+    const key = rowKey(msg);
+    row.dataset.key = key;
+    let before = null;
+    for (let i = list.children.length - 1; i >= 0; i -= 1) {
+      const other = list.children[i];
+      if (other === row) continue;
+      if (other.dataset.key <= key) break;
+      before = other;
+    }
+    if (row.parentNode !== list || row.nextSibling !== before) list.insertBefore(row, before);
+    if (follow ? atBottom : msg.mine && !msg.id) scroller.scrollTop = scroller.scrollHeight;
+  }
+
+  function removeRow(msg) {
+    if (msg.row) msg.row.remove();
+    msg.row = null;
+  }
+
+  // ---------------------------------------------------------------- actions
+
+  function sendMessage(s, text) {
+    if (!s.current) return;
+    const peer = s.current;
+    const appointment = $('appointment-id').value.trim() || 'general';
+    const service = $('service-id').value.trim() || 'general';
+    if (!ID_RE.test(appointment) || !ID_RE.test(service)) {
+      showBanner('Appointment and service ids: 1–128 letters, digits or _ - . : @ |');
+      return;
+    }
+    s.seq += 1;
+    const msg = {
+      id: null,
+      clientMsgId: uuid(),
+      seq: s.seq,
+      peer,
+      mine: true,
+      sender: s.me,
+      receiver: peer,
+      appointment,
+      service,
+      text,
+      timestamp: new Date().toISOString(),
+      state: 'pending',
+      error: null,
+      row: null,
+    };
+    s.outbox.set(msg.clientMsgId, msg);
+    renderRow(s, msg);
+    enqueue(s, {
+      kind: 'send',
+      msg,
+      frame: {
+        action: 'sendmessage',
+        receiver_id: peer,
+        appointment_id: appointment,
+        service_id: service,
+        message_text: text,
+        client_msg_id: msg.clientMsgId,
+      },
+    });
+  }
+
+  function signIn(me, role, token) {
+    session = newSession(me, role, token);
+    const s = session;
+    try {
+      localStorage.setItem('chat:last-signin', JSON.stringify({ me: token ? '' : me, role }));
+    } catch (_) {
+      // Not remembered.
+    }
+    $('signin').hidden = true;
+    $('app').hidden = false;
+    $('me-id').textContent = me;
+    $('me-role').textContent = role === 'admin' ? 'administrator' : 'user';
+    $('conversations').replaceChildren();
+    $('conversation').hidden = true;
+    $('no-conversation').hidden = false;
+    renderList(s);
+    connect();
+    s.resyncTimer = setInterval(() => startSync(s), RESYNC_EVERY_MS);
+    refreshUnread(s);
+  }
+
+  function signOut() {
+    const s = session;
+    if (!s) return;
+    s.signedOut = true;
+    clearTimeout(s.reconnectTimer);
+    clearInterval(s.resyncTimer);
+    if (s.ws) s.ws.close(1000, 'signed out');
+    session = null;
+    $('app').hidden = true;
+    $('signin').hidden = false;
+    document.title = 'Chat';
+  }
+
+  // ---------------------------------------------------------------- wiring
+
+  function wire() {
+    try {
+      const last = JSON.parse(localStorage.getItem('chat:last-signin') || 'null');
+      if (last && typeof last.me === 'string') $('signin-id').value = last.me;
+      if (last && last.role === 'admin') document.querySelector('input[value=admin]').checked = true;
+    } catch (_) {
+      // Nothing remembered.
+    }
+
+    $('signin-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const error = $('signin-error');
+      error.textContent = '';
+      const token = $('signin-token').value.trim();
+      if (token) {
+        try {
+          const { me, role } = decodeToken(token);
+          signIn(me, role, token);
+        } catch (err) {
+          error.textContent = `Token: ${err.message}`;
+        }
+        return;
+      }
+      const me = $('signin-id').value.trim();
+      if (!ID_RE.test(me)) {
+        error.textContent = 'Client id: 1–128 letters, digits or _ - . : @ |';
+        return;
+      }
+      const role = document.querySelector('input[name=role]:checked').value;
+      signIn(me, role === 'admin' ? 'admin' : 'user', null);
+    });
+
+    $('signout').addEventListener('click', signOut);
+
+    $('new-conversation').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const input = $('new-peer');
+      const peer = input.value.trim();
+      if (!session) return;
+      if (!ID_RE.test(peer) || peer === session.me) {
+        showBanner('Peer id: 1–128 letters, digits or _ - . : @ |, not yourself');
+        return;
+      }
+      input.value = '';
+      openConversation(session, peer);
+    });
+
+    const composer = $('composer-text');
+    $('composer').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const text = composer.value;
+      if (!session || !text.trim()) return;
+      sendMessage(session, text);
+      composer.value = '';
+      session.lastTypingSent = 0;
+    });
+    composer.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        $('composer').requestSubmit();
+      }
+    });
+    composer.addEventListener('input', () => {
+      if (session && composer.value.trim()) sendTyping(session);
+    });
+
+    $('scroller').addEventListener('scroll', () => {
+      const s = session;
+      if (s && s.current && $('scroller').scrollTop < 60) loadHistory(s, conversationOf(s, s.current));
+    });
+
+    document.addEventListener('visibilitychange', () => {
+      const s = session;
+      if (!s || document.visibilityState !== 'visible' || !s.current) return;
+      const conv = conversationOf(s, s.current);
+      if (conv.unread > 0) markRead(s, conv);
+    });
+  }
+
+  // Hooks for tests and for trying reconnects by hand.
+  window.chatDebug = {
+    /** Closes the socket as a network drop would; reconnects after `holdMs` at the earliest. */
+    dropConnection(holdMs = 0) {
+      const s = session;
+      if (!s) return;
+      s.holdUntil = Date.now() + holdMs;
+      if (s.ws) s.ws.close(4000, 'dropped for a test');
+    },
+    /** Ends a hold set by dropConnection and reconnects now. */
+    reconnectNow() {
+      const s = session;
+      if (!s) return;
+      s.holdUntil = 0;
+      clearTimeout(s.reconnectTimer);
+      connect();
+    },
+    state() {
+      const s = session;
+      if (!s) return null;
+      return {
+        me: s.me,
+        connected: s.connected,
+        nextSince: s.nextSince,
+        syncReplies: s.debug.syncReplies,
+        syncedIds: [...s.debug.syncedIds],
+        resent: s.debug.resent,
+        connects: s.debug.connects,
+        pending: s.outbox.size,
+      };
+    },
+  };
+
+  wire();
+})();
