@@ -1,0 +1,370 @@
+// The browser client end to end, in headless Chromium (Debian's /usr/bin/chromium, driven by
+// playwright-core from tools/node_modules): a user and an administrator in two browser contexts
+// chat through a running chat-local.
+//
+//   node tests/browser/chat.mjs http://127.0.0.1:PORT [screenshot-dir]
+//
+// Every check runs even when an earlier one failed (each waits at most CHECK_MS); the last line
+// says how many passed and failed, and the exit code is 1 when any failed. Screenshots of both
+// views go to screenshot-dir (default target/browser); with CHAT_BROWSER_DOCS=1 they are also
+// copied to docs/img/browser-{user,admin}.png.
+
+import { createRequire } from 'node:module';
+import { copyFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const require = createRequire(path.join(root, 'tools/package.json'));
+const { chromium } = require('playwright-core');
+
+const base = process.argv[2];
+if (!base) {
+  console.error('usage: node tests/browser/chat.mjs http://127.0.0.1:PORT [screenshot-dir]');
+  process.exit(2);
+}
+const shots = path.resolve(process.argv[3] || path.join(root, 'target/browser'));
+const CHECK_MS = 10_000;
+const started = Date.now();
+// Bounded whatever happens.
+setTimeout(() => {
+  console.error('browser test: still running after 240 s, giving up');
+  process.exit(3);
+}, 240_000).unref();
+
+const USER = 'user-bob';
+const ADMIN = 'admin-ana';
+const HISTORY_ADMIN = 'admin-history';
+const HISTORY_COUNT = 45;
+const XSS = '<img src=x onerror=alert(1)>';
+
+let passed = 0;
+let failed = 0;
+async function check(name, body) {
+  const t0 = Date.now();
+  try {
+    await body();
+    passed += 1;
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (err) {
+    failed += 1;
+    const message = String((err && err.message) || err)
+      .replace(/\x1b\[[0-9;]*m/g, '') // playwright colours its call log
+      .split('\n')
+      .filter((line) => line.trim() && !line.includes('Call log:'))
+      .slice(0, 3)
+      .join('\n     ');
+    console.log(`FAIL ${name} (${Date.now() - t0} ms)\n     ${message}`);
+  }
+}
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
+});
+
+/** A browser context of its own (own storage), with what the page did wrong recorded. */
+async function openPage(label) {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 640 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(CHECK_MS);
+  const record = { label, dialogs: [], pageErrors: [], cspViolations: [], historyRequests: [] };
+  page.on('dialog', async (dialog) => {
+    record.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+    await dialog.dismiss().catch(() => {});
+  });
+  page.on('pageerror', (err) => record.pageErrors.push(String(err)));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content.Security.Policy/i.test(msg.text())) {
+      record.cspViolations.push(msg.text());
+    }
+  });
+  page.on('request', (req) => {
+    if (req.url().includes('/chat/history/')) record.historyRequests.push(req.url());
+  });
+  return { context, page, record };
+}
+
+const row = (page, text) =>
+  page.locator('[data-testid=message]', {
+    has: page.locator('[data-testid=message-text]', { hasText: text }),
+  });
+const item = (page, peer) => page.locator(`[data-testid=conversation][data-peer="${peer}"]`);
+const badge = (page, peer) => item(page, peer).locator('[data-testid=unread-badge]');
+
+async function signIn(page, id, role) {
+  await page.fill('[data-testid=signin-id]', id);
+  await page.check(`[data-testid=signin-role-${role}]`);
+  await page.click('[data-testid=signin-submit]');
+  await page.waitForSelector('[data-testid=connection][data-state=open]');
+}
+
+async function openConversationWith(page, peer) {
+  await page.fill('[data-testid=new-peer]', peer);
+  await page.click('[data-testid=new-peer-open]');
+  await page.waitForFunction(
+    (p) => document.querySelector('[data-testid=peer-name]')?.textContent === p,
+    peer,
+  );
+}
+
+async function send(page, text) {
+  await page.fill('[data-testid=composer-text]', text);
+  await page.press('[data-testid=composer-text]', 'Enter');
+}
+
+/** Waits until the newest row with exactly `text` has one of `states`; returns its message id. */
+async function waitForState(page, text, states) {
+  const handle = await page.waitForFunction(
+    ([t, s]) => {
+      const rows = [...document.querySelectorAll('[data-testid=message]')].filter(
+        (r) => r.querySelector('[data-testid=message-text]')?.textContent === t,
+      );
+      const last = rows[rows.length - 1];
+      return last && s.includes(last.dataset.state) ? last.dataset.messageId || 'pending' : null;
+    },
+    [text, states],
+  );
+  return handle.jsonValue();
+}
+
+const rowsWithText = (page, text) =>
+  page.evaluate(
+    (t) =>
+      [...document.querySelectorAll('[data-testid=message-text]')].filter((n) => n.textContent === t)
+        .length,
+    text,
+  );
+
+const user = await openPage('user');
+const admin = await openPage('admin');
+
+try {
+  await check('the page is served with its Content-Security-Policy and security headers', async () => {
+    for (const { page } of [admin, user]) {
+      const response = await page.goto(base);
+      const headers = response.headers();
+      assert(response.status() === 200, `GET / answered ${response.status()}`);
+      assert(
+        headers['content-security-policy']?.includes("script-src 'self'"),
+        `CSP: ${headers['content-security-policy']}`,
+      );
+      assert(headers['x-content-type-options'] === 'nosniff', 'X-Content-Type-Options');
+      assert(headers['referrer-policy'] === 'no-referrer', 'Referrer-Policy');
+      await page.waitForSelector('[data-testid=signin]');
+    }
+  });
+
+  await check('both sign in with the development identity and connect', async () => {
+    await signIn(admin.page, ADMIN, 'admin');
+    await signIn(user.page, USER, 'user');
+    assert((await admin.page.textContent('[data-testid=me]')) === ADMIN, 'admin name shown');
+  });
+
+  await check(`an administrator's ${HISTORY_COUNT} earlier messages show as one unread badge`, async () => {
+    // Written straight over a WebSocket from the administrator's page (same origin, so the
+    // CSP allows it), one at a time, each waiting for its ack.
+    await admin.page.evaluate(
+      async ([peer, from, count]) => {
+        const ws = new WebSocket(`ws://${location.host}/ws/${from}?role=admin`);
+        await new Promise((ok, fail) => {
+          ws.onopen = ok;
+          ws.onerror = fail;
+        });
+        for (let i = 1; i <= count; ) {
+          // The ack, or the error frame (rate_limited past the burst: wait and send it again).
+          const reply = new Promise((ok) => {
+            ws.onmessage = (e) => ok(JSON.parse(e.data));
+          });
+          ws.send(
+            JSON.stringify({
+              receiver_id: peer,
+              appointment_id: 'appointment789',
+              service_id: 'service123',
+              message_text: `history ${i}`,
+            }),
+          );
+          const frame = await reply;
+          if (frame.type === 'ack') i += 1;
+          else if (frame.code === 'rate_limited') await new Promise((ok) => setTimeout(ok, 150));
+          else throw new Error(`seeding: ${JSON.stringify(frame)}`);
+        }
+        ws.close();
+      },
+      [USER, HISTORY_ADMIN, HISTORY_COUNT],
+    );
+    // The user signed in before these were written: they arrive live, one increment each.
+    await badge(user.page, HISTORY_ADMIN).waitFor({ state: 'visible' });
+    await user.page.waitForFunction(
+      ([peer, n]) =>
+        document.querySelector(`[data-testid=conversation][data-peer="${peer}"] [data-testid=unread-badge]`)
+          ?.textContent === String(n),
+      [HISTORY_ADMIN, HISTORY_COUNT],
+    );
+  });
+
+  let hello = null;
+  const HELLO = 'Hello, I need help with my appointment';
+  await check('a user starts a conversation, sends, and the ack gives one tick', async () => {
+    await openConversationWith(user.page, ADMIN);
+    await send(user.page, HELLO);
+    hello = await waitForState(user.page, HELLO, ['sent', 'read']);
+    assert(/^[0-9A-Z]{26}$/.test(hello), `message id ${hello}`);
+  });
+
+  await check("the unread badge appears on the administrator's conversation list", async () => {
+    await badge(admin.page, USER).waitFor({ state: 'visible' });
+    assert((await badge(admin.page, USER).textContent()) === '1', 'badge says 1');
+  });
+
+  await check('opening the conversation clears the badge and shows the message', async () => {
+    await item(admin.page, USER).locator('button').click();
+    await row(admin.page, HELLO).waitFor({ state: 'visible' });
+    await badge(admin.page, USER).waitFor({ state: 'hidden' });
+  });
+
+  await check("the read tick appears on the sender's side", async () => {
+    await user.page.waitForSelector(`[data-testid=message][data-message-id="${hello}"][data-state=read]`);
+  });
+
+  await check('the typing indicator shows while the administrator types', async () => {
+    await admin.page.click('[data-testid=composer-text]');
+    await admin.page.keyboard.type('On it, one moment', { delay: 20 });
+    await user.page.waitForFunction(
+      (who) => {
+        const t = document.querySelector('[data-testid=typing]');
+        return t && !t.hidden && t.textContent.includes(`${who} is typing`);
+      },
+      ADMIN,
+    );
+  });
+
+  await check('the reply arrives live in the open conversation', async () => {
+    await admin.page.press('[data-testid=composer-text]', 'Enter');
+    await row(user.page, 'On it, one moment').waitFor({ state: 'visible' });
+    await user.page.waitForSelector('[data-testid=typing]', { state: 'hidden' });
+  });
+
+  await check('read where it arrived, the reply gets its read tick at the administrator', async () => {
+    await waitForState(admin.page, 'On it, one moment', ['read']);
+  });
+
+  await check('a message made of HTML shows as literal text and runs nothing', async () => {
+    await send(user.page, XSS);
+    await waitForState(user.page, XSS, ['sent', 'read']);
+    await row(admin.page, XSS).waitFor({ state: 'visible' });
+    await admin.page.waitForTimeout(500); // an onerror handler would have run by now
+    for (const side of [user, admin]) {
+      const texts = await side.page.$$eval('[data-testid=message-text]', (nodes) =>
+        nodes.map((n) => n.textContent),
+      );
+      assert(texts.includes(XSS), `${side.record.label}: the literal text is shown`);
+      const images = await side.page.evaluate(() => document.querySelectorAll('img').length);
+      assert(images === 0, `${side.record.label}: ${images} <img> element(s) in the page`);
+      assert(side.record.dialogs.length === 0, `${side.record.label}: dialogs ${side.record.dialogs}`);
+    }
+    const preview = await item(admin.page, USER).locator('.preview').textContent();
+    assert(preview === XSS, `the list preview is the literal text too: ${preview}`);
+  });
+
+  await check('history loads page by page as the conversation scrolls up', async () => {
+    const before = user.record.historyRequests.length;
+    await item(user.page, HISTORY_ADMIN).locator('button').click();
+    await badge(user.page, HISTORY_ADMIN).waitFor({ state: 'hidden' });
+    await row(user.page, `history ${HISTORY_COUNT}`).waitFor({ state: 'visible' });
+    const deadline = Date.now() + CHECK_MS;
+    for (;;) {
+      const status = await user.page.textContent('[data-testid=history-status]');
+      if (status === 'Beginning of the conversation') break;
+      assert(Date.now() < deadline, `history did not reach the beginning (status "${status}")`);
+      await user.page.$eval('[data-testid=scroller]', (s) => {
+        s.scrollTop = 0;
+      });
+      await user.page.waitForTimeout(150);
+    }
+    const texts = await user.page.$$eval('[data-testid=message-text]', (nodes) =>
+      nodes.map((n) => n.textContent),
+    );
+    const expected = Array.from({ length: HISTORY_COUNT }, (_, i) => `history ${i + 1}`);
+    assert(JSON.stringify(texts) === JSON.stringify(expected), `rows: ${texts.length}, ${texts.slice(0, 3)}…`);
+    const pages = user.record.historyRequests.slice(before);
+    assert(pages.length >= 3, `history requests: ${pages.length}`);
+    assert(pages.every((u) => u.includes('limit=20')), 'pages of 20');
+    assert(pages.slice(1).every((u) => u.includes('cursor=')), 'older pages use the cursor');
+  });
+
+  await check('a message written while offline is sent after the reconnect, once', async () => {
+    await item(user.page, ADMIN).locator('button').click();
+    await user.page.evaluate(() => window.chatDebug.dropConnection(60_000));
+    await user.page.waitForSelector('[data-testid=connection][data-state=closed]');
+    await send(user.page, 'written while offline');
+    await waitForState(user.page, 'written while offline', ['pending']);
+    await user.page.evaluate(() => window.chatDebug.reconnectNow());
+    await waitForState(user.page, 'written while offline', ['sent', 'read']);
+    await row(admin.page, 'written while offline').waitFor({ state: 'visible' });
+    await admin.page.waitForTimeout(300);
+    assert((await rowsWithText(admin.page, 'written while offline')) === 1, 'once at the receiver');
+    assert((await rowsWithText(user.page, 'written while offline')) === 1, 'once at the sender');
+  });
+
+  await check('after a forced reconnect the missed messages appear, once, from the catch-up', async () => {
+    await admin.page.evaluate(() => window.chatDebug.dropConnection(60_000));
+    await admin.page.waitForSelector('[data-testid=connection][data-state=closed]');
+    await send(user.page, 'missed one');
+    const first = await waitForState(user.page, 'missed one', ['sent', 'read']);
+    await send(user.page, 'missed two');
+    const second = await waitForState(user.page, 'missed two', ['sent', 'read']);
+    assert((await rowsWithText(admin.page, 'missed one')) === 0, 'not delivered while offline');
+    await admin.page.evaluate(() => window.chatDebug.reconnectNow());
+    await admin.page.waitForSelector('[data-testid=connection][data-state=open]');
+    await row(admin.page, 'missed two').waitFor({ state: 'visible' });
+    await row(admin.page, 'missed one').waitFor({ state: 'visible' });
+    await admin.page.waitForTimeout(500);
+    assert((await rowsWithText(admin.page, 'missed one')) === 1, 'missed one: once');
+    assert((await rowsWithText(admin.page, 'missed two')) === 1, 'missed two: once');
+    const ids = await admin.page.$$eval('[data-testid=message]', (rows) => rows.map((r) => r.dataset.messageId));
+    assert(ids.includes(first) && ids.includes(second), 'rows carry the sent message ids');
+    const state = await admin.page.evaluate(() => window.chatDebug.state());
+    assert(
+      state.syncedIds.includes(first) && state.syncedIds.includes(second),
+      `the sync frame brought them (sync replies: ${state.syncReplies}, synced ids: ${state.syncedIds.length})`,
+    );
+  });
+
+  await check('no script errors and no Content-Security-Policy violations', async () => {
+    for (const side of [user, admin]) {
+      assert(side.record.pageErrors.length === 0, `${side.record.label}: ${side.record.pageErrors}`);
+      assert(side.record.cspViolations.length === 0, `${side.record.label}: ${side.record.cspViolations}`);
+    }
+  });
+} finally {
+  await mkdir(shots, { recursive: true });
+  for (const side of [user, admin]) {
+    const file = path.join(shots, `${side.record.label}.png`);
+    await side.page.screenshot({ path: file }).catch((e) => console.log(`no screenshot: ${e}`));
+    console.log(`screenshot: ${file}`);
+    if (process.env.CHAT_BROWSER_DOCS === '1') {
+      const docs = path.join(root, 'docs/img', `browser-${side.record.label}.png`);
+      await copyFile(file, docs);
+      console.log(`copied to ${docs}`);
+    }
+  }
+  await browser.close();
+}
+
+console.log(`browser test: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`browser: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
