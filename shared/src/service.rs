@@ -12,7 +12,7 @@ use crate::domain::{
 };
 use crate::error::{Chain, ChatError};
 use crate::notify::{Notifier, NotifyError};
-use crate::store::{RateRule, Store, StoreError};
+use crate::store::{Presence, RateRule, Store, StoreError};
 use crate::wire;
 
 /// Tunables of the chat, from configuration.
@@ -182,25 +182,9 @@ impl Chat {
             )
             .into());
         }
-        let now_ms = self.clock.now_ms();
-        let now_s = now_ms.div_euclid(1000);
-        let admitted = async {
-            match self.settings.rate_limit {
-                Some(rule) => self.store.admit(&who.client_id, rule, now_ms).await,
-                None => Ok(true),
-            }
-        };
-        let (admitted, presence) =
-            tokio::join!(admitted, self.store.presence(&new.receiver_id, now_s));
-        if !admitted? {
-            return Err(ChatError::RateLimited);
-        }
-        let presence = presence?;
-        if !policy::may_send(who, presence.role) {
-            return Err(ChatError::Forbidden(
-                "users may write only to administrators",
-            ));
-        }
+        let presence = self
+            .admit_to(who, &new.receiver_id, self.clock.now_ms())
+            .await?;
         // The id is taken just before the write: ids and write times stay close (catch-up
         // relies on it, see SYNC_WINDOW_MS).
         let now_ms = self.clock.now_ms();
@@ -251,6 +235,36 @@ impl Chat {
             }
         }
         Ok(sent)
+    }
+
+    /// One round trip: takes a token from the sender's rate limit and, concurrently, looks up
+    /// the receiver (role and connections); then checks that the sender may write to it.
+    async fn admit_to(
+        &self,
+        who: &Identity,
+        receiver: &ClientId,
+        now_ms: i64,
+    ) -> Result<Presence, ChatError> {
+        let admitted = async {
+            match self.settings.rate_limit {
+                Some(rule) => self.store.admit(&who.client_id, rule, now_ms).await,
+                None => Ok(true),
+            }
+        };
+        let (admitted, presence) = tokio::join!(
+            admitted,
+            self.store.presence(receiver, now_ms.div_euclid(1000))
+        );
+        if !admitted? {
+            return Err(ChatError::RateLimited);
+        }
+        let presence = presence?;
+        if !policy::may_send(who, presence.role) {
+            return Err(ChatError::Forbidden(
+                "users may write only to administrators",
+            ));
+        }
+        Ok(presence)
     }
 
     /// Posts to one connection; a connection that is gone is forgotten.
@@ -472,6 +486,9 @@ impl Chat {
                 .mark_read_if_unchanged(reader, sender, &entry, now)
                 .await?
             {
+                if let Some(up_to) = &entry.last_message_id {
+                    self.post_read_receipt(reader, sender, up_to, now).await;
+                }
                 return Ok(entry.unread);
             }
             // A message arrived meanwhile: read again and retry.
@@ -482,6 +499,62 @@ impl Chat {
                 .unwrap_or_default();
         }
         Err(ChatError::Contention)
+    }
+
+    /// Tells every open connection of `sender` that `reader` has read its messages up to
+    /// `up_to`. Best effort: the read state is stored already, and history carries it.
+    async fn post_read_receipt(
+        &self,
+        reader: &ClientId,
+        sender: &ClientId,
+        up_to: &MessageId,
+        read_at_ms: i64,
+    ) {
+        let presence = match self
+            .store
+            .presence(sender, read_at_ms.div_euclid(1000))
+            .await
+        {
+            Ok(presence) => presence,
+            Err(err) => {
+                tracing::warn!(error = %Chain(&err), "read receipt not sent: presence lookup failed");
+                return;
+            }
+        };
+        let payload = wire::read_frame(reader, up_to, read_at_ms);
+        join_all(
+            presence
+                .connections
+                .iter()
+                .map(|c| self.post(c, payload.as_bytes(), read_at_ms)),
+        )
+        .await;
+    }
+
+    /// A typing indicator: posted to the receiver's open connections, never stored. Same
+    /// authorization as a message, and it counts against the sender's rate limit.
+    pub async fn typing(&self, who: &Identity, receiver: &ClientId) -> Result<usize, ChatError> {
+        if receiver == &who.client_id {
+            return Err(crate::domain::ValidationError::new(
+                "receiver_id",
+                "must differ from the sender",
+            )
+            .into());
+        }
+        let now_ms = self.clock.now_ms();
+        let presence = self.admit_to(who, receiver, now_ms).await?;
+        let payload = wire::typing_frame(&who.client_id);
+        let outcomes = join_all(
+            presence
+                .connections
+                .iter()
+                .map(|c| self.post(c, payload.as_bytes(), now_ms)),
+        )
+        .await;
+        Ok(outcomes
+            .iter()
+            .filter(|o| matches!(o, PostOutcome::Delivered))
+            .count())
     }
 
     /// A page of the conversation between `a` and `b`, newest first, with read flags.

@@ -19,6 +19,10 @@ pub enum Inbound {
         since: Option<MessageId>,
         peer: Option<ClientId>,
     },
+    /// `{"action":"typing","receiver_id"}`: a typing indicator for the receiver.
+    Typing {
+        receiver: ClientId,
+    },
 }
 
 /// Parses a client frame. Unknown fields are ignored; wrong types and missing fields are
@@ -31,6 +35,11 @@ pub fn parse_inbound(body: &str, max_message_chars: usize) -> Result<Inbound, Ch
     match opt_str(&obj, "action")? {
         None | Some("sendmessage") | Some("message") => {}
         Some("sync") => return parse_sync(&obj),
+        Some("typing") => {
+            return Ok(Inbound::Typing {
+                receiver: ClientId::parse_field("receiver_id", req_str(&obj, "receiver_id")?)?,
+            })
+        }
         Some(_) => return Err(ChatError::UnknownAction),
     }
     let client_msg_id = match opt_str(&obj, "client_msg_id")? {
@@ -139,6 +148,14 @@ pub enum ServerFrame<'a> {
     },
     /// To the sending connection, for a frame that was refused. Nothing was stored.
     Error { code: &'a str, message: &'a str },
+    /// To every connection of a sender whose messages were read.
+    Read {
+        reader_id: &'a str,
+        up_to: &'a str,
+        read_at: String,
+    },
+    /// To every connection of the receiver of a typing indicator.
+    Typing { sender_id: &'a str },
     /// To the syncing connection: a page of catch-up, oldest first.
     Sync {
         messages: Vec<ServerFrame<'a>>,
@@ -174,6 +191,22 @@ pub fn sync_frame(messages: &[Message], has_more: bool, next_since: Option<&Mess
             .collect(),
         has_more,
         next_since: next_since.map(MessageId::as_str),
+    }
+    .to_json()
+}
+
+pub fn read_frame(reader: &ClientId, up_to: &MessageId, read_at_ms: i64) -> String {
+    ServerFrame::Read {
+        reader_id: reader.as_str(),
+        up_to: up_to.as_str(),
+        read_at: rfc3339_millis(read_at_ms),
+    }
+    .to_json()
+}
+
+pub fn typing_frame(sender: &ClientId) -> String {
+    ServerFrame::Typing {
+        sender_id: sender.as_str(),
     }
     .to_json()
 }

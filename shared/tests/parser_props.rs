@@ -141,7 +141,9 @@ fn oracle(body: &str, max: usize) -> Verdict {
 /// it names the field, and never echoes more than the field name and the rule.
 fn actual(result: Result<Inbound, ChatError>) -> Verdict {
     match result {
-        Ok(Inbound::Sync { .. }) => unreachable!("sync frames are filtered out by `check`"),
+        Ok(Inbound::Sync { .. } | Inbound::Typing { .. }) => {
+            unreachable!("other actions are filtered out by `check`")
+        }
         Ok(Inbound::Send(m)) => Verdict::Accepted {
             receiver_id: m.receiver_id.as_str().to_owned(),
             appointment_id: m.appointment_id.as_str().to_owned(),

@@ -157,7 +157,7 @@ pub async fn handle_message(chat: &Chat, event: WsEvent) -> WsResponse {
                     failed = sent.failed,
                     "message sent"
                 );
-                Ok(wire::ack_frame(&sent.message))
+                Ok(Some(wire::ack_frame(&sent.message)))
             }
             Inbound::Sync { since, peer } => {
                 let synced = chat.sync(&who, since, peer).await?;
@@ -167,17 +167,22 @@ pub async fn handle_message(chat: &Chat, event: WsEvent) -> WsResponse {
                     has_more = synced.has_more,
                     "synced"
                 );
-                Ok(wire::sync_frame(
+                Ok(Some(wire::sync_frame(
                     &synced.messages,
                     synced.has_more,
                     synced.next_since.as_ref(),
-                ))
+                )))
+            }
+            Inbound::Typing { receiver } => {
+                chat.typing(&who, &receiver).await?;
+                Ok(None) // nothing goes back to the typist
             }
         }
     }
     .await;
     match result {
-        Ok(ack) => WsResponse::frame(ack),
+        Ok(Some(frame)) => WsResponse::frame(frame),
+        Ok(None) => WsResponse::status(200),
         Err(err) => {
             log_error(&err, &ctx.route_key);
             WsResponse::frame(wire::error_frame(&err))
