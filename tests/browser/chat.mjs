@@ -4,6 +4,10 @@
 //
 //   node tests/browser/chat.mjs http://127.0.0.1:PORT [screenshot-dir]
 //
+// Against chat-local's development identity (the default). With CHAT_BROWSER_USER_TOKEN and
+// CHAT_BROWSER_ADMIN_TOKEN set (chat-local --auth jwt), the token scenario runs instead: sign-in
+// with a token, the WebSocket's ?token= and the HTTP API's Authorization: Bearer.
+//
 // Every check runs even when an earlier one failed (each waits at most CHECK_MS); the last line
 // says how many passed and failed, and the exit code is 1 when any failed. Screenshots of both
 // views go to screenshot-dir (default target/browser); with CHAT_BROWSER_DOCS=1 they are also
@@ -149,210 +153,43 @@ const rowsWithText = (page, text) =>
     text,
   );
 
-const user = await openPage('user');
-const admin = await openPage('admin');
-
-try {
-  await check('the page is served with its Content-Security-Policy and security headers', async () => {
-    for (const { page } of [admin, user]) {
-      const response = await page.goto(base);
-      const headers = response.headers();
-      assert(response.status() === 200, `GET / answered ${response.status()}`);
-      assert(
-        headers['content-security-policy']?.includes("script-src 'self'"),
-        `CSP: ${headers['content-security-policy']}`,
-      );
-      assert(headers['x-content-type-options'] === 'nosniff', 'X-Content-Type-Options');
-      assert(headers['referrer-policy'] === 'no-referrer', 'Referrer-Policy');
-      await page.waitForSelector('[data-testid=signin]');
-    }
-  });
-
-  await check('both sign in with the development identity and connect', async () => {
-    await signIn(admin.page, ADMIN, 'admin');
-    await signIn(user.page, USER, 'user');
-    assert((await admin.page.textContent('[data-testid=me]')) === ADMIN, 'admin name shown');
-  });
-
-  await check(`an administrator's ${HISTORY_COUNT} earlier messages show as one unread badge`, async () => {
-    // Written straight over a WebSocket from the administrator's page (same origin, so the
-    // CSP allows it), one at a time, each waiting for its ack.
-    await admin.page.evaluate(
-      async ([peer, from, count]) => {
-        const ws = new WebSocket(`ws://${location.host}/ws/${from}?role=admin`);
-        await new Promise((ok, fail) => {
-          ws.onopen = ok;
-          ws.onerror = fail;
-        });
-        for (let i = 1; i <= count; ) {
-          // The ack, or the error frame (rate_limited past the burst: wait and send it again).
-          const reply = new Promise((ok) => {
-            ws.onmessage = (e) => ok(JSON.parse(e.data));
-          });
-          ws.send(
-            JSON.stringify({
-              receiver_id: peer,
-              appointment_id: 'appointment789',
-              service_id: 'service123',
-              message_text: `history ${i}`,
-            }),
-          );
-          const frame = await reply;
-          if (frame.type === 'ack') i += 1;
-          else if (frame.code === 'rate_limited') await new Promise((ok) => setTimeout(ok, 150));
-          else throw new Error(`seeding: ${JSON.stringify(frame)}`);
-        }
-        ws.close();
-      },
-      [USER, HISTORY_ADMIN, HISTORY_COUNT],
-    );
-    // The user signed in before these were written: they arrive live, one increment each.
-    await badge(user.page, HISTORY_ADMIN).waitFor({ state: 'visible' });
-    await user.page.waitForFunction(
-      ([peer, n]) =>
-        document.querySelector(`[data-testid=conversation][data-peer="${peer}"] [data-testid=unread-badge]`)
-          ?.textContent === String(n),
-      [HISTORY_ADMIN, HISTORY_COUNT],
-    );
-  });
-
-  let hello = null;
-  const HELLO = 'Hello, I need help with my appointment';
-  await check('a user starts a conversation, sends, and the ack gives one tick', async () => {
-    await openConversationWith(user.page, ADMIN);
-    await send(user.page, HELLO);
-    hello = await waitForState(user.page, HELLO, ['sent', 'read']);
-    assert(/^[0-9A-Z]{26}$/.test(hello), `message id ${hello}`);
-  });
-
-  await check("the unread badge appears on the administrator's conversation list", async () => {
-    await badge(admin.page, USER).waitFor({ state: 'visible' });
-    assert((await badge(admin.page, USER).textContent()) === '1', 'badge says 1');
-  });
-
-  await check('opening the conversation clears the badge and shows the message', async () => {
-    await item(admin.page, USER).locator('button').click();
-    await row(admin.page, HELLO).waitFor({ state: 'visible' });
-    await badge(admin.page, USER).waitFor({ state: 'hidden' });
-  });
-
-  await check("the read tick appears on the sender's side", async () => {
-    await user.page.waitForSelector(`[data-testid=message][data-message-id="${hello}"][data-state=read]`);
-  });
-
-  await check('the typing indicator shows while the administrator types', async () => {
-    await admin.page.click('[data-testid=composer-text]');
-    await admin.page.keyboard.type('On it, one moment', { delay: 20 });
-    await user.page.waitForFunction(
-      (who) => {
-        const t = document.querySelector('[data-testid=typing]');
-        return t && !t.hidden && t.textContent.includes(`${who} is typing`);
-      },
-      ADMIN,
-    );
-  });
-
-  await check('the reply arrives live in the open conversation', async () => {
-    await admin.page.press('[data-testid=composer-text]', 'Enter');
-    await row(user.page, 'On it, one moment').waitFor({ state: 'visible' });
-    await user.page.waitForSelector('[data-testid=typing]', { state: 'hidden' });
-  });
-
-  await check('read where it arrived, the reply gets its read tick at the administrator', async () => {
-    await waitForState(admin.page, 'On it, one moment', ['read']);
-  });
-
-  await check('a message made of HTML shows as literal text and runs nothing', async () => {
-    await send(user.page, XSS);
-    await waitForState(user.page, XSS, ['sent', 'read']);
-    await row(admin.page, XSS).waitFor({ state: 'visible' });
-    await admin.page.waitForTimeout(500); // an onerror handler would have run by now
-    for (const side of [user, admin]) {
-      const texts = await side.page.$$eval('[data-testid=message-text]', (nodes) =>
-        nodes.map((n) => n.textContent),
-      );
-      assert(texts.includes(XSS), `${side.record.label}: the literal text is shown`);
-      const images = await side.page.evaluate(() => document.querySelectorAll('img').length);
-      assert(images === 0, `${side.record.label}: ${images} <img> element(s) in the page`);
-      assert(side.record.dialogs.length === 0, `${side.record.label}: dialogs ${side.record.dialogs}`);
-    }
-    const preview = await item(admin.page, USER).locator('.preview').textContent();
-    assert(preview === XSS, `the list preview is the literal text too: ${preview}`);
-  });
-
-  await check('history loads page by page as the conversation scrolls up', async () => {
-    const before = user.record.historyRequests.length;
-    await item(user.page, HISTORY_ADMIN).locator('button').click();
-    await badge(user.page, HISTORY_ADMIN).waitFor({ state: 'hidden' });
-    await row(user.page, `history ${HISTORY_COUNT}`).waitFor({ state: 'visible' });
-    const deadline = Date.now() + CHECK_MS;
-    for (;;) {
-      const status = await user.page.textContent('[data-testid=history-status]');
-      if (status === 'Beginning of the conversation') break;
-      assert(Date.now() < deadline, `history did not reach the beginning (status "${status}")`);
-      await user.page.$eval('[data-testid=scroller]', (s) => {
-        s.scrollTop = 0;
+/** A raw WebSocket from `page` (same origin, so the CSP allows it) sending `texts` as
+ * `from`, one at a time, each waiting for its ack (past the rate limit's burst, it waits and
+ * sends again). */
+function writeAs(page, from, role, to, texts) {
+  return page.evaluate(
+    async ([from, role, to, texts]) => {
+      const ws = new WebSocket(`ws://${location.host}/ws/${from}?role=${role}`);
+      await new Promise((ok, fail) => {
+        ws.onopen = ok;
+        ws.onerror = () => fail(new Error('the WebSocket did not open'));
       });
-      await user.page.waitForTimeout(150);
-    }
-    const texts = await user.page.$$eval('[data-testid=message-text]', (nodes) =>
-      nodes.map((n) => n.textContent),
-    );
-    const expected = Array.from({ length: HISTORY_COUNT }, (_, i) => `history ${i + 1}`);
-    assert(JSON.stringify(texts) === JSON.stringify(expected), `rows: ${texts.length}, ${texts.slice(0, 3)}…`);
-    const pages = user.record.historyRequests.slice(before);
-    assert(pages.length >= 3, `history requests: ${pages.length}`);
-    assert(pages.every((u) => u.includes('limit=20')), 'pages of 20');
-    assert(pages.slice(1).every((u) => u.includes('cursor=')), 'older pages use the cursor');
-  });
+      for (let i = 0; i < texts.length; ) {
+        const reply = new Promise((ok) => {
+          ws.onmessage = (e) => ok(JSON.parse(e.data));
+        });
+        ws.send(
+          JSON.stringify({
+            receiver_id: to,
+            appointment_id: 'appointment789',
+            service_id: 'service123',
+            message_text: texts[i],
+          }),
+        );
+        const frame = await reply;
+        if (frame.type === 'ack') i += 1;
+        else if (frame.code === 'rate_limited') await new Promise((ok) => setTimeout(ok, 150));
+        else throw new Error(`writing as ${from}: ${JSON.stringify(frame)}`);
+      }
+      ws.close();
+    },
+    [from, role, to, texts],
+  );
+}
 
-  await check('a message written while offline is sent after the reconnect, once', async () => {
-    await item(user.page, ADMIN).locator('button').click();
-    await user.page.evaluate(() => window.chatDebug.dropConnection(60_000));
-    await user.page.waitForSelector('[data-testid=connection][data-state=closed]');
-    await send(user.page, 'written while offline');
-    await waitForState(user.page, 'written while offline', ['pending']);
-    await user.page.evaluate(() => window.chatDebug.reconnectNow());
-    await waitForState(user.page, 'written while offline', ['sent', 'read']);
-    await row(admin.page, 'written while offline').waitFor({ state: 'visible' });
-    await admin.page.waitForTimeout(300);
-    assert((await rowsWithText(admin.page, 'written while offline')) === 1, 'once at the receiver');
-    assert((await rowsWithText(user.page, 'written while offline')) === 1, 'once at the sender');
-  });
-
-  await check('after a forced reconnect the missed messages appear, once, from the catch-up', async () => {
-    await admin.page.evaluate(() => window.chatDebug.dropConnection(60_000));
-    await admin.page.waitForSelector('[data-testid=connection][data-state=closed]');
-    await send(user.page, 'missed one');
-    const first = await waitForState(user.page, 'missed one', ['sent', 'read']);
-    await send(user.page, 'missed two');
-    const second = await waitForState(user.page, 'missed two', ['sent', 'read']);
-    assert((await rowsWithText(admin.page, 'missed one')) === 0, 'not delivered while offline');
-    await admin.page.evaluate(() => window.chatDebug.reconnectNow());
-    await admin.page.waitForSelector('[data-testid=connection][data-state=open]');
-    await row(admin.page, 'missed two').waitFor({ state: 'visible' });
-    await row(admin.page, 'missed one').waitFor({ state: 'visible' });
-    await admin.page.waitForTimeout(500);
-    assert((await rowsWithText(admin.page, 'missed one')) === 1, 'missed one: once');
-    assert((await rowsWithText(admin.page, 'missed two')) === 1, 'missed two: once');
-    const ids = await admin.page.$$eval('[data-testid=message]', (rows) => rows.map((r) => r.dataset.messageId));
-    assert(ids.includes(first) && ids.includes(second), 'rows carry the sent message ids');
-    const state = await admin.page.evaluate(() => window.chatDebug.state());
-    assert(
-      state.syncedIds.includes(first) && state.syncedIds.includes(second),
-      `the sync frame brought them (sync replies: ${state.syncReplies}, synced ids: ${state.syncedIds.length})`,
-    );
-  });
-
-  await check('no script errors and no Content-Security-Policy violations', async () => {
-    for (const side of [user, admin]) {
-      assert(side.record.pageErrors.length === 0, `${side.record.label}: ${side.record.pageErrors}`);
-      assert(side.record.cspViolations.length === 0, `${side.record.label}: ${side.record.cspViolations}`);
-    }
-  });
-} finally {
+async function screenshots(sides) {
   await mkdir(shots, { recursive: true });
-  for (const side of [user, admin]) {
+  for (const side of sides) {
     const file = path.join(shots, `${side.record.label}.png`);
     await side.page.screenshot({ path: file }).catch((e) => console.log(`no screenshot: ${e}`));
     console.log(`screenshot: ${file}`);
@@ -362,6 +199,282 @@ try {
       console.log(`copied to ${docs}`);
     }
   }
+}
+
+async function conversationScenario() {
+  const user = await openPage('user');
+  const admin = await openPage('admin');
+
+  try {
+    await check('the page is served with its Content-Security-Policy and security headers', async () => {
+      for (const { page } of [admin, user]) {
+        const response = await page.goto(base);
+        const headers = response.headers();
+        assert(response.status() === 200, `GET / answered ${response.status()}`);
+        assert(
+          headers['content-security-policy']?.includes("script-src 'self'"),
+          `CSP: ${headers['content-security-policy']}`,
+        );
+        assert(headers['x-content-type-options'] === 'nosniff', 'X-Content-Type-Options');
+        assert(headers['referrer-policy'] === 'no-referrer', 'Referrer-Policy');
+        await page.waitForSelector('[data-testid=signin]');
+      }
+    });
+
+    await check('both sign in with the development identity and connect', async () => {
+      await signIn(admin.page, ADMIN, 'admin');
+      await signIn(user.page, USER, 'user');
+      assert((await admin.page.textContent('[data-testid=me]')) === ADMIN, 'admin name shown');
+    });
+
+    await check(`an administrator's ${HISTORY_COUNT} earlier messages show as one unread badge`, async () => {
+      const texts = Array.from({ length: HISTORY_COUNT }, (_, i) => `history ${i + 1}`);
+      await writeAs(admin.page, HISTORY_ADMIN, 'admin', USER, texts);
+      // The user signed in before these were written: they arrive live, one increment each.
+      await badge(user.page, HISTORY_ADMIN).waitFor({ state: 'visible' });
+      await user.page.waitForFunction(
+        ([peer, n]) =>
+          document.querySelector(`[data-testid=conversation][data-peer="${peer}"] [data-testid=unread-badge]`)
+            ?.textContent === String(n),
+        [HISTORY_ADMIN, HISTORY_COUNT],
+      );
+    });
+
+    let hello = null;
+    const HELLO = 'Hello, I need help with my appointment';
+    await check('a user starts a conversation, sends, and the ack gives one tick', async () => {
+      await openConversationWith(user.page, ADMIN);
+      await send(user.page, HELLO);
+      hello = await waitForState(user.page, HELLO, ['sent', 'read']);
+      assert(/^[0-9A-Z]{26}$/.test(hello), `message id ${hello}`);
+    });
+
+    await check("the unread badge appears on the administrator's conversation list", async () => {
+      await badge(admin.page, USER).waitFor({ state: 'visible' });
+      assert((await badge(admin.page, USER).textContent()) === '1', 'badge says 1');
+    });
+
+    await check('opening the conversation clears the badge and shows the message', async () => {
+      await item(admin.page, USER).locator('button').click();
+      await row(admin.page, HELLO).waitFor({ state: 'visible' });
+      await badge(admin.page, USER).waitFor({ state: 'hidden' });
+    });
+
+    await check("the read tick appears on the sender's side", async () => {
+      await user.page.waitForSelector(`[data-testid=message][data-message-id="${hello}"][data-state=read]`);
+    });
+
+    await check('the typing indicator shows while the administrator types', async () => {
+      await admin.page.click('[data-testid=composer-text]');
+      await admin.page.keyboard.type('On it, one moment', { delay: 20 });
+      await user.page.waitForFunction(
+        (who) => {
+          const t = document.querySelector('[data-testid=typing]');
+          return t && !t.hidden && t.textContent.includes(`${who} is typing`);
+        },
+        ADMIN,
+      );
+    });
+
+    await check('the reply arrives live in the open conversation', async () => {
+      await admin.page.press('[data-testid=composer-text]', 'Enter');
+      await row(user.page, 'On it, one moment').waitFor({ state: 'visible' });
+      await user.page.waitForSelector('[data-testid=typing]', { state: 'hidden' });
+    });
+
+    await check('read where it arrived, the reply gets its read tick at the administrator', async () => {
+      await waitForState(admin.page, 'On it, one moment', ['read']);
+    });
+
+    await check('a message made of HTML shows as literal text and runs nothing', async () => {
+      await send(user.page, XSS);
+      await waitForState(user.page, XSS, ['sent', 'read']);
+      await row(admin.page, XSS).waitFor({ state: 'visible' });
+      await admin.page.waitForTimeout(500); // an onerror handler would have run by now
+      for (const side of [user, admin]) {
+        const texts = await side.page.$$eval('[data-testid=message-text]', (nodes) =>
+          nodes.map((n) => n.textContent),
+        );
+        assert(texts.includes(XSS), `${side.record.label}: the literal text is shown`);
+        const images = await side.page.evaluate(() => document.querySelectorAll('img').length);
+        assert(images === 0, `${side.record.label}: ${images} <img> element(s) in the page`);
+        assert(side.record.dialogs.length === 0, `${side.record.label}: dialogs ${side.record.dialogs}`);
+      }
+      const preview = await item(admin.page, USER).locator('.preview').textContent();
+      assert(preview === XSS, `the list preview is the literal text too: ${preview}`);
+    });
+
+    await check("a second device gets the list from sync and the badges from the unread counts", async () => {
+      const second = await openPage('second device');
+      try {
+        await second.page.goto(base);
+        await signIn(second.page, USER, 'user');
+        await item(second.page, ADMIN).waitFor();
+        await second.page.waitForFunction(
+          ([peer, n]) =>
+            document.querySelector(`[data-testid=conversation][data-peer="${peer}"] [data-testid=unread-badge]`)
+              ?.textContent === String(n),
+          [HISTORY_ADMIN, HISTORY_COUNT],
+        );
+        assert(await badge(second.page, ADMIN).isHidden(), 'everything from the administrator is read');
+        const preview = await item(second.page, ADMIN).locator('.preview').textContent();
+        assert(preview === XSS, `the newest message is the preview: ${preview}`);
+        const state = await second.page.evaluate(() => window.chatDebug.state());
+        assert(state.syncReplies >= 1 && /^[0-9A-Z]{26}$/.test(state.nextSince), JSON.stringify(state));
+        assert(second.record.pageErrors.length === 0, `${second.record.pageErrors}`);
+      } finally {
+        await second.context.close();
+      }
+    });
+
+    await check('history loads page by page as the conversation scrolls up', async () => {
+      const before = user.record.historyRequests.length;
+      await item(user.page, HISTORY_ADMIN).locator('button').click();
+      await badge(user.page, HISTORY_ADMIN).waitFor({ state: 'hidden' });
+      await row(user.page, `history ${HISTORY_COUNT}`).waitFor({ state: 'visible' });
+      const deadline = Date.now() + CHECK_MS;
+      for (;;) {
+        const status = await user.page.textContent('[data-testid=history-status]');
+        if (status === 'Beginning of the conversation') break;
+        assert(Date.now() < deadline, `history did not reach the beginning (status "${status}")`);
+        await user.page.$eval('[data-testid=scroller]', (s) => {
+          s.scrollTop = 0;
+        });
+        await user.page.waitForTimeout(150);
+      }
+      const texts = await user.page.$$eval('[data-testid=message-text]', (nodes) =>
+        nodes.map((n) => n.textContent),
+      );
+      const expected = Array.from({ length: HISTORY_COUNT }, (_, i) => `history ${i + 1}`);
+      assert(JSON.stringify(texts) === JSON.stringify(expected), `rows: ${texts.length}, ${texts.slice(0, 3)}…`);
+      const pages = user.record.historyRequests.slice(before);
+      assert(pages.length >= 3, `history requests: ${pages.length}`);
+      assert(pages.every((u) => u.includes('limit=20')), 'pages of 20');
+      assert(pages.slice(1).every((u) => u.includes('cursor=')), 'older pages use the cursor');
+    });
+
+    await check('a message written while offline is sent after the reconnect, once', async () => {
+      await item(user.page, ADMIN).locator('button').click();
+      await user.page.evaluate(() => window.chatDebug.dropConnection(60_000));
+      await user.page.waitForSelector('[data-testid=connection][data-state=closed]');
+      await send(user.page, 'written while offline');
+      await waitForState(user.page, 'written while offline', ['pending']);
+      await user.page.evaluate(() => window.chatDebug.reconnectNow());
+      await waitForState(user.page, 'written while offline', ['sent', 'read']);
+      await row(admin.page, 'written while offline').waitFor({ state: 'visible' });
+      await admin.page.waitForTimeout(300);
+      assert((await rowsWithText(admin.page, 'written while offline')) === 1, 'once at the receiver');
+      assert((await rowsWithText(user.page, 'written while offline')) === 1, 'once at the sender');
+    });
+
+    await check('after a forced reconnect the missed messages appear, once, from the catch-up', async () => {
+      await admin.page.evaluate(() => window.chatDebug.dropConnection(60_000));
+      await admin.page.waitForSelector('[data-testid=connection][data-state=closed]');
+      await send(user.page, 'missed one');
+      const first = await waitForState(user.page, 'missed one', ['sent', 'read']);
+      await send(user.page, 'missed two');
+      const second = await waitForState(user.page, 'missed two', ['sent', 'read']);
+      assert((await rowsWithText(admin.page, 'missed one')) === 0, 'not delivered while offline');
+      await admin.page.evaluate(() => window.chatDebug.reconnectNow());
+      await admin.page.waitForSelector('[data-testid=connection][data-state=open]');
+      await row(admin.page, 'missed two').waitFor({ state: 'visible' });
+      await row(admin.page, 'missed one').waitFor({ state: 'visible' });
+      await admin.page.waitForTimeout(500);
+      assert((await rowsWithText(admin.page, 'missed one')) === 1, 'missed one: once');
+      assert((await rowsWithText(admin.page, 'missed two')) === 1, 'missed two: once');
+      const ids = await admin.page.$$eval('[data-testid=message]', (rows) => rows.map((r) => r.dataset.messageId));
+      assert(ids.includes(first) && ids.includes(second), 'rows carry the sent message ids');
+      const state = await admin.page.evaluate(() => window.chatDebug.state());
+      assert(
+        state.syncedIds.includes(first) && state.syncedIds.includes(second),
+        `the sync frame brought them (sync replies: ${state.syncReplies}, synced ids: ${state.syncedIds.length})`,
+      );
+    });
+
+    await check('no script errors and no Content-Security-Policy violations', async () => {
+      for (const side of [user, admin]) {
+        assert(side.record.pageErrors.length === 0, `${side.record.label}: ${side.record.pageErrors}`);
+        assert(side.record.cspViolations.length === 0, `${side.record.label}: ${side.record.cspViolations}`);
+      }
+    });
+
+    // The scene for the screenshots: another user waiting in the administrator's list, and the
+    // administrator typing a reply to the user.
+    await writeAs(user.page, 'user-carol', 'user', ADMIN, ['Can I move my appointment to Friday?'])
+      .then(() => badge(admin.page, 'user-carol').waitFor({ state: 'visible' }))
+      .then(() => admin.page.click('[data-testid=composer-text]'))
+      .then(() => admin.page.keyboard.type('Your appointment is confirmed', { delay: 10 }))
+      .then(() => user.page.waitForSelector('[data-testid=typing]', { state: 'visible' }))
+      .catch((e) => console.log(`(screenshot scene incomplete: ${String(e.message).split('\n')[0]})`));
+  } finally {
+    await screenshots([user, admin]);
+  }
+}
+
+async function tokenScenario(userToken, adminToken) {
+  const user = await openPage('user');
+  const admin = await openPage('admin');
+  const tokenSignIn = async (page, token) => {
+    await page.goto(base);
+    await page.fill('[data-testid=signin-token]', token);
+    await page.click('[data-testid=signin-submit]');
+  };
+  const who = (token) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url')).sub;
+  const [userId, adminId] = [who(userToken), who(adminToken)];
+
+  await check('a token that is not a JWT is refused at sign-in', async () => {
+    await tokenSignIn(user.page, 'not-a-token');
+    await user.page.waitForFunction(() =>
+      document.querySelector('[data-testid=signin-error]')?.textContent.includes('not a JWT'),
+    );
+  });
+
+  await check('a token with a forged signature never connects', async () => {
+    const [header, , signature] = adminToken.split('.');
+    const claims = Buffer.from(JSON.stringify({ sub: 'mallory', role: 'admin', exp: 4102444800 }));
+    await tokenSignIn(admin.page, `${header}.${claims.toString('base64url')}.${signature}`);
+    await admin.page.waitForSelector('[data-testid=connection][data-state=closed]');
+    await admin.page.waitForTimeout(1500);
+    const state = await admin.page.getAttribute('[data-testid=connection]', 'data-state');
+    assert(state !== 'open', `connection ${state}`);
+    await admin.page.click('#signout');
+  });
+
+  await check('both sign in with a token: id and role come from it', async () => {
+    await tokenSignIn(admin.page, adminToken);
+    await admin.page.waitForSelector('[data-testid=connection][data-state=open]');
+    await tokenSignIn(user.page, userToken);
+    await user.page.waitForSelector('[data-testid=connection][data-state=open]');
+    assert((await admin.page.textContent('[data-testid=me]')) === adminId, 'admin id');
+    assert((await admin.page.textContent('#me-role')) === 'administrator', 'admin role');
+    assert((await user.page.textContent('[data-testid=me]')) === userId, 'user id');
+  });
+
+  await check('send, unread badge, mark read and read tick work with bearer tokens', async () => {
+    await openConversationWith(user.page, adminId);
+    await send(user.page, 'hello with a token');
+    const id = await waitForState(user.page, 'hello with a token', ['sent', 'read']);
+    await badge(admin.page, userId).waitFor({ state: 'visible' });
+    await item(admin.page, userId).locator('button').click();
+    await row(admin.page, 'hello with a token').waitFor({ state: 'visible' });
+    await badge(admin.page, userId).waitFor({ state: 'hidden' });
+    await user.page.waitForSelector(`[data-testid=message][data-message-id="${id}"][data-state=read]`);
+  });
+
+  await check('no script errors and no Content-Security-Policy violations', async () => {
+    for (const side of [user, admin]) {
+      assert(side.record.pageErrors.length === 0, `${side.record.label}: ${side.record.pageErrors}`);
+      assert(side.record.cspViolations.length === 0, `${side.record.label}: ${side.record.cspViolations}`);
+    }
+  });
+}
+
+const userToken = process.env.CHAT_BROWSER_USER_TOKEN;
+const adminToken = process.env.CHAT_BROWSER_ADMIN_TOKEN;
+try {
+  if (userToken && adminToken) await tokenScenario(userToken, adminToken);
+  else await conversationScenario();
+} finally {
   await browser.close();
 }
 

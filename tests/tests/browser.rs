@@ -4,8 +4,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
+use chat_shared::auth::{mint_hs256, AuthConfig, Authorizer};
+use chat_shared::domain::{ClientId, Role};
 use chat_tests::local::{start_local, WAIT};
 use chat_tests::{store_for, Backend};
 use http_body_util::{BodyExt, Full};
@@ -15,6 +19,9 @@ use hyper_util::rt::TokioExecutor;
 
 const CSP: &str = "default-src 'self'; connect-src 'self'; img-src 'self' data:; \
      style-src 'self'; script-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// One browser at a time: two Chromiums on a two-core machine make both slow.
+static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -88,8 +95,9 @@ async fn the_browser_client_is_served_with_its_content_types_and_security_header
     local.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_user_and_an_administrator_chat_in_headless_chromium() {
+/// Runs tests/browser/chat.mjs against `base_url` with `envs`; panics with its output when a
+/// check fails.
+async fn run_browser_test(base_url: String, envs: Vec<(&'static str, String)>) {
     let root = root();
     assert!(
         Path::new("/usr/bin/chromium").exists(),
@@ -100,13 +108,13 @@ async fn a_user_and_an_administrator_chat_in_headless_chromium() {
             .exists(),
         "playwright-core is missing: run bash scripts/setup.sh (npm ci in tools/)"
     );
-    let local = start_local(store_for(Backend::Memory).await).await;
-    let url = local.http_url();
+    let _one_at_a_time = BROWSER.lock().await;
     let script = root.join("tests/browser/chat.mjs");
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
             .arg(&script)
-            .arg(&url)
+            .arg(&base_url)
+            .envs(envs)
             .output()
             .unwrap_or_else(|e| panic!("cannot run node (is it installed?): {e}"))
     })
@@ -120,5 +128,63 @@ async fn a_user_and_an_administrator_chat_in_headless_chromium() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(stdout.contains(" 0 failed"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_user_and_an_administrator_chat_in_headless_chromium() {
+    let local = start_local(store_for(Backend::Memory).await).await;
+    run_browser_test(local.http_url(), vec![]).await;
+    local.shutdown().await;
+}
+
+const SECRET: &str = "a-browser-test-secret-of-32-bytes-at-least";
+
+fn token(id: &str, role: Role) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let id = ClientId::parse(id).unwrap();
+    mint_hs256(SECRET, &id, role, Duration::from_secs(600), now)
+}
+
+/// chat-local with `--auth jwt` and the page's own origin as the only allowed one. The origin
+/// names the port, so a free port is found first (and another tried if it is taken meanwhile).
+async fn start_jwt_allowing_its_own_origin() -> chat_local::Running {
+    let mut last_error = None;
+    for _ in 0..5 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let auth = Authorizer::new(&AuthConfig {
+            secret: Some(SECRET.into()),
+            allowed_origins: vec![format!("http://127.0.0.1:{port}")],
+            ..AuthConfig::default()
+        })
+        .unwrap();
+        match chat_local::start(chat_local::Options {
+            port,
+            store: Some(store_for(Backend::Memory).await),
+            identity: chat_local::IdentityMode::Jwt(Arc::new(auth)),
+            ..chat_local::Options::default()
+        })
+        .await
+        {
+            Ok(local) => return local,
+            Err(e) => last_error = Some(e),
+        }
+    }
+    panic!("chat-local did not start: {last_error:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_tokens_the_browser_signs_in_and_uses_bearer_auth_in_headless_chromium() {
+    let local = start_jwt_allowing_its_own_origin().await;
+    let envs = vec![
+        ("CHAT_BROWSER_USER_TOKEN", token("user-tok", Role::User)),
+        ("CHAT_BROWSER_ADMIN_TOKEN", token("admin-tok", Role::Admin)),
+    ];
+    run_browser_test(local.http_url(), envs).await;
     local.shutdown().await;
 }
