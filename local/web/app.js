@@ -238,8 +238,11 @@
     setConnection('connecting');
     const ws = new WebSocket(wsUrl(s));
     s.ws = ws;
+    // Each handler first checks that this socket is still the session's, and the session
+    // still the page's (a socket closed by sign-out reports after the next sign-in).
+    const current = () => s.ws === ws && session === s;
     ws.onopen = () => {
-      if (s.ws !== ws) return;
+      if (!current()) return;
       s.connected = true;
       s.backoff = BACKOFF_MIN_MS;
       s.debug.connects += 1;
@@ -247,10 +250,10 @@
       onConnected(s);
     };
     ws.onmessage = (event) => {
-      if (s.ws === ws) onFrame(s, event.data);
+      if (current()) onFrame(s, event.data);
     };
     ws.onclose = () => {
-      if (s.ws !== ws) return;
+      if (!current()) return;
       s.ws = null;
       s.connected = false;
       // What was waiting for an answer is asked again on the next connection: a send keeps its
@@ -352,8 +355,10 @@
 
   function onAck(s, frame) {
     const request = s.inFlight;
-    let msg = frame.client_msg_id ? s.outbox.get(frame.client_msg_id) : null;
-    if (!msg && request && request.kind === 'send') msg = request.msg;
+    // The ack names its send by client_msg_id; one without it answers the send in flight.
+    let msg = null;
+    if (typeof frame.client_msg_id === 'string') msg = s.outbox.get(frame.client_msg_id) || null;
+    else if (request && request.kind === 'send') msg = request.msg;
     if (request && request.kind === 'send' && request.msg === msg) finish(s, request);
     if (!msg || typeof frame.message_id !== 'string') return;
     s.outbox.delete(msg.clientMsgId);
