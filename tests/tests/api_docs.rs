@@ -19,7 +19,9 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use chat_tests::local::{start_local, WsClient};
+use chat_shared::store::RateRule;
+use chat_shared::Settings;
+use chat_tests::local::{start_local, start_with, WsClient};
 use chat_tests::{store_for, Backend, FaultyStore};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
@@ -391,7 +393,21 @@ fn with(frame: &Value, field: &str, value: Value) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn websocket_frames_are_as_asyncapi_yaml_says() {
     let examples = client_examples();
-    let local = start_local(store_for(Backend::Memory).await).await;
+    // A tight rate limit, so that a burst is refused however slow the machine: 1 message a
+    // second, bursts of 10 (this test sends fewer than 10 otherwise).
+    let local = start_with(chat_local::Options {
+        port: 0,
+        store: Some(store_for(Backend::Memory).await),
+        settings: Settings {
+            rate_limit: Some(RateRule {
+                per_second: 1,
+                burst: 10,
+            }),
+            ..Settings::default()
+        },
+        ..chat_local::Options::default()
+    })
+    .await;
     let mut admin = WsClient::connect(&local.ws_url("admin456?role=admin")).await;
     let mut user = WsClient::connect(&local.ws_url("user123")).await;
     let mut t = Transcript::default();
@@ -469,7 +485,7 @@ async fn websocket_frames_are_as_asyncapi_yaml_says() {
     assert!(ack.get("client_msg_id").is_none(), "{ack}");
     assert_eq!(t.next(&mut admin).await["type"], "message");
 
-    // rate_limited: an administrator bursting past its budget (10/s, burst 20).
+    // rate_limited: an administrator bursting past its budget.
     let mut burst = WsClient::connect(&local.ws_url("burst-admin?role=admin")).await;
     let frame = send_frame("offline-user", "spam");
     for _ in 0..30 {
