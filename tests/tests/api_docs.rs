@@ -17,8 +17,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chat_shared::auth::{mint_hs256, AuthConfig, Authorizer};
+use chat_shared::domain::{ClientId, Role};
 use chat_shared::store::RateRule;
 use chat_shared::Settings;
 use chat_tests::local::{start_local, start_with, WsClient};
@@ -187,52 +190,51 @@ fn schemathesis_answers(report: &Path) -> BTreeMap<(String, u16), (usize, usize)
     answers
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_http_api_answers_as_openapi_yaml_says() {
-    let schemathesis = installed(".venv/bin/schemathesis");
-    let local = start_local(store_for(Backend::Memory).await).await;
+/// What a schemathesis run was answered: `(method /chat/<route>, status)` -> (answers, answers
+/// with data); and a printable summary.
+struct Fuzzed {
+    answers: BTreeMap<(String, u16), (usize, usize)>,
+    summary: String,
+}
 
-    // Conversations for the document's examples (user123, admin456): unread both ways.
-    let mut admin = WsClient::connect(&local.ws_url("admin456?role=admin")).await;
-    let mut user = WsClient::connect(&local.ws_url("user123")).await;
-    for i in 0..3 {
-        send_ok(&mut user, "admin456", &format!("question {i}")).await;
-        assert_eq!(admin.next_json().await["type"], "message");
-        send_ok(&mut admin, "user123", &format!("answer {i}")).await;
-        assert_eq!(user.next_json().await["type"], "message");
+impl Fuzzed {
+    /// Asserts that `route` was answered `status` (with data, if `with_data`).
+    fn saw(&self, route: &str, status: u16, with_data: bool) {
+        let (n, data) = self
+            .answers
+            .get(&(route.to_owned(), status))
+            .copied()
+            .unwrap_or_default();
+        let seen = if with_data { data } else { n };
+        assert!(
+            seen > 0,
+            "{route}: never answered {status}{}\n{}",
+            if with_data { " with data" } else { "" },
+            self.summary
+        );
     }
-    admin.close().await;
-    user.close().await;
+}
 
+/// Runs schemathesis from docs/openapi.yaml against `local` (bounded: 50 examples per
+/// operation, a fixed seed, 5 minutes at most) with every check but `skip_checks`, and
+/// `extra` arguments; fails on any finding.
+async fn fuzz_http(local: &chat_local::Running, skip_checks: &str, extra: &[&str]) -> Fuzzed {
     let dir = scratch("schemathesis");
     let report = dir.join("events.ndjson");
-    let mut command = Command::new(schemathesis);
+    let mut command = Command::new(installed(".venv/bin/schemathesis"));
     command
         // It keeps its caches in the working directory.
         .current_dir(&dir)
         .arg("run")
         .arg(openapi_yaml())
         .args(["--url", &local.http_url()])
-        // Every check but one: positive_data_acceptance wants 2xx for every schema-valid
-        // request, but mark-read refuses a `sender_id` equal to the `reader_id` (a rule across
-        // the path and the body that JSON Schema cannot state) with a documented 400.
-        .args([
-            "--checks",
-            "all",
-            "--exclude-checks",
-            "positive_data_acceptance",
-        ])
-        .args([
-            "--max-examples",
-            "50",
-            "--seed",
-            "20261124",
-            "--workers",
-            "1",
-        ])
-        .args(["--request-timeout", "10", "--generation-database", "none"])
-        .args(["--no-color", "--report", "ndjson", "--report-ndjson-path"])
-        .arg(&report);
+        .args(["--checks", "all", "--exclude-checks", skip_checks])
+        .args(["--max-examples", "50", "--seed", "20261124"])
+        .args(["--workers", "1", "--request-timeout", "10"])
+        .args(["--generation-database", "none", "--no-color"])
+        .args(["--report", "ndjson", "--report-ndjson-path"])
+        .arg(&report)
+        .args(extra);
     let started = Instant::now();
     let output = tokio::task::spawn_blocking(move || run(command, Duration::from_secs(300)))
         .await
@@ -255,27 +257,84 @@ async fn the_http_api_answers_as_openapi_yaml_says() {
         summary += &format!("{}\n", line.trim());
     }
     println!("{summary}");
-    // Each operation was answered 200 with real data, so the success schemas were checked.
+    Fuzzed { answers, summary }
+}
+
+/// Conversations for the document's examples (user123 and admin456): unread both ways.
+/// `url(id, role)` is the WebSocket URL to connect with.
+async fn seed_conversation(url: impl Fn(&str, &str) -> String) {
+    let mut admin = WsClient::connect(&url("admin456", "admin")).await;
+    let mut user = WsClient::connect(&url("user123", "user")).await;
+    for i in 0..3 {
+        send_ok(&mut user, "admin456", &format!("question {i}")).await;
+        assert_eq!(admin.next_json().await["type"], "message");
+        send_ok(&mut admin, "user123", &format!("answer {i}")).await;
+        assert_eq!(user.next_json().await["type"], "message");
+    }
+    admin.close().await;
+    user.close().await;
+}
+
+/// chat-local's default dev identity mode: the caller is the id in the path, so every
+/// operation can succeed.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_http_api_answers_as_openapi_yaml_says() {
+    let local = start_local(store_for(Backend::Memory).await).await;
+    seed_conversation(|id, role| local.ws_url(&format!("{id}?role={role}"))).await;
+    // Every check but positive_data_acceptance, which wants 2xx for every schema-valid
+    // request: mark-read refuses a `sender_id` equal to the `reader_id` (a rule across the
+    // path and the body that JSON Schema cannot state) with a documented 400.
+    let fuzzed = fuzz_http(&local, "positive_data_acceptance", &[]).await;
+    // Each operation was answered 200 with real data, so the success schemas were checked;
+    // and refusals were exercised: malformed input, a pair that never spoke, other methods.
     for route in ["PUT /chat/read", "GET /chat/history", "GET /chat/unread"] {
-        let (_, with_data) = answers
-            .get(&(route.to_owned(), 200))
-            .copied()
-            .unwrap_or_default();
-        assert!(with_data > 0, "{route}: no 200 with data\n{summary}");
+        fuzzed.saw(route, 200, true);
+        fuzzed.saw(route, 400, false);
     }
-    // And refusals were exercised: malformed input, a pair that never spoke, other methods.
-    for (route, status) in [
-        ("PUT /chat/read", 400),
-        ("GET /chat/history", 400),
-        ("GET /chat/unread", 400),
-        ("PUT /chat/read", 404),
-        ("DELETE /chat/read", 405),
-    ] {
-        assert!(
-            answers.contains_key(&(route.to_owned(), status)),
-            "{route}: never answered {status}\n{summary}"
-        );
-    }
+    fuzzed.saw("PUT /chat/read", 404, false);
+    fuzzed.saw("DELETE /chat/read", 405, false);
+    local.shutdown().await;
+}
+
+/// The deployed stack's identity: every request carries an administrator's bearer token, so
+/// other readers' data is refused with 403 and requests without it with 401.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_http_api_with_bearer_tokens_answers_as_openapi_yaml_says() {
+    const SECRET: &str = "api-docs-test-secret-of-32-bytes-or-more";
+    let auth = Authorizer::new(&AuthConfig {
+        secret: Some(SECRET.into()),
+        ..AuthConfig::default()
+    })
+    .unwrap();
+    let local = start_with(chat_local::Options {
+        port: 0,
+        store: Some(store_for(Backend::Memory).await),
+        identity: chat_local::IdentityMode::Jwt(Arc::new(auth)),
+        ..chat_local::Options::default()
+    })
+    .await;
+    let now_s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let token = |id: &str, role: &str| {
+        let role = Role::parse(role).unwrap();
+        let id = ClientId::parse(id).unwrap();
+        mint_hs256(SECRET, &id, role, Duration::from_secs(900), now_s)
+    };
+    seed_conversation(|id, role| format!("ws://{}/ws?token={}", local.addr, token(id, role))).await;
+    let bearer = format!("Authorization: Bearer {}", token("admin456", "admin"));
+    // Also without negative_data_rejection: this stack ignores `X-Chat-Role`, which the
+    // document constrains for chat-local's dev mode. Schema-violating requests are still
+    // sent, and their answers checked against the document.
+    let skip = "positive_data_acceptance,negative_data_rejection";
+    let fuzzed = fuzz_http(&local, skip, &["--header", &bearer]).await;
+    // An administrator reads any history and its own unread counts (the document's example
+    // reader), and may not read or mark other readers' state.
+    fuzzed.saw("GET /chat/history", 200, true);
+    fuzzed.saw("GET /chat/unread", 200, true);
+    fuzzed.saw("GET /chat/unread", 403, false);
+    fuzzed.saw("PUT /chat/read", 403, false);
     local.shutdown().await;
 }
 
