@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 use tokio::sync::{mpsc, watch, Notify};
 
 use crate::events::{self, Api, WsConnectionInfo};
+use crate::faults::{Fate, Faults};
 use crate::functions::{Function, Functions};
 use crate::identity::IdentityMode;
 
@@ -102,6 +103,7 @@ pub struct Gateway {
     shutdown: watch::Sender<bool>,
     active: AtomicUsize,
     all_closed: Notify,
+    faults: Mutex<(Faults, fastrand::Rng)>,
 }
 
 fn now_ms() -> i64 {
@@ -143,7 +145,24 @@ impl Gateway {
             shutdown: watch::channel(false).0,
             active: AtomicUsize::new(0),
             all_closed: Notify::new(),
+            faults: Mutex::new((Faults::default(), fastrand::Rng::with_seed(0))),
         })
+    }
+
+    /// Switches Management API faults on (or off, with `Faults::default()`), at any time.
+    pub fn set_faults(&self, faults: Faults) {
+        let rng = fastrand::Rng::with_seed(faults.seed);
+        *self.faults.lock().unwrap() = (faults, rng);
+    }
+
+    fn fate_of_a_post(&self) -> Fate {
+        let mut guard = self.faults.lock().unwrap();
+        let (faults, rng) = &mut *guard;
+        if !faults.any() {
+            return Fate::Deliver;
+        }
+        let r = rng.f64();
+        faults.fate(r)
     }
 
     pub fn router(self: &Arc<Self>) -> Router {
@@ -507,6 +526,39 @@ async fn management_call(gw: Arc<Gateway>, id: String, method: Method, body: Byt
                     "PayloadTooLargeException",
                     "Message too long",
                 );
+            }
+            match gw.fate_of_a_post() {
+                Fate::Deliver => {}
+                Fate::Drop => return StatusCode::OK.into_response(),
+                Fate::Status(410) => return gone(),
+                Fate::Status(429) => {
+                    return json_error(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "LimitExceededException",
+                        "injected fault",
+                    )
+                }
+                Fate::Status(_) => {
+                    return json_error(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "InternalServerErrorException",
+                        "injected fault",
+                    )
+                }
+                Fate::Delay(by) => {
+                    // Delivered after `by` even if the caller gives up waiting meanwhile (as
+                    // a slow API Gateway would); the answer comes after `by` too.
+                    let message = match std::str::from_utf8(&body) {
+                        Ok(text) => Message::Text(text.into()),
+                        Err(_) => Message::Binary(body),
+                    };
+                    tokio::spawn(async move {
+                        tokio::time::sleep(by).await;
+                        let _ = tx.send(Outbound::Frame(message)).await;
+                    });
+                    tokio::time::sleep(by).await;
+                    return StatusCode::OK.into_response();
+                }
             }
             let message = match std::str::from_utf8(&body) {
                 Ok(text) => Message::Text(text.into()),

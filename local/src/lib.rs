@@ -2,6 +2,7 @@
 //! API, HTTP API) in front of the real handlers, in-process or through a Lambda Invoke API.
 
 pub mod events;
+pub mod faults;
 pub mod functions;
 pub mod gateway;
 pub mod identity;
@@ -21,6 +22,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::events::Api;
+pub use crate::faults::Faults;
 use crate::functions::{Functions, InProcess, InvokeApi};
 pub use crate::gateway::{Gateway, Limits};
 pub use crate::identity::IdentityMode;
@@ -41,6 +43,8 @@ pub struct Options {
     /// A store supplied by the embedder (tests use it to inspect state); overrides
     /// `dynamodb_endpoint` for the in-process handlers.
     pub store: Option<Arc<dyn Store>>,
+    /// Management API faults (off by default); `Gateway::set_faults` changes them later.
+    pub faults: Faults,
 }
 
 impl std::fmt::Debug for Options {
@@ -68,6 +72,7 @@ impl Default for Options {
             limits: Limits::default(),
             settings: Settings::default(),
             store: None,
+            faults: Faults::default(),
         }
     }
 }
@@ -212,6 +217,10 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         options.identity.clone(),
         options.limits.clone(),
     );
+    if options.faults.any() {
+        banner.push(format!("  FAULTS:         {}", options.faults.describe()));
+    }
+    gateway.set_faults(options.faults.clone());
     let app = gateway
         .router()
         .into_make_service_with_connect_info::<SocketAddr>();
@@ -241,6 +250,8 @@ fn management_client(endpoint: &str) -> aws_sdk_apigatewaymanagement::Client {
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("local", "local", None, None, "chat-local"))
         .endpoint_url(endpoint)
+        .retry_config(chat_shared::sdk::retry())
+        .timeout_config(chat_shared::sdk::management_timeouts())
         .build();
     aws_sdk_apigatewaymanagement::Client::from_conf(config)
 }

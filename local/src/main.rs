@@ -66,6 +66,26 @@ struct Cli {
     /// Longest WebSocket connection, seconds (API Gateway: 7200).
     #[arg(long, default_value_t = 7200)]
     max_connection: u64,
+    /// Fault injection: share (0-1) of Management API posts answered 200 but not delivered.
+    #[arg(long, default_value_t = 0.0)]
+    fault_drop: f64,
+    /// Share of posts answered 410 GoneException (the handlers then forget the connection).
+    #[arg(long, default_value_t = 0.0)]
+    fault_gone: f64,
+    /// Share of posts answered 429 LimitExceededException.
+    #[arg(long, default_value_t = 0.0)]
+    fault_throttle: f64,
+    /// Share of posts answered 500.
+    #[arg(long, default_value_t = 0.0)]
+    fault_error: f64,
+    /// Share of posts delivered late, after --fault-delay-ms.
+    #[arg(long, default_value_t = 0.0)]
+    fault_delay: f64,
+    #[arg(long, default_value_t = 1500)]
+    fault_delay_ms: u64,
+    /// Seed of the fault draws.
+    #[arg(long, default_value_t = 1)]
+    fault_seed: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -155,7 +175,18 @@ async fn main() {
         }),
         ..chat_shared::Settings::default()
     };
+    let faults = chat_local::Faults {
+        drop: cli.fault_drop,
+        gone: cli.fault_gone,
+        throttle: cli.fault_throttle,
+        error: cli.fault_error,
+        delay: cli.fault_delay,
+        delay_by: Duration::from_millis(cli.fault_delay_ms),
+        seed: cli.fault_seed,
+    };
+    faults.validate().unwrap_or_else(|e| fail(e));
     let options = chat_local::Options {
+        faults,
         host: cli.host,
         port: cli.port,
         dynamodb_endpoint: cli.dynamodb_endpoint,

@@ -20,6 +20,9 @@ pub enum ChatError {
     Forbidden(&'static str),
     #[error("not found: {0}")]
     NotFound(&'static str),
+    /// The request collides with an earlier one (a `client_msg_id` reused for another message).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
     #[error("too many concurrent updates")]
     Contention,
     #[error("rate limited")]
@@ -38,6 +41,7 @@ impl ChatError {
             Self::Unauthorized => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
+            Self::Conflict(_) => "conflict",
             Self::RateLimited => "rate_limited",
             Self::Contention | Self::Store(_) => "internal",
         }
@@ -52,6 +56,7 @@ impl ChatError {
             Self::Unauthorized => "a verified identity is required".into(),
             Self::Forbidden(why) => (*why).into(),
             Self::NotFound(what) => (*what).into(),
+            Self::Conflict(why) => (*why).into(),
             Self::RateLimited => "too many messages; slow down".into(),
             Self::Contention | Self::Store(_) => "internal error; try again".into(),
         }
@@ -63,6 +68,7 @@ impl ChatError {
             Self::Unauthorized => 401,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
+            Self::Conflict(_) => 409,
             Self::RateLimited => 429,
             Self::Contention | Self::Store(_) => 500,
         }

@@ -8,6 +8,7 @@ pub mod domain;
 pub mod error;
 pub mod lambda;
 pub mod notify;
+pub mod sdk;
 pub mod service;
 pub mod store;
 pub mod wire;

@@ -8,11 +8,11 @@ use futures_util::future::join_all;
 
 use crate::domain::{
     policy, ClientId, Clock, Connection, ConnectionId, HistoryQuery, Identity, Message, MessageId,
-    NewMessage, StoredMessage, DEFAULT_MAX_MESSAGE_CHARS,
+    NewMessage, SendClaim, StoredMessage, SyncQuery, DEFAULT_MAX_MESSAGE_CHARS, MAX_SYNC_LIMIT,
 };
 use crate::error::{Chain, ChatError};
 use crate::notify::{Notifier, NotifyError};
-use crate::store::{RateRule, Store};
+use crate::store::{Presence, RateRule, Store, StoreError};
 use crate::wire;
 
 /// Tunables of the chat, from configuration.
@@ -57,6 +57,8 @@ pub struct History {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sent {
     pub message: Message,
+    /// A retry of a send already stored: the same message, not stored, posted or counted again.
+    pub duplicate: bool,
     /// Connections the message was posted to.
     pub delivered: usize,
     /// Stale connections found (410) and removed.
@@ -68,6 +70,36 @@ pub struct Sent {
 /// Compare-and-set retries for mark-read under concurrent sends.
 const MARK_READ_ATTEMPTS: usize = 8;
 
+/// How long a send's `client_msg_id` is remembered: a retry within this gets the same ack.
+pub const CLIENT_MSG_ID_TTL_S: i64 = 24 * 3600;
+
+/// A send that claimed its `client_msg_id` but has not stored its message after this long is
+/// certainly over: the functions time out after 10 s and every store call is bounded by the
+/// SDK timeouts. A retry may then store the message under a new id; before, it stores it
+/// under the claimed id (so a first attempt that is still running cannot store it twice).
+pub const TAKEOVER_AFTER_MS: i64 = 30_000;
+
+/// The longest time between a message id's timestamp and the moment the message can be read
+/// back (the id is generated just before the write, a retry reuses it for at most
+/// [`TAKEOVER_AFTER_MS`], and the catch-up indexes lag the table by well under a second).
+/// Catch-up hands out resume points this far behind the present, so a message written while
+/// a client synced is fetched on its next sync.
+pub const SYNC_WINDOW_MS: i64 = 60_000;
+
+/// The largest sync page, in bytes of message frames: API Gateway refuses frames over
+/// 128 KiB; the rest of the frame is a few dozen bytes.
+pub const SYNC_PAGE_BYTES: usize = 126 * 1024;
+
+/// A catch-up page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Synced {
+    /// Oldest first.
+    pub messages: Vec<Message>,
+    pub has_more: bool,
+    /// Where to continue: the last message's id while `has_more`; otherwise the `since` to
+    /// use after the next reconnect.
+    pub next_since: Option<MessageId>,
+}
 /// API Gateway answers 410 to posts for a connection whose `$connect` has not returned yet.
 /// A 410 within this long of `connectedAt` is therefore not taken as proof the connection is
 /// gone: removing it would orphan a client that is completing its handshake (TTL still
@@ -150,35 +182,24 @@ impl Chat {
             )
             .into());
         }
+        let presence = self
+            .admit_to(who, &new.receiver_id, self.clock.now_ms())
+            .await?;
+        // The id is taken just before the write: ids and write times stay close (catch-up
+        // relies on it, see SYNC_WINDOW_MS).
         let now_ms = self.clock.now_ms();
-        let message = Message {
-            message_id: MessageId::generate(now_ms),
-            sender_id: who.client_id.clone(),
-            receiver_id: new.receiver_id,
-            appointment_id: new.appointment_id,
-            service_id: new.service_id,
-            message_text: new.message_text,
-            client_msg_id: new.client_msg_id,
-        };
-        let now_s = now_ms.div_euclid(1000);
-        let admitted = async {
-            match self.settings.rate_limit {
-                Some(rule) => self.store.admit(&who.client_id, rule, now_ms).await,
-                None => Ok(true),
+        let message = match self.store_once(who, new, now_ms).await? {
+            Stored::New(message) => message,
+            Stored::Duplicate(message) => {
+                return Ok(Sent {
+                    message,
+                    duplicate: true,
+                    delivered: 0,
+                    gone: 0,
+                    failed: 0,
+                })
             }
         };
-        let (admitted, presence) =
-            tokio::join!(admitted, self.store.presence(&message.receiver_id, now_s));
-        if !admitted? {
-            return Err(ChatError::RateLimited);
-        }
-        let presence = presence?;
-        if !policy::may_send(who, presence.role) {
-            return Err(ChatError::Forbidden(
-                "users may write only to administrators",
-            ));
-        }
-        self.store.put_message(&message).await?;
 
         let payload = wire::delivered_frame(&message);
         let posts = join_all(
@@ -201,6 +222,7 @@ impl Chat {
         }
         let mut sent = Sent {
             message,
+            duplicate: false,
             delivered: 0,
             gone: 0,
             failed: 0,
@@ -213,6 +235,36 @@ impl Chat {
             }
         }
         Ok(sent)
+    }
+
+    /// One round trip: takes a token from the sender's rate limit and, concurrently, looks up
+    /// the receiver (role and connections); then checks that the sender may write to it.
+    async fn admit_to(
+        &self,
+        who: &Identity,
+        receiver: &ClientId,
+        now_ms: i64,
+    ) -> Result<Presence, ChatError> {
+        let admitted = async {
+            match self.settings.rate_limit {
+                Some(rule) => self.store.admit(&who.client_id, rule, now_ms).await,
+                None => Ok(true),
+            }
+        };
+        let (admitted, presence) = tokio::join!(
+            admitted,
+            self.store.presence(receiver, now_ms.div_euclid(1000))
+        );
+        if !admitted? {
+            return Err(ChatError::RateLimited);
+        }
+        let presence = presence?;
+        if !policy::may_send(who, presence.role) {
+            return Err(ChatError::Forbidden(
+                "users may write only to administrators",
+            ));
+        }
+        Ok(presence)
     }
 
     /// Posts to one connection; a connection that is gone is forgotten.
@@ -242,6 +294,150 @@ impl Chat {
                 PostOutcome::Failed
             }
         }
+    }
+
+    /// Stores a new message exactly once per `client_msg_id`. Without one, the message is
+    /// simply stored. With one, a claim item records which id the send got (one conditional
+    /// write); a retry finds the claim and answers with the stored message, or finishes a
+    /// first attempt that claimed but did not store (see [`TAKEOVER_AFTER_MS`]). Whoever
+    /// writes the message item (a conditional write) delivers and counts it; nobody else does.
+    async fn store_once(
+        &self,
+        who: &Identity,
+        new: NewMessage,
+        now_ms: i64,
+    ) -> Result<Stored, ChatError> {
+        let fingerprint = new.fingerprint();
+        let mut message = Message {
+            message_id: MessageId::generate(now_ms),
+            sender_id: who.client_id.clone(),
+            receiver_id: new.receiver_id,
+            appointment_id: new.appointment_id,
+            service_id: new.service_id,
+            message_text: new.message_text,
+            client_msg_id: new.client_msg_id,
+        };
+        let Some(key) = message.client_msg_id.clone() else {
+            self.store.put_message(&message).await?;
+            return Ok(Stored::New(message));
+        };
+        let claim = SendClaim {
+            message_id: message.message_id.clone(),
+            receiver_id: message.receiver_id.clone(),
+            fingerprint,
+            claimed_at_ms: now_ms,
+        };
+        let expires_at_s = now_ms.div_euclid(1000) + CLIENT_MSG_ID_TTL_S;
+        let mut existing = self
+            .store
+            .claim_send(&message.sender_id, &key, &claim, expires_at_s)
+            .await?;
+        for _ in 0..3 {
+            let Some(earlier) = existing else {
+                // Ours: store under the claimed id.
+                return self.put_once(message).await;
+            };
+            if earlier.fingerprint != fingerprint || earlier.receiver_id != message.receiver_id {
+                return Err(ChatError::Conflict(
+                    "client_msg_id was already used for a different message",
+                ));
+            }
+            if let Some(stored) = self
+                .store
+                .message(
+                    &message.sender_id,
+                    &message.receiver_id,
+                    &earlier.message_id,
+                )
+                .await?
+            {
+                return Ok(Stored::Duplicate(stored));
+            }
+            if now_ms - earlier.claimed_at_ms < TAKEOVER_AFTER_MS {
+                // The first attempt may still be writing: write the same id, so that exactly
+                // one of the two conditional writes succeeds.
+                message.message_id = earlier.message_id;
+                return self.put_once(message).await;
+            }
+            // The first attempt is over and never stored: take the claim over with a new id.
+            if self
+                .store
+                .reclaim_send(
+                    &message.sender_id,
+                    &key,
+                    &earlier.message_id,
+                    &claim,
+                    expires_at_s,
+                )
+                .await?
+            {
+                return self.put_once(message).await;
+            }
+            // Another retry took it over first: look again.
+            existing = self
+                .store
+                .claim_send(&message.sender_id, &key, &claim, expires_at_s)
+                .await?;
+        }
+        Err(ChatError::Contention)
+    }
+
+    /// Writes the message item; if the id is taken, the message is already stored (by a
+    /// concurrent attempt of the same send).
+    async fn put_once(&self, message: Message) -> Result<Stored, ChatError> {
+        match self.store.put_message(&message).await {
+            Ok(()) => Ok(Stored::New(message)),
+            Err(StoreError::MessageExists) => Ok(Stored::Duplicate(message)),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Catch-up: the caller's messages (both directions; all conversations or the one with
+    /// `peer`) after `since`, oldest first, in a page that fits one WebSocket frame.
+    pub async fn sync(
+        &self,
+        who: &Identity,
+        since: Option<MessageId>,
+        peer: Option<ClientId>,
+    ) -> Result<Synced, ChatError> {
+        if peer.as_ref() == Some(&who.client_id) {
+            return Err(crate::domain::ValidationError::new(
+                "peer_id",
+                "must differ from the caller",
+            )
+            .into());
+        }
+        let query = SyncQuery {
+            since: since.clone(),
+            peer,
+            limit: MAX_SYNC_LIMIT,
+        };
+        let page = self.store.sync(&who.client_id, &query).await?;
+        let now_ms = self.clock.now_ms();
+        let mut has_more = page.has_more;
+        let mut messages = page.messages;
+        let mut bytes = 0;
+        for (i, m) in messages.iter().enumerate() {
+            bytes += wire::delivered_frame(m).len() + 1;
+            if bytes > SYNC_PAGE_BYTES && i > 0 {
+                messages.truncate(i);
+                has_more = true;
+                break;
+            }
+        }
+        let next_since = if has_more {
+            messages.last().map(|m| m.message_id.clone())
+        } else {
+            // Everything stored up to now was returned, but a message being written now may
+            // carry an id up to SYNC_WINDOW_MS old (even older than `since`): resume from
+            // there next time, whatever `since` was.
+            Some(MessageId::floor_of(now_ms - SYNC_WINDOW_MS))
+        };
+        Ok(Synced {
+            messages,
+            has_more,
+            next_since,
+        })
     }
 
     /// Marks every message from `sender` to `reader` read; returns how many went from unread
@@ -290,6 +486,9 @@ impl Chat {
                 .mark_read_if_unchanged(reader, sender, &entry, now)
                 .await?
             {
+                if let Some(up_to) = &entry.last_message_id {
+                    self.post_read_receipt(reader, sender, up_to, now).await;
+                }
                 return Ok(entry.unread);
             }
             // A message arrived meanwhile: read again and retry.
@@ -300,6 +499,62 @@ impl Chat {
                 .unwrap_or_default();
         }
         Err(ChatError::Contention)
+    }
+
+    /// Tells every open connection of `sender` that `reader` has read its messages up to
+    /// `up_to`. Best effort: the read state is stored already, and history carries it.
+    async fn post_read_receipt(
+        &self,
+        reader: &ClientId,
+        sender: &ClientId,
+        up_to: &MessageId,
+        read_at_ms: i64,
+    ) {
+        let presence = match self
+            .store
+            .presence(sender, read_at_ms.div_euclid(1000))
+            .await
+        {
+            Ok(presence) => presence,
+            Err(err) => {
+                tracing::warn!(error = %Chain(&err), "read receipt not sent: presence lookup failed");
+                return;
+            }
+        };
+        let payload = wire::read_frame(reader, up_to, read_at_ms);
+        join_all(
+            presence
+                .connections
+                .iter()
+                .map(|c| self.post(c, payload.as_bytes(), read_at_ms)),
+        )
+        .await;
+    }
+
+    /// A typing indicator: posted to the receiver's open connections, never stored. Same
+    /// authorization as a message, and it counts against the sender's rate limit.
+    pub async fn typing(&self, who: &Identity, receiver: &ClientId) -> Result<usize, ChatError> {
+        if receiver == &who.client_id {
+            return Err(crate::domain::ValidationError::new(
+                "receiver_id",
+                "must differ from the sender",
+            )
+            .into());
+        }
+        let now_ms = self.clock.now_ms();
+        let presence = self.admit_to(who, receiver, now_ms).await?;
+        let payload = wire::typing_frame(&who.client_id);
+        let outcomes = join_all(
+            presence
+                .connections
+                .iter()
+                .map(|c| self.post(c, payload.as_bytes(), now_ms)),
+        )
+        .await;
+        Ok(outcomes
+            .iter()
+            .filter(|o| matches!(o, PostOutcome::Delivered))
+            .count())
     }
 
     /// A page of the conversation between `a` and `b`, newest first, with read flags.
@@ -356,6 +611,11 @@ impl Chat {
             by_sender: counts.into_iter().collect(),
         })
     }
+}
+
+enum Stored {
+    New(Message),
+    Duplicate(Message),
 }
 
 enum PostOutcome {

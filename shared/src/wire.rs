@@ -5,8 +5,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::domain::{
-    rfc3339_millis, AppointmentId, ClientId, Message, MessageText, NewMessage, ServiceId,
-    StoredMessage, ValidationError, MAX_ID_LEN,
+    rfc3339_millis, AppointmentId, ClientId, Message, MessageId, MessageText, NewMessage,
+    ServiceId, StoredMessage, ValidationError, MAX_ID_LEN,
 };
 use crate::error::ChatError;
 
@@ -14,6 +14,15 @@ use crate::error::ChatError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inbound {
     Send(NewMessage),
+    /// `{"action":"sync","since":"<message_id>"|"","peer_id"?}`: catch-up after `since`.
+    Sync {
+        since: Option<MessageId>,
+        peer: Option<ClientId>,
+    },
+    /// `{"action":"typing","receiver_id"}`: a typing indicator for the receiver.
+    Typing {
+        receiver: ClientId,
+    },
 }
 
 /// Parses a client frame. Unknown fields are ignored; wrong types and missing fields are
@@ -25,6 +34,12 @@ pub fn parse_inbound(body: &str, max_message_chars: usize) -> Result<Inbound, Ch
     };
     match opt_str(&obj, "action")? {
         None | Some("sendmessage") | Some("message") => {}
+        Some("sync") => return parse_sync(&obj),
+        Some("typing") => {
+            return Ok(Inbound::Typing {
+                receiver: ClientId::parse_field("receiver_id", req_str(&obj, "receiver_id")?)?,
+            })
+        }
         Some(_) => return Err(ChatError::UnknownAction),
     }
     let client_msg_id = match opt_str(&obj, "client_msg_id")? {
@@ -53,6 +68,19 @@ pub fn parse_inbound(body: &str, max_message_chars: usize) -> Result<Inbound, Ch
         message_text: MessageText::parse(req_str(&obj, "message_text")?, max_message_chars)?,
         client_msg_id,
     }))
+}
+
+fn parse_sync(obj: &Map<String, Value>) -> Result<Inbound, ChatError> {
+    let since = match opt_str(obj, "since")? {
+        None | Some("") => None,
+        Some(raw) => Some(MessageId::parse(raw).map_err(|_| {
+            ValidationError::new("since", "must be a message_id, or empty for the start")
+        })?),
+    };
+    let peer = opt_str(obj, "peer_id")?
+        .map(|raw| ClientId::parse_field("peer_id", raw))
+        .transpose()?;
+    Ok(Inbound::Sync { since, peer })
 }
 
 /// A required string field of a JSON object.
@@ -120,6 +148,20 @@ pub enum ServerFrame<'a> {
     },
     /// To the sending connection, for a frame that was refused. Nothing was stored.
     Error { code: &'a str, message: &'a str },
+    /// To every connection of a sender whose messages were read.
+    Read {
+        reader_id: &'a str,
+        up_to: &'a str,
+        read_at: String,
+    },
+    /// To every connection of the receiver of a typing indicator.
+    Typing { sender_id: &'a str },
+    /// To the syncing connection: a page of catch-up, oldest first.
+    Sync {
+        messages: Vec<ServerFrame<'a>>,
+        has_more: bool,
+        next_since: Option<&'a str>,
+    },
 }
 
 impl ServerFrame<'_> {
@@ -137,6 +179,34 @@ pub fn ack_frame(m: &Message) -> String {
         message_id: m.message_id.as_str(),
         client_msg_id: m.client_msg_id.as_deref(),
         timestamp: rfc3339_millis(m.timestamp_ms()),
+    }
+    .to_json()
+}
+
+pub fn sync_frame(messages: &[Message], has_more: bool, next_since: Option<&MessageId>) -> String {
+    ServerFrame::Sync {
+        messages: messages
+            .iter()
+            .map(|m| ServerFrame::Message(m.into()))
+            .collect(),
+        has_more,
+        next_since: next_since.map(MessageId::as_str),
+    }
+    .to_json()
+}
+
+pub fn read_frame(reader: &ClientId, up_to: &MessageId, read_at_ms: i64) -> String {
+    ServerFrame::Read {
+        reader_id: reader.as_str(),
+        up_to: up_to.as_str(),
+        read_at: rfc3339_millis(read_at_ms),
+    }
+    .to_json()
+}
+
+pub fn typing_frame(sender: &ClientId) -> String {
+    ServerFrame::Typing {
+        sender_id: sender.as_str(),
     }
     .to_json()
 }
@@ -210,10 +280,11 @@ mod tests {
 
     #[test]
     fn parses_the_seed_frame_and_ignores_unknown_fields() {
-        let Inbound::Send(m) = parse(
+        let Ok(Inbound::Send(m)) = parse(
             r#"{"receiver_id":"admin456","appointment_id":"appointment789","service_id":"service123","message_text":"Hello","extra":[1,2]}"#,
-        )
-        .unwrap();
+        ) else {
+            panic!("a send")
+        };
         assert_eq!(m.receiver_id.as_str(), "admin456");
         assert_eq!(m.message_text.as_str(), "Hello");
         assert_eq!(m.client_msg_id, None);
@@ -245,11 +316,43 @@ mod tests {
     }
 
     #[test]
+    fn parses_sync_frames() {
+        let id = MessageId::generate(1_000);
+        let frame = format!(r#"{{"action":"sync","since":"{id}","peer_id":"admin1"}}"#);
+        assert_eq!(
+            parse(&frame).unwrap(),
+            Inbound::Sync {
+                since: Some(id),
+                peer: Some(ClientId::parse("admin1").unwrap())
+            }
+        );
+        for from_start in [r#"{"action":"sync","since":""}"#, r#"{"action":"sync"}"#] {
+            assert_eq!(
+                parse(from_start).unwrap(),
+                Inbound::Sync {
+                    since: None,
+                    peer: None
+                }
+            );
+        }
+        let err = parse(r#"{"action":"sync","since":"yesterday"}"#).unwrap_err();
+        assert_eq!(
+            err.client_message(),
+            "since must be a message_id, or empty for the start"
+        );
+        let err = parse(r#"{"action":"sync","since":"","peer_id":"a b"}"#).unwrap_err();
+        assert_eq!(err.code(), "validation");
+        let err = parse(r#"{"action":"sync","since":5}"#).unwrap_err();
+        assert_eq!(err.client_message(), "since must be a string");
+    }
+
+    #[test]
     fn ack_echoes_the_client_key_only_when_given() {
-        let Inbound::Send(m) = parse(
+        let Ok(Inbound::Send(m)) = parse(
             r#"{"receiver_id":"a","appointment_id":"b","service_id":"c","message_text":"x","client_msg_id":"k-1"}"#,
-        )
-        .unwrap();
+        ) else {
+            panic!("a send")
+        };
         assert_eq!(m.client_msg_id.as_deref(), Some("k-1"));
     }
 }

@@ -1,6 +1,7 @@
 //! Test support: real API Gateway event fixtures, DynamoDB Local tables, a recording notifier,
 //! and end-to-end helpers for chat-local ([`local`]).
 
+pub mod dynamo_process;
 pub mod local;
 
 use std::collections::{HashMap, HashSet};
@@ -335,6 +336,9 @@ pub struct FaultyStore {
     pub inner: Arc<dyn Store>,
     pub fail_put_connection: std::sync::atomic::AtomicBool,
     pub fail_put_message: std::sync::atomic::AtomicBool,
+    /// Writes the message, then reports a failure (a reply lost after the write).
+    pub fail_after_put_message: std::sync::atomic::AtomicBool,
+    pub fail_sync: std::sync::atomic::AtomicBool,
 }
 
 impl FaultyStore {
@@ -343,6 +347,8 @@ impl FaultyStore {
             inner,
             fail_put_connection: Default::default(),
             fail_put_message: Default::default(),
+            fail_after_put_message: Default::default(),
+            fail_sync: Default::default(),
         })
     }
 
@@ -357,10 +363,11 @@ mod faulty {
     use async_trait::async_trait;
     use chat_shared::domain::{
         ClientId, Connection, ConnectionId, EpochMillis, HistoryPage, HistoryQuery, InboxEntry,
-        Message, MessageId,
+        Message, MessageId, SendClaim, SyncPage, SyncQuery,
     };
     use chat_shared::store::{
-        ConnectionStore, InboxStore, MessageStore, Presence, RateLimitStore, RateRule, StoreError,
+        ConnectionStore, InboxStore, MessageStore, Presence, RateLimitStore, RateRule,
+        SendClaimStore, StoreError,
     };
 
     use super::FaultyStore;
@@ -391,7 +398,25 @@ mod faulty {
             if self.fail_put_message.load(Ordering::SeqCst) {
                 return Err(Self::injected("put_message"));
             }
-            self.inner.put_message(m).await
+            self.inner.put_message(m).await?;
+            if self.fail_after_put_message.load(Ordering::SeqCst) {
+                return Err(Self::injected("put_message (after the write)"));
+            }
+            Ok(())
+        }
+        async fn message(
+            &self,
+            a: &ClientId,
+            b: &ClientId,
+            id: &MessageId,
+        ) -> Result<Option<Message>, StoreError> {
+            self.inner.message(a, b, id).await
+        }
+        async fn sync(&self, o: &ClientId, q: &SyncQuery) -> Result<SyncPage, StoreError> {
+            if self.fail_sync.load(Ordering::SeqCst) {
+                return Err(Self::injected("sync"));
+            }
+            self.inner.sync(o, q).await
         }
         async fn history(
             &self,
@@ -400,6 +425,29 @@ mod faulty {
             q: &HistoryQuery,
         ) -> Result<HistoryPage, StoreError> {
             self.inner.history(a, b, q).await
+        }
+    }
+
+    #[async_trait]
+    impl SendClaimStore for FaultyStore {
+        async fn claim_send(
+            &self,
+            s: &ClientId,
+            k: &str,
+            c: &SendClaim,
+            e: i64,
+        ) -> Result<Option<SendClaim>, StoreError> {
+            self.inner.claim_send(s, k, c, e).await
+        }
+        async fn reclaim_send(
+            &self,
+            s: &ClientId,
+            k: &str,
+            x: &MessageId,
+            c: &SendClaim,
+            e: i64,
+        ) -> Result<bool, StoreError> {
+            self.inner.reclaim_send(s, k, x, c, e).await
         }
     }
 

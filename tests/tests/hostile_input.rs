@@ -1425,6 +1425,24 @@ fn check_error_message(
     assert!(raw.len() < 512, "{label}: a reply of {} bytes", raw.len());
 }
 
+/// The corpus reuses the base frame's `client_msg_id`s; a send is idempotent per key, so each
+/// case gets keys of its own (`k-1` becomes `k-1.<i>`), in the body and in what it expects.
+fn with_unique_keys(case: &WsCase, i: usize) -> WsCase {
+    let mut case = case.clone();
+    let unique = |key: &str| format!("{key}.{i}");
+    for key in ["k-1", "k-2"] {
+        case.body = case
+            .body
+            .map(|b| b.replace(&format!("\"{key}\""), &format!("\"{}\"", unique(key))));
+        if let Expect::Accepted(want) = &mut case.expect {
+            if want.client_msg_id.as_deref() == Some(key) {
+                want.client_msg_id = Some(unique(key));
+            }
+        }
+    }
+    case
+}
+
 async fn run_ws(backend: Backend, category: &str, cases: Vec<WsCase>) {
     eprintln!("{category}: {} cases", cases.len());
     let tc = setup(backend).await;
@@ -1450,6 +1468,7 @@ async fn run_ws(backend: Backend, category: &str, cases: Vec<WsCase>) {
             }
         }
         tc.clock.advance(1);
+        let case = &with_unique_keys(case, i);
         let reply = call_ws(&tc, USER_CONN, case).await;
         match &case.expect {
             Expect::Refused { code, field } => {
@@ -2244,6 +2263,7 @@ async fn run_http(backend: Backend, category: &str, cases: Vec<HttpCase>) {
         obj.insert("receiver_id".into(), json!(to));
         obj.insert("message_text".into(), json!(text));
         obj.insert("appointment_id".into(), json!(appointment));
+        obj.remove("client_msg_id"); // each seed is a new message
         send_ok(&tc, conn, who, Value::Object(obj).to_string()).await;
     }
     let mut before = http_state(&tc).await;
@@ -2282,15 +2302,12 @@ async fn run_http(backend: Backend, category: &str, cases: Vec<HttpCase>) {
                     "{label}"
                 );
                 assert_eq!(unread(&tc, "user123").await.total, 0, "{label}");
-                // Another message, so the next case finds one unread again.
+                // Another message (a new client_msg_id), so the next case finds one unread again.
                 tc.clock.advance(1);
-                send_ok(
-                    &tc,
-                    ADMIN_CONN,
-                    ADMIN,
-                    with("receiver_id", json!("user123")),
-                )
-                .await;
+                let mut obj = base_frame();
+                obj.insert("receiver_id".into(), json!("user123"));
+                obj.insert("client_msg_id".into(), json!(format!("again-{i}")));
+                send_ok(&tc, ADMIN_CONN, ADMIN, Value::Object(obj).to_string()).await;
                 before = http_state(&tc).await;
             }
             HttpExpect::History(texts) => {

@@ -4,7 +4,7 @@
 
 use chat_shared::domain::{
     AppointmentId, ClientId, Connection, ConnectionId, HistoryQuery, InboxEntry, Message,
-    MessageId, MessageText, Role, ServiceId,
+    MessageId, MessageText, Role, SendClaim, ServiceId, SyncQuery,
 };
 use chat_shared::store::{RateRule, Store, StoreError};
 use chat_tests::{store_for, Backend, T0};
@@ -426,6 +426,227 @@ async fn unread_counts_list_only_peers_with_unread(store: &dyn Store) {
     assert!(store.unread_counts(&id("u1")).await.unwrap().is_empty());
 }
 
+async fn a_stored_message_reads_back_by_id(store: &dyn Store) {
+    let m = message("u1", "admin1", T0, "a1", "hello");
+    store.put_message(&m).await.unwrap();
+    let got = store.message(&id("admin1"), &id("u1"), &m.message_id).await;
+    assert_eq!(got.unwrap(), Some(m.clone()));
+    let other = MessageId::generate(T0 + 1);
+    assert_eq!(
+        store
+            .message(&id("u1"), &id("admin1"), &other)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .message(&id("u1"), &id("u2"), &m.message_id)
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+fn sync_query(since: Option<&MessageId>, peer: Option<&str>, limit: usize) -> SyncQuery {
+    SyncQuery {
+        since: since.cloned(),
+        peer: peer.map(id),
+        limit,
+    }
+}
+
+/// Reads every page of `owner`'s catch-up from the start, as a client does.
+async fn sync_all(
+    store: &dyn Store,
+    owner: &str,
+    peer: Option<&str>,
+    limit: usize,
+) -> Vec<Message> {
+    let mut since = None;
+    let mut all = Vec::new();
+    loop {
+        let page = store
+            .sync(&id(owner), &sync_query(since.as_ref(), peer, limit))
+            .await
+            .unwrap();
+        assert!(page.messages.len() <= limit);
+        assert!(
+            !page.has_more || !page.messages.is_empty(),
+            "has_more without progress"
+        );
+        all.extend(page.messages.iter().cloned());
+        if !page.has_more {
+            return all;
+        }
+        since = page.messages.last().map(|m| m.message_id.clone());
+    }
+}
+
+async fn sync_returns_both_directions_oldest_first_across_conversations(store: &dyn Store) {
+    // admin1 talks with u1 and u2; u1 also writes to admin2. Interleaved in time.
+    let mut expected_admin1 = Vec::new();
+    let mut expected_u1 = Vec::new();
+    for i in 0..23 {
+        let at = T0 + i * 10;
+        let m = match i % 4 {
+            0 => message("u1", "admin1", at, "a", &format!("m{i}")),
+            1 => message("admin1", "u2", at, "a", &format!("m{i}")),
+            2 => message("u2", "admin1", at, "a", &format!("m{i}")),
+            _ => message("u1", "admin2", at, "a", &format!("m{i}")),
+        };
+        store.put_message(&m).await.unwrap();
+        if m.sender_id == id("admin1") || m.receiver_id == id("admin1") {
+            expected_admin1.push(m.clone());
+        }
+        if m.sender_id == id("u1") || m.receiver_id == id("u1") {
+            expected_u1.push(m.clone());
+        }
+    }
+    for limit in [1, 4, 5, 100] {
+        assert_eq!(
+            sync_all(store, "admin1", None, limit).await,
+            expected_admin1,
+            "limit {limit}"
+        );
+        assert_eq!(
+            sync_all(store, "u1", None, limit).await,
+            expected_u1,
+            "limit {limit}"
+        );
+    }
+    let with_u1: Vec<Message> = expected_admin1
+        .iter()
+        .filter(|m| m.sender_id == id("u1") || m.receiver_id == id("u1"))
+        .cloned()
+        .collect();
+    assert_eq!(sync_all(store, "admin1", Some("u1"), 3).await, with_u1);
+    assert!(sync_all(store, "nobody", None, 10).await.is_empty());
+}
+
+async fn sync_starts_after_since_and_reports_more_exactly(store: &dyn Store) {
+    let ms: Vec<Message> = (0..6)
+        .map(|i| {
+            message(
+                if i % 2 == 0 { "u1" } else { "admin1" },
+                if i % 2 == 0 { "admin1" } else { "u1" },
+                T0 + i,
+                "a",
+                "x",
+            )
+        })
+        .collect();
+    for m in &ms {
+        store.put_message(m).await.unwrap();
+    }
+    let page = store
+        .sync(&id("u1"), &sync_query(Some(&ms[2].message_id), None, 3))
+        .await
+        .unwrap();
+    assert_eq!(page.messages, ms[3..6].to_vec());
+    assert!(!page.has_more, "exactly the rest: no more");
+    let page = store
+        .sync(&id("u1"), &sync_query(Some(&ms[1].message_id), None, 3))
+        .await
+        .unwrap();
+    assert_eq!(page.messages, ms[2..5].to_vec());
+    assert!(page.has_more);
+    let page = store
+        .sync(&id("u1"), &sync_query(Some(&ms[5].message_id), None, 3))
+        .await
+        .unwrap();
+    assert!(page.messages.is_empty() && !page.has_more);
+}
+
+fn claim(message_id: &MessageId, to: &str, fingerprint: u64, at_ms: i64) -> SendClaim {
+    SendClaim {
+        message_id: message_id.clone(),
+        receiver_id: id(to),
+        fingerprint,
+        claimed_at_ms: at_ms,
+    }
+}
+
+async fn a_send_claim_is_taken_once_and_then_read_back(store: &dyn Store) {
+    let first = claim(&MessageId::generate(T0), "admin1", u64::MAX, T0);
+    let second = claim(&MessageId::generate(T0 + 5), "admin1", 7, T0 + 5);
+    let exp = NOW_S + 3600;
+    assert_eq!(
+        store
+            .claim_send(&id("u1"), "k-1", &first, exp)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .claim_send(&id("u1"), "k-1", &second, exp)
+            .await
+            .unwrap(),
+        Some(first.clone())
+    );
+    // Keys are per sender.
+    assert_eq!(
+        store
+            .claim_send(&id("u2"), "k-1", &second, exp)
+            .await
+            .unwrap(),
+        None
+    );
+    // Claims never show up as messages.
+    assert!(sync_all(store, "u1", None, 10).await.is_empty());
+    assert!(store
+        .history(&id("u1"), &id("admin1"), &query(10, None, None))
+        .await
+        .unwrap()
+        .messages
+        .is_empty());
+}
+
+async fn a_send_claim_is_taken_over_only_from_the_expected_id(store: &dyn Store) {
+    let exp = NOW_S + 3600;
+    let first = claim(&MessageId::generate(T0), "admin1", 1, T0);
+    let second = claim(&MessageId::generate(T0 + 40_000), "admin1", 1, T0 + 40_000);
+    let third = claim(&MessageId::generate(T0 + 40_001), "admin1", 1, T0 + 40_001);
+    store.claim_send(&id("u1"), "k", &first, exp).await.unwrap();
+    assert!(store
+        .reclaim_send(&id("u1"), "k", &first.message_id, &second, exp)
+        .await
+        .unwrap());
+    assert!(!store
+        .reclaim_send(&id("u1"), "k", &first.message_id, &third, exp)
+        .await
+        .unwrap());
+    assert_eq!(
+        store.claim_send(&id("u1"), "k", &third, exp).await.unwrap(),
+        Some(second)
+    );
+}
+
+async fn an_expired_send_claim_counts_as_absent(store: &dyn Store) {
+    let old = claim(&MessageId::generate(T0), "admin1", 1, T0);
+    store
+        .claim_send(&id("u1"), "k", &old, NOW_S + 10)
+        .await
+        .unwrap();
+    let later = claim(&MessageId::generate(T0 + 11_000), "admin1", 2, T0 + 11_000);
+    assert_eq!(
+        store
+            .claim_send(&id("u1"), "k", &later, NOW_S + 100)
+            .await
+            .unwrap(),
+        None
+    );
+    let again = claim(&MessageId::generate(T0 + 12_000), "admin1", 3, T0 + 12_000);
+    assert_eq!(
+        store
+            .claim_send(&id("u1"), "k", &again, NOW_S + 100)
+            .await
+            .unwrap(),
+        Some(later)
+    );
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod memory {
@@ -468,4 +689,10 @@ contract!(
     a_steady_pace_at_the_rate_is_always_admitted,
     rate_limit_state_does_not_disturb_presence,
     unread_counts_list_only_peers_with_unread,
+    a_stored_message_reads_back_by_id,
+    sync_returns_both_directions_oldest_first_across_conversations,
+    sync_starts_after_since_and_reports_more_exactly,
+    a_send_claim_is_taken_once_and_then_read_back,
+    a_send_claim_is_taken_over_only_from_the_expected_id,
+    an_expired_send_claim_counts_as_absent,
 );

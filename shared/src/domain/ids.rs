@@ -134,6 +134,13 @@ impl ConversationKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether `client` is one of the two participants.
+    pub fn includes(&self, client: &ClientId) -> bool {
+        self.0
+            .split_once('#')
+            .is_some_and(|(a, b)| a == client.as_str() || b == client.as_str())
+    }
 }
 
 #[cfg(test)]

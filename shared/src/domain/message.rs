@@ -137,6 +137,57 @@ pub struct HistoryPage {
     pub next_cursor: Option<MessageId>,
 }
 
+/// Most messages one sync page holds (the frame is also kept under API Gateway's 128 KB).
+pub const MAX_SYNC_LIMIT: usize = 100;
+
+/// A catch-up request: the owner's messages (both directions) with ids after `since`, oldest
+/// first; all conversations, or only the one with `peer`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncQuery {
+    pub since: Option<MessageId>,
+    pub peer: Option<ClientId>,
+    pub limit: usize,
+}
+
+/// One page of catch-up, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncPage {
+    pub messages: Vec<Message>,
+    /// More messages after the last one exist (the next page starts after it).
+    pub has_more: bool,
+}
+
+/// The record of a send that carried a `client_msg_id`: which message id it was given, to whom,
+/// a fingerprint of its content and when the first attempt started. Kept for a day, so a retry
+/// within a day gets the same ack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendClaim {
+    pub message_id: MessageId,
+    pub receiver_id: ClientId,
+    pub fingerprint: u64,
+    pub claimed_at_ms: EpochMillis,
+}
+
+impl NewMessage {
+    /// A stable 64-bit fingerprint (FNV-1a) of what the sender asked for, to tell a retry of
+    /// this send from a different message reusing its `client_msg_id`.
+    pub fn fingerprint(&self) -> u64 {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for part in [
+            self.receiver_id.as_str(),
+            self.appointment_id.as_str(),
+            self.service_id.as_str(),
+            self.message_text.as_str(),
+        ] {
+            for byte in part.bytes().chain([0]) {
+                hash ^= u64::from(byte);
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        hash
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +211,22 @@ mod tests {
         for bad in ["a\0b", "a\rb", "a\u{7}b", "a\u{1b}[31m", "a\u{85}b"] {
             assert!(MessageText::parse(bad, 10).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn fingerprint_tells_fields_apart() {
+        let new = |r: &str, t: &str| NewMessage {
+            receiver_id: ClientId::parse(r).unwrap(),
+            appointment_id: AppointmentId::parse_field("appointment_id", "a").unwrap(),
+            service_id: ServiceId::parse_field("service_id", "s").unwrap(),
+            message_text: MessageText::parse(t, 100).unwrap(),
+            client_msg_id: None,
+        };
+        assert_eq!(new("ab", "c").fingerprint(), new("ab", "c").fingerprint());
+        assert_ne!(new("ab", "c").fingerprint(), new("a", "bc").fingerprint());
+        assert_ne!(new("ab", "c").fingerprint(), new("ab", "d").fingerprint());
+        // Pinned: the fingerprint is stored, so it must not change between releases.
+        assert_eq!(new("ab", "c").fingerprint(), 0x518e_2da8_4e82_25bf);
     }
 
     #[test]

@@ -7,8 +7,9 @@ mod time;
 
 pub use ids::{AppointmentId, ClientId, ConnectionId, ConversationKey, ServiceId, MAX_ID_LEN};
 pub use message::{
-    Connection, HistoryPage, HistoryQuery, InboxEntry, Message, MessageText, NewMessage,
-    StoredMessage, DEFAULT_HISTORY_LIMIT, DEFAULT_MAX_MESSAGE_CHARS, MAX_HISTORY_LIMIT,
+    Connection, HistoryPage, HistoryQuery, InboxEntry, Message, MessageText, NewMessage, SendClaim,
+    StoredMessage, SyncPage, SyncQuery, DEFAULT_HISTORY_LIMIT, DEFAULT_MAX_MESSAGE_CHARS,
+    MAX_HISTORY_LIMIT, MAX_SYNC_LIMIT,
 };
 pub use time::{rfc3339_millis, Clock, EpochMillis, MessageId, SystemClock};
 

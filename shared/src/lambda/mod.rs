@@ -18,21 +18,10 @@ use crate::Chat;
 /// client (if an endpoint is configured), built once per container. No network calls happen
 /// here: credentials are read from the Lambda environment lazily.
 pub async fn production_chat(config: &Config) -> Chat {
-    use aws_smithy_types::retry::RetryConfig;
-    use aws_smithy_types::timeout::TimeoutConfig;
-    use std::time::Duration;
-    // Explicit bounds, well inside the functions' 10 s timeout: standard retries (3 attempts,
-    // jittered exponential backoff, throttling included), 1 s to connect, 2 s a DynamoDB attempt,
-    // 5 s an operation. Posts get tighter bounds: a slow client must not hold a send.
+    // Explicit retry and timeout bounds (crate::sdk); posts get tighter ones than DynamoDB.
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .retry_config(RetryConfig::standard().with_max_attempts(3))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(1))
-                .operation_attempt_timeout(Duration::from_secs(2))
-                .operation_timeout(Duration::from_secs(5))
-                .build(),
-        )
+        .retry_config(crate::sdk::retry())
+        .timeout_config(crate::sdk::dynamodb_timeouts())
         .load()
         .await;
     let mut dynamo = aws_sdk_dynamodb::config::Builder::from(&sdk);
@@ -48,13 +37,7 @@ pub async fn production_chat(config: &Config) -> Chat {
             aws_sdk_apigatewaymanagement::Client::from_conf(
                 aws_sdk_apigatewaymanagement::config::Builder::from(&sdk)
                     .endpoint_url(endpoint)
-                    .timeout_config(
-                        TimeoutConfig::builder()
-                            .connect_timeout(Duration::from_secs(1))
-                            .operation_attempt_timeout(Duration::from_secs(1))
-                            .operation_timeout(Duration::from_secs(3))
-                            .build(),
-                    )
+                    .timeout_config(crate::sdk::management_timeouts())
                     .build(),
             ),
         )),

@@ -144,23 +144,45 @@ pub async fn handle_message(chat: &Chat, event: WsEvent) -> WsResponse {
             return Err(ChatError::InvalidJson);
         }
         let body = event.body.as_deref().unwrap_or("");
-        let sent = match wire::parse_inbound(body, chat.settings().max_message_chars)? {
-            Inbound::Send(new) => chat.send(&who, new).await?,
-        };
-        tracing::info!(
-            sender_id = %sent.message.sender_id,
-            receiver_id = %sent.message.receiver_id,
-            message_id = %sent.message.message_id,
-            delivered = sent.delivered,
-            gone = sent.gone,
-            failed = sent.failed,
-            "message sent"
-        );
-        Ok(wire::ack_frame(&sent.message))
+        match wire::parse_inbound(body, chat.settings().max_message_chars)? {
+            Inbound::Send(new) => {
+                let sent = chat.send(&who, new).await?;
+                tracing::info!(
+                    sender_id = %sent.message.sender_id,
+                    receiver_id = %sent.message.receiver_id,
+                    message_id = %sent.message.message_id,
+                    duplicate = sent.duplicate,
+                    delivered = sent.delivered,
+                    gone = sent.gone,
+                    failed = sent.failed,
+                    "message sent"
+                );
+                Ok(Some(wire::ack_frame(&sent.message)))
+            }
+            Inbound::Sync { since, peer } => {
+                let synced = chat.sync(&who, since, peer).await?;
+                tracing::info!(
+                    client_id = %who.client_id,
+                    messages = synced.messages.len(),
+                    has_more = synced.has_more,
+                    "synced"
+                );
+                Ok(Some(wire::sync_frame(
+                    &synced.messages,
+                    synced.has_more,
+                    synced.next_since.as_ref(),
+                )))
+            }
+            Inbound::Typing { receiver } => {
+                chat.typing(&who, &receiver).await?;
+                Ok(None) // nothing goes back to the typist
+            }
+        }
     }
     .await;
     match result {
-        Ok(ack) => WsResponse::frame(ack),
+        Ok(Some(frame)) => WsResponse::frame(frame),
+        Ok(None) => WsResponse::status(200),
         Err(err) => {
             log_error(&err, &ctx.route_key);
             WsResponse::frame(wire::error_frame(&err))

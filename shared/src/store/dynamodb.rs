@@ -3,8 +3,11 @@
 //! | table | partition key | sort key | items |
 //! |---|---|---|---|
 //! | Connections | `client_id` | `sk` | `#profile` (role), one per open connection (`sk` = connection id, TTL `expires_at`) |
-//! | Messages | `conversation_id` (`a#b`, sorted) | `message_id` (time-sortable) | one per message |
+//! | Messages | `conversation_id` (`a#b`, sorted) | `message_id` (time-sortable) | one per message; send claims under `#sent#<sender>` / `client_msg_id` (TTL `expires_at`) |
 //! | Inbox | `owner_id` | `peer_id` | unread counter, last message id, read-up-to pointer |
+//!
+//! The Messages table has two global secondary indexes for catch-up across conversations:
+//! `by_receiver` (`receiver_id`, `message_id`) and `by_sender` (`sender_id`, `message_id`).
 //!
 //! Every read is a GetItem or a Query on a key; nothing Scans.
 
@@ -14,17 +17,19 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType, TableStatus, TimeToLiveSpecification,
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, Projection, ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
 
 use super::{
-    ConnectionStore, InboxStore, MessageStore, Presence, RateLimitStore, RateRule, StoreError,
+    ConnectionStore, InboxStore, MessageStore, Presence, RateLimitStore, RateRule, SendClaimStore,
+    StoreError,
 };
 use crate::domain::{
     AppointmentId, ClientId, Connection, ConnectionId, ConversationKey, EpochMillis, HistoryPage,
-    HistoryQuery, InboxEntry, Message, MessageId, MessageText, Role, ServiceId,
+    HistoryQuery, InboxEntry, Message, MessageId, MessageText, Role, SendClaim, ServiceId,
+    SyncPage, SyncQuery,
 };
 
 type Item = HashMap<String, AttributeValue>;
@@ -40,8 +45,19 @@ const RATE_SK: &str = "#rate";
 /// is returned short, with a cursor to continue (bounds a request's time and read units).
 const MAX_FILTERED_READ: usize = 2_000;
 
-/// The TTL attribute of connection items.
+/// The TTL attribute of connection, rate-limit and send-claim items.
 pub const TTL_ATTRIBUTE: &str = "expires_at";
+
+/// Messages-table indexes for catch-up: a participant's messages in id order.
+pub const BY_RECEIVER_INDEX: &str = "by_receiver";
+pub const BY_SENDER_INDEX: &str = "by_sender";
+
+/// The partition of `sender`'s send claims in the Messages table. Conversation keys never
+/// start with `#` (client ids cannot contain it), so the two cannot collide, and claim items
+/// carry no `sender_id`/`receiver_id`, so the indexes never see them.
+fn claims_partition(sender: &ClientId) -> String {
+    format!("#sent#{}", sender.as_str())
+}
 
 /// Names of the three tables.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -367,6 +383,240 @@ impl MessageStore for DynamoStore {
             next_cursor,
         })
     }
+
+    async fn message(
+        &self,
+        a: &ClientId,
+        b: &ClientId,
+        id: &MessageId,
+    ) -> Result<Option<Message>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.messages)
+            .key(
+                "conversation_id",
+                s(ConversationKey::between(a, b).as_str()),
+            )
+            .key("message_id", s(id.as_str()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::backend("get_message", e))?;
+        out.item().map(message_from_item).transpose()
+    }
+
+    async fn sync(&self, owner: &ClientId, query: &SyncQuery) -> Result<SyncPage, StoreError> {
+        let since = query.since.as_ref();
+        let limit = query.limit;
+        if let Some(peer) = &query.peer {
+            // One conversation: the base table, read consistently.
+            let conversation = ConversationKey::between(owner, peer);
+            let (mut messages, more) = self
+                .query_after(
+                    None,
+                    ("conversation_id", conversation.as_str()),
+                    since,
+                    limit,
+                )
+                .await?;
+            messages.truncate(limit);
+            return Ok(SyncPage {
+                messages,
+                has_more: more,
+            });
+        }
+        let (received, sent) = tokio::join!(
+            self.query_after(
+                Some(BY_RECEIVER_INDEX),
+                ("receiver_id", owner.as_str()),
+                since,
+                limit
+            ),
+            self.query_after(
+                Some(BY_SENDER_INDEX),
+                ("sender_id", owner.as_str()),
+                since,
+                limit
+            ),
+        );
+        Ok(merge_pages([received?, sent?], limit))
+    }
+}
+
+impl DynamoStore {
+    /// One ascending Query of `key_condition` from `since` on, with the base table (`index`
+    /// `None`, read consistently) or an index. Returns the messages and whether more exist.
+    async fn query_after(
+        &self,
+        index: Option<&str>,
+        (key_name, key_value): (&str, &str),
+        since: Option<&MessageId>,
+        limit: usize,
+    ) -> Result<(Vec<Message>, bool), StoreError> {
+        let mut q = self
+            .client
+            .query()
+            .table_name(&self.tables.messages)
+            .set_index_name(index.map(str::to_owned))
+            .consistent_read(index.is_none())
+            .expression_attribute_names("#k", key_name)
+            .expression_attribute_values(":k", s(key_value))
+            .scan_index_forward(true)
+            .limit(limit as i32 + 1);
+        q = match since {
+            Some(id) => q
+                .key_condition_expression("#k = :k AND message_id > :since")
+                .expression_attribute_values(":since", s(id.as_str())),
+            None => q.key_condition_expression("#k = :k"),
+        };
+        let out = q
+            .send()
+            .await
+            .map_err(|e| StoreError::backend("query_sync", e))?;
+        let messages = out
+            .items()
+            .iter()
+            .map(message_from_item)
+            .collect::<Result<Vec<_>, _>>()?;
+        // More exist when the page is full (Limit is one more than wanted) or DynamoDB stopped
+        // early at its 1 MB page size.
+        let more = messages.len() > limit
+            || out
+                .last_evaluated_key
+                .as_ref()
+                .is_some_and(|k| !k.is_empty());
+        Ok((messages, more))
+    }
+}
+
+/// Merges two ascending pages of one owner's messages (sent and received) into one ascending
+/// page of at most `limit`. Where one side has more beyond its last item, nothing after that
+/// item is taken from the other side either, so the next page (after the last id returned)
+/// misses nothing.
+fn merge_pages(parts: [(Vec<Message>, bool); 2], limit: usize) -> SyncPage {
+    let bound = parts
+        .iter()
+        .filter(|(messages, more)| *more && !messages.is_empty())
+        .filter_map(|(messages, _)| messages.last())
+        .map(|m| m.message_id.clone())
+        .min();
+    let any_more = parts.iter().any(|(_, more)| *more);
+    let mut all: Vec<Message> = parts.into_iter().flat_map(|(m, _)| m).collect();
+    all.sort_by(|a, b| a.message_id.cmp(&b.message_id));
+    all.dedup_by(|a, b| a.message_id == b.message_id);
+    if let Some(bound) = bound {
+        all.retain(|m| m.message_id <= bound);
+    }
+    let has_more = any_more || all.len() > limit;
+    all.truncate(limit);
+    SyncPage {
+        messages: all,
+        has_more,
+    }
+}
+
+#[async_trait]
+impl SendClaimStore for DynamoStore {
+    async fn claim_send(
+        &self,
+        sender: &ClientId,
+        key: &str,
+        claim: &SendClaim,
+        expires_at_s: i64,
+    ) -> Result<Option<SendClaim>, StoreError> {
+        let now_s = claim.claimed_at_ms.div_euclid(1000);
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.tables.messages)
+            .set_item(Some(claim_item(sender, key, claim, expires_at_s)))
+            // TTL deletion lags: an expired claim counts as absent.
+            .condition_expression("attribute_not_exists(message_id) OR #ttl <= :now")
+            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+            .expression_attribute_values(":now", n(now_s))
+            .send()
+            .await;
+        match put {
+            Ok(_) => return Ok(None),
+            Err(e) if is_conditional_failure(&e) => {}
+            Err(e) => return Err(StoreError::backend("claim_send", e)),
+        }
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.messages)
+            .key("conversation_id", s(claims_partition(sender)))
+            .key("message_id", s(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::backend("get_claim", e))?;
+        match out.item() {
+            Some(item) => claim_from_item(item).map(Some),
+            // Deleted (expired) between the two calls: a retry of the caller starts afresh.
+            None => Err(StoreError::backend(
+                "claim_send",
+                "send claim vanished; retry",
+            )),
+        }
+    }
+
+    async fn reclaim_send(
+        &self,
+        sender: &ClientId,
+        key: &str,
+        expected: &MessageId,
+        claim: &SendClaim,
+        expires_at_s: i64,
+    ) -> Result<bool, StoreError> {
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.tables.messages)
+            .set_item(Some(claim_item(sender, key, claim, expires_at_s)))
+            .condition_expression("claimed_message_id = :expected")
+            .expression_attribute_values(":expected", s(expected.as_str()))
+            .send()
+            .await;
+        match put {
+            Ok(_) => Ok(true),
+            Err(e) if is_conditional_failure(&e) => Ok(false),
+            Err(e) => Err(StoreError::backend("reclaim_send", e)),
+        }
+    }
+}
+
+fn claim_item(sender: &ClientId, key: &str, claim: &SendClaim, expires_at_s: i64) -> Item {
+    HashMap::from([
+        ("conversation_id".to_owned(), s(claims_partition(sender))),
+        ("message_id".to_owned(), s(key)),
+        (
+            "claimed_message_id".to_owned(),
+            s(claim.message_id.as_str()),
+        ),
+        (
+            "claimed_receiver_id".to_owned(),
+            s(claim.receiver_id.as_str()),
+        ),
+        ("fingerprint".to_owned(), n(claim.fingerprint)),
+        ("claimed_at_ms".to_owned(), n(claim.claimed_at_ms)),
+        (TTL_ATTRIBUTE.to_owned(), n(expires_at_s)),
+    ])
+}
+
+fn claim_from_item(item: &Item) -> Result<SendClaim, StoreError> {
+    Ok(SendClaim {
+        message_id: MessageId::parse(get_s(item, "claimed_message_id")?)
+            .map_err(corrupt("claimed_message_id"))?,
+        receiver_id: ClientId::parse(get_s(item, "claimed_receiver_id")?)
+            .map_err(corrupt("claimed_receiver_id"))?,
+        fingerprint: match item.get("fingerprint") {
+            Some(AttributeValue::N(v)) => v.parse().map_err(corrupt("fingerprint"))?,
+            _ => return Err(StoreError::Corrupt("fingerprint missing".into())),
+        },
+        claimed_at_ms: get_n(item, "claimed_at_ms")?,
+    })
 }
 
 #[async_trait]
@@ -563,16 +813,37 @@ pub async fn create_tables(client: &Client, tables: &TableNames) -> Result<(), S
         (&tables.inbox, "owner_id", "peer_id"),
     ];
     for (name, hash, range) in specs {
-        let created = client
+        let mut create = client
             .create_table()
             .table_name(name)
             .billing_mode(BillingMode::PayPerRequest)
             .attribute_definitions(attr(hash))
             .attribute_definitions(attr(range))
             .key_schema(key(hash, KeyType::Hash))
-            .key_schema(key(range, KeyType::Range))
-            .send()
-            .await;
+            .key_schema(key(range, KeyType::Range));
+        if name == &tables.messages {
+            for (index, participant) in [
+                (BY_RECEIVER_INDEX, "receiver_id"),
+                (BY_SENDER_INDEX, "sender_id"),
+            ] {
+                create = create
+                    .attribute_definitions(attr(participant))
+                    .global_secondary_indexes(
+                        GlobalSecondaryIndex::builder()
+                            .index_name(index)
+                            .key_schema(key(participant, KeyType::Hash))
+                            .key_schema(key("message_id", KeyType::Range))
+                            .projection(
+                                Projection::builder()
+                                    .projection_type(ProjectionType::All)
+                                    .build(),
+                            )
+                            .build()
+                            .map_err(|e| StoreError::backend("index_spec", e))?,
+                    );
+            }
+        }
+        let created = create.send().await;
         match created {
             Ok(_) => {}
             Err(e)
@@ -584,9 +855,14 @@ pub async fn create_tables(client: &Client, tables: &TableNames) -> Result<(), S
     for (name, _, _) in specs {
         wait_active(client, name).await?;
     }
+    enable_ttl(client, &tables.connections).await?;
+    enable_ttl(client, &tables.messages).await
+}
+
+async fn enable_ttl(client: &Client, table: &str) -> Result<(), StoreError> {
     client
         .update_time_to_live()
-        .table_name(&tables.connections)
+        .table_name(table)
         .time_to_live_specification(
             TimeToLiveSpecification::builder()
                 .enabled(true)
@@ -660,6 +936,56 @@ pub fn local_client(endpoint: &str) -> Client {
             "dynamodb-local",
         ))
         .endpoint_url(endpoint)
+        .retry_config(crate::sdk::retry())
+        .timeout_config(crate::sdk::dynamodb_timeouts())
         .build();
     Client::from_conf(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(ms: i64) -> Message {
+        Message {
+            message_id: MessageId::generate(ms),
+            sender_id: ClientId::parse("a").unwrap(),
+            receiver_id: ClientId::parse("b").unwrap(),
+            appointment_id: AppointmentId::parse_field("appointment_id", "x").unwrap(),
+            service_id: ServiceId::parse_field("service_id", "y").unwrap(),
+            message_text: MessageText::parse("t", 10).unwrap(),
+            client_msg_id: None,
+        }
+    }
+
+    fn ids(page: &SyncPage) -> Vec<i64> {
+        page.messages
+            .iter()
+            .map(|m| m.message_id.timestamp_ms())
+            .collect()
+    }
+
+    #[test]
+    fn merging_interleaves_and_truncates_to_the_limit() {
+        let page = merge_pages(
+            [(vec![m(1), m(4), m(5)], false), (vec![m(2), m(3)], false)],
+            4,
+        );
+        assert_eq!(ids(&page), [1, 2, 3, 4]);
+        assert!(page.has_more);
+        let page = merge_pages([(vec![m(1)], false), (vec![], false)], 4);
+        assert_eq!(ids(&page), [1]);
+        assert!(!page.has_more);
+    }
+
+    #[test]
+    fn a_side_cut_short_bounds_what_the_other_side_contributes() {
+        // The received side stopped early (DynamoDB's 1 MB page) after 3: nothing newer than it
+        // may be returned, or the next page (after the last id returned) would skip 4 and 6.
+        let received = (vec![m(1), m(3)], true);
+        let sent = (vec![m(2), m(5), m(7)], false);
+        let page = merge_pages([received, sent], 10);
+        assert_eq!(ids(&page), [1, 2, 3]);
+        assert!(page.has_more);
+    }
 }

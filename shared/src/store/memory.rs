@@ -7,11 +7,12 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::{
-    ConnectionStore, InboxStore, MessageStore, Presence, RateLimitStore, RateRule, StoreError,
+    ConnectionStore, InboxStore, MessageStore, Presence, RateLimitStore, RateRule, SendClaimStore,
+    StoreError,
 };
 use crate::domain::{
     ClientId, Connection, ConnectionId, ConversationKey, EpochMillis, HistoryPage, HistoryQuery,
-    InboxEntry, Message, MessageId, Role,
+    InboxEntry, Message, MessageId, Role, SendClaim, SyncPage, SyncQuery,
 };
 
 #[derive(Default)]
@@ -22,6 +23,8 @@ struct State {
     inbox: HashMap<ClientId, BTreeMap<ClientId, InboxEntry>>,
     /// GCRA theoretical arrival time per client.
     rate: HashMap<ClientId, EpochMillis>,
+    /// Send claims by (sender, client_msg_id), with their expiry (epoch seconds).
+    claims: HashMap<(ClientId, String), (SendClaim, i64)>,
 }
 
 #[derive(Default)]
@@ -143,6 +146,88 @@ impl MessageStore for MemoryStore {
             messages,
             next_cursor,
         })
+    }
+
+    async fn message(
+        &self,
+        a: &ClientId,
+        b: &ClientId,
+        id: &MessageId,
+    ) -> Result<Option<Message>, StoreError> {
+        let state = self.lock();
+        Ok(state
+            .conversations
+            .get(&ConversationKey::between(a, b))
+            .and_then(|c| c.get(id))
+            .cloned())
+    }
+
+    async fn sync(&self, owner: &ClientId, query: &SyncQuery) -> Result<SyncPage, StoreError> {
+        use std::ops::Bound;
+        let state = self.lock();
+        let after = match &query.since {
+            Some(since) => Bound::Excluded(since.clone()),
+            None => Bound::Unbounded,
+        };
+        let mut found: Vec<&Message> = state
+            .conversations
+            .iter()
+            .filter(|(key, _)| match &query.peer {
+                Some(peer) => **key == ConversationKey::between(owner, peer),
+                None => key.includes(owner),
+            })
+            .flat_map(|(_, c)| {
+                c.range((after.clone(), Bound::Unbounded))
+                    .map(|(_, m)| m)
+                    .take(query.limit + 1)
+            })
+            .collect();
+        found.sort_by(|a, b| a.message_id.cmp(&b.message_id));
+        let has_more = found.len() > query.limit;
+        found.truncate(query.limit);
+        Ok(SyncPage {
+            messages: found.into_iter().cloned().collect(),
+            has_more,
+        })
+    }
+}
+
+#[async_trait]
+impl SendClaimStore for MemoryStore {
+    async fn claim_send(
+        &self,
+        sender: &ClientId,
+        key: &str,
+        claim: &SendClaim,
+        expires_at_s: i64,
+    ) -> Result<Option<SendClaim>, StoreError> {
+        let mut state = self.lock();
+        let slot = (sender.clone(), key.to_owned());
+        let now_s = claim.claimed_at_ms.div_euclid(1000);
+        match state.claims.get(&slot) {
+            Some((existing, expires)) if *expires > now_s => return Ok(Some(existing.clone())),
+            _ => {}
+        }
+        state.claims.insert(slot, (claim.clone(), expires_at_s));
+        Ok(None)
+    }
+
+    async fn reclaim_send(
+        &self,
+        sender: &ClientId,
+        key: &str,
+        expected: &MessageId,
+        claim: &SendClaim,
+        expires_at_s: i64,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        match state.claims.get_mut(&(sender.clone(), key.to_owned())) {
+            Some(slot) if &slot.0.message_id == expected => {
+                *slot = (claim.clone(), expires_at_s);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 }
 

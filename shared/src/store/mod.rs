@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use crate::domain::{
     ClientId, Connection, ConnectionId, EpochMillis, HistoryPage, HistoryQuery, InboxEntry,
-    Message, MessageId, Role,
+    Message, MessageId, Role, SendClaim, SyncPage, SyncQuery,
 };
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -78,6 +78,45 @@ pub trait MessageStore: Send + Sync {
         b: &ClientId,
         query: &HistoryQuery,
     ) -> Result<HistoryPage, StoreError>;
+
+    /// One stored message of the conversation between `a` and `b`, read consistently.
+    async fn message(
+        &self,
+        a: &ClientId,
+        b: &ClientId,
+        id: &MessageId,
+    ) -> Result<Option<Message>, StoreError>;
+
+    /// Catch-up: `owner`'s messages in both directions with ids after `query.since`, oldest
+    /// first, at most `query.limit`; `has_more` when more exist after the last one returned.
+    /// Every message with an id up to the last one returned that was stored before the call is
+    /// in this or an earlier page (pages never skip).
+    async fn sync(&self, owner: &ClientId, query: &SyncQuery) -> Result<SyncPage, StoreError>;
+}
+
+/// Idempotency records of sends that carry a `client_msg_id`, one per (sender, key).
+#[async_trait]
+pub trait SendClaimStore: Send + Sync {
+    /// Records `claim` for (`sender`, `key`) unless a record exists: `None` when this call
+    /// created it, else the existing record (read consistently). The record expires at
+    /// `expires_at_s` (epoch seconds).
+    async fn claim_send(
+        &self,
+        sender: &ClientId,
+        key: &str,
+        claim: &SendClaim,
+        expires_at_s: i64,
+    ) -> Result<Option<SendClaim>, StoreError>;
+
+    /// Compare-and-set: replaces the record if it still names `expected`; `false` otherwise.
+    async fn reclaim_send(
+        &self,
+        sender: &ClientId,
+        key: &str,
+        expected: &MessageId,
+        claim: &SendClaim,
+        expires_at_s: i64,
+    ) -> Result<bool, StoreError>;
 }
 
 #[async_trait]
@@ -149,5 +188,8 @@ pub trait RateLimitStore: Send + Sync {
 }
 
 /// Everything the chat stores.
-pub trait Store: ConnectionStore + MessageStore + InboxStore + RateLimitStore {}
-impl<T: ConnectionStore + MessageStore + InboxStore + RateLimitStore> Store for T {}
+pub trait Store:
+    ConnectionStore + MessageStore + SendClaimStore + InboxStore + RateLimitStore
+{
+}
+impl<T: ConnectionStore + MessageStore + SendClaimStore + InboxStore + RateLimitStore> Store for T {}

@@ -1,0 +1,33 @@
+//! The retry and timeout policy of every AWS SDK client, in one place: the deployed functions,
+//! chat-local and the tests all use it.
+//!
+//! Standard retry mode: 3 attempts with jittered exponential backoff, throttling errors
+//! included, and a client-side token bucket that stops retry storms. Timeouts keep a call
+//! well inside the functions' 10 s limit: a DynamoDB call gives up after 5 s in all (2 s an
+//! attempt); a Management API post after 3 s (1 s an attempt), because a slow or stuck
+//! client must not hold up a send for long.
+
+use std::time::Duration;
+
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+
+pub fn retry() -> RetryConfig {
+    RetryConfig::standard().with_max_attempts(3)
+}
+
+pub fn dynamodb_timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .operation_attempt_timeout(Duration::from_secs(2))
+        .operation_timeout(Duration::from_secs(5))
+        .build()
+}
+
+pub fn management_timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .operation_attempt_timeout(Duration::from_secs(1))
+        .operation_timeout(Duration::from_secs(3))
+        .build()
+}

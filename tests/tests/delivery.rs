@@ -1,0 +1,371 @@
+//! Delivery guarantees at the handler level, on both stores: idempotent sends (a retry after a
+//! lost ack, after a failed or half-done write), catch-up pages, and the fault paths.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use chat_shared::domain::MessageId;
+use chat_shared::lambda::ws::{handle_connect, handle_message};
+use chat_shared::service::{Settings, SYNC_WINDOW_MS, TAKEOVER_AFTER_MS};
+use chat_tests::{
+    frame, on_both_stores, store_for, test_chat, ws_event, Backend, FaultyStore, TestChat, T0,
+};
+use serde_json::{json, Value};
+
+const USER: Option<(&str, &str)> = Some(("user123", "user"));
+const ADMIN: Option<(&str, &str)> = Some(("admin456", "admin"));
+
+struct Setup {
+    tc: TestChat,
+    faults: Arc<FaultyStore>,
+}
+
+async fn setup(backend: Backend) -> Setup {
+    let faults = FaultyStore::new(store_for(backend).await);
+    let tc = test_chat(faults.clone());
+    for (connection, who) in [("adminDesk=", ADMIN), ("userConn=", USER)] {
+        let response = handle_connect(&tc.chat, ws_event("connect", connection, who, None)).await;
+        assert_eq!(response.status_code, 200);
+    }
+    Setup { tc, faults }
+}
+
+async fn send_as(tc: &TestChat, connection: &str, who: Option<(&str, &str)>, body: &str) -> Value {
+    let response = handle_message(&tc.chat, ws_event("message", connection, who, Some(body))).await;
+    assert_eq!(response.status_code, 200);
+    serde_json::from_str(response.body.as_deref().expect("a frame for the sender")).unwrap()
+}
+
+async fn user_sends(tc: &TestChat, body: &str) -> Value {
+    send_as(tc, "userConn=", USER, body).await
+}
+
+fn keyed(text: &str, key: &str) -> String {
+    let mut frame: Value = serde_json::from_str(&frame("admin456", text)).unwrap();
+    frame["client_msg_id"] = json!(key);
+    frame.to_string()
+}
+
+/// Every page of the caller's catch-up from `since`, as a client reads it.
+async fn sync_all(
+    tc: &TestChat,
+    who: Option<(&str, &str)>,
+    since: &str,
+) -> (Vec<Value>, Vec<Value>) {
+    let mut since = since.to_owned();
+    let mut messages = Vec::new();
+    let mut pages = Vec::new();
+    loop {
+        let body = json!({"action": "sync", "since": since}).to_string();
+        let page = send_as(tc, "anyConn=", who, &body).await;
+        assert_eq!(page["type"], "sync", "{page}");
+        let items = page["messages"].as_array().unwrap().clone();
+        messages.extend(items.iter().cloned());
+        let has_more = page["has_more"].as_bool().unwrap();
+        pages.push(page.clone());
+        if !has_more {
+            return (messages, pages);
+        }
+        since = items.last().unwrap()["message_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(page["next_since"], since.as_str());
+    }
+}
+
+async fn unread_of_user(tc: &TestChat) -> u64 {
+    tc.chat
+        .unread(
+            &chat_shared::domain::Identity {
+                client_id: chat_shared::domain::ClientId::parse("admin456").unwrap(),
+                role: chat_shared::domain::Role::Admin,
+            },
+            &chat_shared::domain::ClientId::parse("admin456").unwrap(),
+        )
+        .await
+        .unwrap()
+        .total
+}
+
+async fn stored_texts(tc: &TestChat) -> Vec<String> {
+    let (messages, _) = sync_all(tc, ADMIN, "").await;
+    messages
+        .iter()
+        .map(|m| m["message_text"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn a_retry_after_a_lost_ack_gets_the_same_ack_and_nothing_twice(backend: Backend) {
+    let s = setup(backend).await;
+    let first = user_sends(&s.tc, &keyed("hello", "k-1")).await;
+    assert_eq!(first["type"], "ack");
+    assert_eq!(first["client_msg_id"], "k-1");
+    s.tc.clock.advance(2_000);
+    let retry = user_sends(&s.tc, &keyed("hello", "k-1")).await;
+    assert_eq!(retry, first, "the same ack, same message_id and timestamp");
+    assert_eq!(
+        s.tc.notifier.frames_to("adminDesk=").len(),
+        1,
+        "delivered once"
+    );
+    assert_eq!(stored_texts(&s.tc).await, ["hello"]);
+    assert_eq!(unread_of_user(&s.tc).await, 1, "counted once");
+    // A new key is a new message.
+    let other = user_sends(&s.tc, &keyed("hello", "k-2")).await;
+    assert_ne!(other["message_id"], first["message_id"]);
+    assert_eq!(unread_of_user(&s.tc).await, 2);
+}
+
+async fn a_client_msg_id_reused_for_another_message_is_a_conflict(backend: Backend) {
+    let s = setup(backend).await;
+    user_sends(&s.tc, &keyed("hello", "k-1")).await;
+    let reply = user_sends(&s.tc, &keyed("something else", "k-1")).await;
+    assert_eq!(reply["type"], "error");
+    assert_eq!(reply["code"], "conflict");
+    assert_eq!(stored_texts(&s.tc).await, ["hello"]);
+}
+
+async fn a_failed_store_gives_internal_and_delivers_nothing(backend: Backend) {
+    let s = setup(backend).await;
+    s.faults.fail_put_message.store(true, Ordering::SeqCst);
+    let reply = user_sends(&s.tc, &frame("admin456", "lost?")).await;
+    assert_eq!(
+        reply,
+        json!({"type": "error", "code": "internal", "message": "internal error; try again"})
+    );
+    assert!(s.tc.notifier.frames_to("adminDesk=").is_empty());
+    s.faults.fail_put_message.store(false, Ordering::SeqCst);
+    assert!(stored_texts(&s.tc).await.is_empty());
+    assert_eq!(unread_of_user(&s.tc).await, 0);
+}
+
+async fn a_quick_retry_of_a_claimed_but_unstored_send_stores_it_under_the_claimed_id(
+    backend: Backend,
+) {
+    let s = setup(backend).await;
+    s.faults.fail_put_message.store(true, Ordering::SeqCst);
+    let reply = user_sends(&s.tc, &keyed("hello", "k-1")).await;
+    assert_eq!(reply["code"], "internal");
+    s.faults.fail_put_message.store(false, Ordering::SeqCst);
+    s.tc.clock.advance(5_000);
+    let ack = user_sends(&s.tc, &keyed("hello", "k-1")).await;
+    assert_eq!(ack["type"], "ack");
+    let id = MessageId::parse(ack["message_id"].as_str().unwrap()).unwrap();
+    assert_eq!(id.timestamp_ms(), T0, "the id the first attempt claimed");
+    assert_eq!(s.tc.notifier.frames_to("adminDesk=").len(), 1);
+    assert_eq!(unread_of_user(&s.tc).await, 1);
+    assert_eq!(user_sends(&s.tc, &keyed("hello", "k-1")).await, ack);
+    assert_eq!(stored_texts(&s.tc).await, ["hello"]);
+}
+
+async fn a_late_retry_of_a_claimed_but_unstored_send_stores_it_under_a_new_id(backend: Backend) {
+    let s = setup(backend).await;
+    s.faults.fail_put_message.store(true, Ordering::SeqCst);
+    user_sends(&s.tc, &keyed("hello", "k-1")).await;
+    s.faults.fail_put_message.store(false, Ordering::SeqCst);
+    s.tc.clock.advance(TAKEOVER_AFTER_MS + 1);
+    let ack = user_sends(&s.tc, &keyed("hello", "k-1")).await;
+    let id = MessageId::parse(ack["message_id"].as_str().unwrap()).unwrap();
+    assert_eq!(id.timestamp_ms(), T0 + TAKEOVER_AFTER_MS + 1, "a fresh id");
+    s.tc.clock.advance(1_000);
+    assert_eq!(user_sends(&s.tc, &keyed("hello", "k-1")).await, ack);
+    assert_eq!(stored_texts(&s.tc).await, ["hello"]);
+    assert_eq!(unread_of_user(&s.tc).await, 1);
+}
+
+async fn a_retry_after_a_write_whose_reply_was_lost_gets_the_stored_message(backend: Backend) {
+    let s = setup(backend).await;
+    s.faults
+        .fail_after_put_message
+        .store(true, Ordering::SeqCst);
+    let reply = user_sends(&s.tc, &keyed("hello", "k-1")).await;
+    assert_eq!(reply["code"], "internal");
+    s.faults
+        .fail_after_put_message
+        .store(false, Ordering::SeqCst);
+    s.tc.clock.advance(TAKEOVER_AFTER_MS * 2);
+    let ack = user_sends(&s.tc, &keyed("hello", "k-1")).await;
+    let id = MessageId::parse(ack["message_id"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        id.timestamp_ms(),
+        T0,
+        "the stored message's id, even after the takeover time"
+    );
+    assert_eq!(stored_texts(&s.tc).await, ["hello"]);
+}
+
+async fn concurrent_attempts_of_one_send_store_it_once(backend: Backend) {
+    let s = setup(backend).await;
+    let body = keyed("hello", "k-1");
+    let attempts = (0..8).map(|_| user_sends(&s.tc, &body));
+    let acks = futures_util::future::join_all(attempts).await;
+    assert!(
+        acks.iter()
+            .all(|a| a["type"] == "ack" && a["message_id"] == acks[0]["message_id"]),
+        "{acks:?}"
+    );
+    assert_eq!(stored_texts(&s.tc).await, ["hello"]);
+    assert_eq!(s.tc.notifier.frames_to("adminDesk=").len(), 1);
+    assert_eq!(unread_of_user(&s.tc).await, 1);
+}
+
+async fn a_message_whose_delivery_failed_is_acked_and_reachable_by_sync(backend: Backend) {
+    let s = setup(backend).await;
+    s.tc.notifier.mark_failing("adminDesk=");
+    let ack = user_sends(&s.tc, &frame("admin456", "are you there?")).await;
+    assert_eq!(ack["type"], "ack");
+    let (messages, _) = sync_all(&s.tc, ADMIN, "").await;
+    assert_eq!(messages.len(), 1);
+    let m = &messages[0];
+    assert_eq!(
+        m["type"], "message",
+        "each item is a delivered-message frame"
+    );
+    assert_eq!(m["message_id"], ack["message_id"]);
+    assert_eq!(m["timestamp"], ack["timestamp"]);
+    assert_eq!(m["sender_id"], "user123");
+    assert_eq!(m["message_text"], "are you there?");
+}
+
+async fn sync_pages_both_directions_and_resumes_a_window_back(backend: Backend) {
+    let s = setup(backend).await;
+    let mut ids = Vec::new();
+    for i in 0..130 {
+        s.tc.clock.advance(1);
+        let ack = if i % 2 == 0 {
+            user_sends(&s.tc, &frame("admin456", &format!("u{i}"))).await
+        } else {
+            send_as(
+                &s.tc,
+                "adminDesk=",
+                ADMIN,
+                &frame("user123", &format!("a{i}")),
+            )
+            .await
+        };
+        ids.push(ack["message_id"].as_str().unwrap().to_owned());
+    }
+    for who in [USER, ADMIN] {
+        let (messages, pages) = sync_all(&s.tc, who, "").await;
+        let got: Vec<&str> = messages
+            .iter()
+            .map(|m| m["message_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            got, ids,
+            "oldest first, both directions, no gaps or repeats"
+        );
+        assert_eq!(pages.len(), 2);
+        assert_eq!(pages[0]["messages"].as_array().unwrap().len(), 100);
+        let resume = pages[1]["next_since"].as_str().unwrap();
+        assert_eq!(
+            resume,
+            MessageId::floor_of(T0 + 130 - SYNC_WINDOW_MS).as_str()
+        );
+    }
+    // From a point in the middle, only what follows it; with peer_id, only that conversation.
+    let (messages, _) = sync_all(&s.tc, USER, &ids[99]).await;
+    assert_eq!(messages.len(), 30);
+    let body = json!({"action": "sync", "since": "", "peer_id": "admin999"}).to_string();
+    let page = user_sends(&s.tc, &body).await;
+    assert_eq!(page["messages"], json!([]));
+    assert_eq!(page["has_more"], false);
+}
+
+async fn a_sync_page_stays_under_128_kib(backend: Backend) {
+    let faults = FaultyStore::new(store_for(backend).await);
+    let tc = chat_tests::test_chat_with(
+        faults,
+        Settings {
+            rate_limit: None,
+            max_message_chars: 30_000,
+            ..Settings::default()
+        },
+    );
+    handle_connect(&tc.chat, ws_event("connect", "adminDesk=", ADMIN, None)).await;
+    // Four-byte characters: 4,000 of them are 16,000 bytes a message; 30,000 of them 120,000.
+    for chars in [
+        4_000, 4_000, 30_000, 4_000, 4_000, 4_000, 4_000, 4_000, 4_000, 30_000,
+    ] {
+        tc.clock.advance(1);
+        let ack = user_sends(&tc, &frame("admin456", &"\u{1F600}".repeat(chars))).await;
+        assert_eq!(ack["type"], "ack");
+    }
+    let mut since = String::new();
+    let mut total = 0;
+    loop {
+        let body = json!({"action": "sync", "since": since}).to_string();
+        let response =
+            handle_message(&tc.chat, ws_event("message", "c=", ADMIN, Some(&body))).await;
+        let raw = response.body.unwrap();
+        assert!(raw.len() <= 128 * 1024, "a page of {} bytes", raw.len());
+        let page: Value = serde_json::from_str(&raw).unwrap();
+        let items = page["messages"].as_array().unwrap();
+        assert!(!items.is_empty() || page["has_more"] == false);
+        total += items.len();
+        if page["has_more"] == false {
+            break;
+        }
+        since = items.last().unwrap()["message_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    }
+    assert_eq!(total, 10);
+}
+
+async fn bad_sync_frames_are_refused_clearly(backend: Backend) {
+    let s = setup(backend).await;
+    let cases = [
+        (
+            json!({"action": "sync", "since": "yesterday"}),
+            "validation",
+            "since must be a message_id, or empty for the start",
+        ),
+        (
+            json!({"action": "sync", "since": 42}),
+            "validation",
+            "since must be a string",
+        ),
+        (
+            json!({"action": "sync", "since": "", "peer_id": "user123"}),
+            "validation",
+            "peer_id must differ from the caller",
+        ),
+        (
+            json!({"action": "sync", "since": "", "peer_id": "no spaces"}),
+            "validation",
+            "peer_id may contain only letters, digits and _ - . : @ |",
+        ),
+    ];
+    for (body, code, message) in cases {
+        let reply = user_sends(&s.tc, &body.to_string()).await;
+        assert_eq!(reply["type"], "error", "{body}");
+        assert_eq!(reply["code"], code, "{body}");
+        assert_eq!(reply["message"], message, "{body}");
+    }
+    s.faults.fail_sync.store(true, Ordering::SeqCst);
+    let reply = user_sends(&s.tc, &json!({"action": "sync", "since": ""}).to_string()).await;
+    assert_eq!(reply["code"], "internal");
+    let unauthenticated = handle_message(
+        &s.tc.chat,
+        ws_event("message", "x=", None, Some(r#"{"action":"sync"}"#)),
+    )
+    .await;
+    assert!(unauthenticated.body.unwrap().contains("unauthorized"));
+}
+
+on_both_stores!(
+    a_retry_after_a_lost_ack_gets_the_same_ack_and_nothing_twice,
+    a_client_msg_id_reused_for_another_message_is_a_conflict,
+    a_failed_store_gives_internal_and_delivers_nothing,
+    a_quick_retry_of_a_claimed_but_unstored_send_stores_it_under_the_claimed_id,
+    a_late_retry_of_a_claimed_but_unstored_send_stores_it_under_a_new_id,
+    a_retry_after_a_write_whose_reply_was_lost_gets_the_stored_message,
+    concurrent_attempts_of_one_send_store_it_once,
+    a_message_whose_delivery_failed_is_acked_and_reachable_by_sync,
+    sync_pages_both_directions_and_resumes_a_window_back,
+    a_sync_page_stays_under_128_kib,
+    bad_sync_frames_are_refused_clearly,
+);
