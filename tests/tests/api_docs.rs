@@ -588,8 +588,6 @@ async fn websocket_frames_are_as_asyncapi_yaml_says() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "the sync, typing and read frames and the conflict code are being added on main \
-            (issues 6 and 8); un-ignore after merging main"]
 async fn catch_up_typing_read_receipts_and_idempotency_are_as_asyncapi_yaml_says() {
     let examples = client_examples();
     let local = start_local(store_for(Backend::Memory).await).await;
@@ -622,10 +620,12 @@ async fn catch_up_typing_read_receipts_and_idempotency_are_as_asyncapi_yaml_says
     assert_eq!(answer_ack["type"], "ack", "{answer_ack}");
     assert_eq!(t.next(&mut user).await["type"], "message");
 
-    // The document's sync examples: the conversation, oldest first, each message once.
-    let syncs = &examples["syncRequest"];
+    // The document's sync examples, and a sync without `since`: the conversation, oldest
+    // first, each message once.
+    let mut syncs = examples["syncRequest"].clone();
     assert!(!syncs.is_empty(), "asyncapi.yaml has no sync example");
-    for example in syncs {
+    syncs.push(json!({"action": "sync"}));
+    for example in &syncs {
         t.send(&mut user, "syncRequest", true, example).await;
         let sync = t.next(&mut user).await;
         assert_eq!(sync["type"], "sync", "{example} -> {sync}");
@@ -671,14 +671,17 @@ async fn catch_up_typing_read_receipts_and_idempotency_are_as_asyncapi_yaml_says
     // Sync and typing frames the document declares invalid, and a refused valid one.
     let sync = json!({"action": "sync", "since": ""});
     for frame in [
-        with(&sync, "since", Value::Null),
         with(&sync, "since", json!("not-a-message-id")),
+        with(&sync, "since", json!("81M86WJCHK8Q6W2N4T5Y7Z9B1C")),
         with(&sync, "since", json!(5)),
         with(&sync, "peer_id", json!("a b")),
     ] {
         t.refused(&mut user, "syncRequest", false, &frame, "validation")
             .await;
     }
+    let with_self = with(&sync, "peer_id", json!("user123"));
+    t.refused(&mut user, "syncRequest", true, &with_self, "validation")
+        .await;
     let typing = json!({"action": "typing", "receiver_id": "admin456"});
     for frame in [
         with(&typing, "receiver_id", Value::Null),
@@ -687,6 +690,9 @@ async fn catch_up_typing_read_receipts_and_idempotency_are_as_asyncapi_yaml_says
         t.refused(&mut user, "typingRequest", false, &frame, "validation")
             .await;
     }
+    let to_self = with(&typing, "receiver_id", json!("user123"));
+    t.refused(&mut user, "typingRequest", true, &to_self, "validation")
+        .await;
     let to_stranger = with(&typing, "receiver_id", json!("someone-else"));
     t.refused(&mut user, "typingRequest", true, &to_stranger, "forbidden")
         .await;
