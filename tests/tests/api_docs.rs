@@ -257,6 +257,8 @@ async fn fuzz_http(local: &chat_local::Running, skip_checks: &str, extra: &[&str
         summary += &format!("{}\n", line.trim());
     }
     println!("{summary}");
+    // Kept only when schemathesis failed (its report names the failing cases).
+    let _ = std::fs::remove_dir_all(&dir);
     Fuzzed { answers, summary }
 }
 
@@ -417,17 +419,21 @@ impl Transcript {
 
     /// Every frame against the document; returns the checker's summary.
     fn check_against_the_document(&self) -> String {
-        let path = scratch("frames").join("frames.json");
+        let dir = scratch("frames");
+        let path = dir.join("frames.json");
         let frames = json!({"server": self.server, "client": self.client});
         std::fs::write(&path, frames.to_string()).unwrap();
         let command = node(
             "check-frames.mjs",
             &[Path::new("check"), &asyncapi_yaml(), &path],
         );
-        succeeded(
+        let summary = succeeded(
             &run(command, Duration::from_secs(60)),
             "frames against docs/asyncapi.yaml",
-        )
+        );
+        // Kept only when the check failed.
+        let _ = std::fs::remove_dir_all(&dir);
+        summary
     }
 }
 
