@@ -13,9 +13,9 @@ const { Parser, DiagnosticSeverity } = toolsRequire('@asyncapi/parser');
 
 const SEVERITY = ['error', 'warning', 'information', 'hint'];
 
-/// Parses the document at `path`. Returns `{ document, problems }`: `problems` are the errors
-/// and warnings, each one line (`severity code at path: message`); `document` is undefined
-/// when there were errors.
+// Parses the document at `path`. Returns `{ document, problems }`: `problems` are the errors
+// and warnings, each one line (`severity code at path: message`); `document` is undefined
+// when there were errors.
 export async function parseAsyncApi(path) {
   const parser = new Parser();
   const { document, diagnostics } = await parser.parse(readFileSync(path, 'utf8'), {
@@ -34,7 +34,7 @@ export async function parseAsyncApi(path) {
 const Ajv = toolsRequire('ajv');
 const addFormats = toolsRequire('ajv-formats');
 
-/// The JSON Schema of a parsed schema, without the parser's own `x-parser-*` annotations.
+// The JSON Schema of a parsed schema, without the parser's own `x-parser-*` annotations.
 function plainSchema(value) {
   if (Array.isArray(value)) return value.map(plainSchema);
   if (value === null || typeof value !== 'object') return value;
@@ -45,10 +45,10 @@ function plainSchema(value) {
   );
 }
 
-/// Every message of the document, compiled: `{ name, direction, type, validate, examples }`.
-/// `direction` is `client` for messages of `receive` operations (what clients send) and
-/// `server` for the others; `type` is the server frame's `type` constant. Compiling uses Ajv
-/// in strict mode, so a misspelt keyword in a schema is an error here.
+// Every message of the document, compiled: `{ name, direction, type, validate, examples }`.
+// `direction` is `client` for messages of `receive` operations (what clients send) and
+// `server` for the others; `type` is the server frame's `type` constant. Compiling uses Ajv
+// in strict mode, so a misspelt keyword in a schema is an error here.
 export function compileMessages(document) {
   const ajv = new Ajv({ strict: true, allErrors: true });
   addFormats(ajv);
@@ -73,7 +73,7 @@ export function compileMessages(document) {
     });
 }
 
-/// Ajv's errors as one line.
+// Ajv's errors as one line.
 export function explain(validate) {
   return (validate.errors ?? [])
     .map((e) => `${e.instancePath || '(frame)'} ${e.message}${e.params ? ' ' + JSON.stringify(e.params) : ''}`)
