@@ -901,6 +901,9 @@
     });
 
     $('signout').addEventListener('click', signOut);
+    $('banner').addEventListener('click', () => {
+      $('banner').hidden = true;
+    });
 
     $('new-conversation').addEventListener('submit', (event) => {
       event.preventDefault();

@@ -227,7 +227,7 @@ async function conversationScenario() {
       assert((await admin.page.textContent('[data-testid=me]')) === ADMIN, 'admin name shown');
     });
 
-    await check(`an administrator's ${HISTORY_COUNT} earlier messages show as one unread badge`, async () => {
+    await check(`${HISTORY_COUNT} messages from another administrator count up one unread badge`, async () => {
       const texts = Array.from({ length: HISTORY_COUNT }, (_, i) => `history ${i + 1}`);
       await writeAs(admin.page, HISTORY_ADMIN, 'admin', USER, texts);
       // The user signed in before these were written: they arrive live, one increment each.
@@ -302,6 +302,19 @@ async function conversationScenario() {
       }
       const preview = await item(admin.page, USER).locator('.preview').textContent();
       assert(preview === XSS, `the list preview is the literal text too: ${preview}`);
+    });
+
+    await check("a user's message to someone who is not an administrator is refused and says why", async () => {
+      await openConversationWith(user.page, 'user-dave');
+      await send(user.page, 'users may only write to administrators');
+      await waitForState(user.page, 'users may only write to administrators', ['failed']);
+      const failedRow = await row(user.page, 'users may only write to administrators').textContent();
+      assert(failedRow.includes('Not sent — forbidden'), `row: ${failedRow}`);
+      await user.page.waitForFunction(() =>
+        document.querySelector('[data-testid=error]')?.textContent.startsWith('forbidden:'),
+      );
+      await user.page.click('[data-testid=error]');
+      await user.page.waitForSelector('[data-testid=error]', { state: 'hidden' });
     });
 
     await check("a second device gets the list from sync and the badges from the unread counts", async () => {
