@@ -292,9 +292,8 @@
     enqueue(s, { kind: 'sync', frame: { action: 'sync', since: s.nextSince || '' } });
   }
 
-  function enqueue(s, request, front = false) {
-    if (front) s.queue.unshift(request);
-    else s.queue.push(request);
+  function enqueue(s, request) {
+    s.queue.push(request);
     pump(s);
   }
 
