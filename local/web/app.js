@@ -155,6 +155,8 @@
       lastTypingAt: 0,
       typingTimer: null,
       seq: 0,
+      unreadFetching: false,
+      unreadStale: false,
       debug: { syncReplies: 0, syncedIds: new Set(), resent: 0, connects: 0 },
     };
     if (stored) {
@@ -398,6 +400,7 @@
       else {
         conv.unread += 1;
         renderBadge(s, conv);
+        if (s.unreadFetching) s.unreadStale = true;
       }
     }
     return true;
@@ -516,13 +519,24 @@
 
   // ---------------------------------------------------------------- HTTP-backed state
 
+  /** The server's unread counts replace the live ones. A message that arrives while the
+   * request is out may or may not be in its answer, so then the counts are asked for again. */
   async function refreshUnread(s) {
+    if (s.unreadFetching) {
+      s.unreadStale = true;
+      return;
+    }
+    s.unreadFetching = true;
+    s.unreadStale = false;
     let data;
     try {
       data = await api('GET', `/chat/unread/${enc(s.me)}`);
     } catch (err) {
       if (session === s) showBanner(`Unread counts: ${err.message}`);
       return;
+    } finally {
+      s.unreadFetching = false;
+      if (s.unreadStale && session === s) setTimeout(() => refreshUnread(s), 100);
     }
     if (session !== s) return;
     const bySender = (data && data.by_sender) || {};
