@@ -182,13 +182,41 @@ impl Chat {
             )
             .into());
         }
-        let presence = self
-            .admit_to(who, &new.receiver_id, self.clock.now_ms())
-            .await?;
-        // The id is taken just before the write: ids and write times stay close (catch-up
-        // relies on it, see SYNC_WINDOW_MS).
         let now_ms = self.clock.now_ms();
-        let message = match self.store_once(who, new, now_ms).await? {
+        let fingerprint = new.fingerprint();
+        // The id is taken just before the first write: ids and write times stay close
+        // (catch-up relies on it, see SYNC_WINDOW_MS).
+        let message = Message {
+            message_id: MessageId::generate(now_ms),
+            sender_id: who.client_id.clone(),
+            receiver_id: new.receiver_id,
+            appointment_id: new.appointment_id,
+            service_id: new.service_id,
+            message_text: new.message_text,
+            client_msg_id: new.client_msg_id,
+        };
+        let claim = SendClaim {
+            message_id: message.message_id.clone(),
+            receiver_id: message.receiver_id.clone(),
+            fingerprint,
+            claimed_at_ms: now_ms,
+        };
+        // One round trip: the rate limit, the receiver lookup and, for a keyed send, its claim.
+        // A claim left by a refused send is harmless: a retry finds it and finishes the send.
+        let claimed = async {
+            match &message.client_msg_id {
+                Some(key) => self
+                    .store
+                    .claim_send(&message.sender_id, key, &claim, claim_expiry(now_ms))
+                    .await
+                    .map(Some),
+                None => Ok(None),
+            }
+        };
+        let (presence, claimed) =
+            tokio::join!(self.admit_to(who, &message.receiver_id, now_ms), claimed);
+        let presence = presence?;
+        let message = match self.store_once(message, claim, claimed?, now_ms).await? {
             Stored::New(message) => message,
             Stored::Duplicate(message) => {
                 return Ok(Sent {
@@ -296,48 +324,31 @@ impl Chat {
         }
     }
 
-    /// Stores a new message exactly once per `client_msg_id`. Without one, the message is
-    /// simply stored. With one, a claim item records which id the send got (one conditional
-    /// write); a retry finds the claim and answers with the stored message, or finishes a
-    /// first attempt that claimed but did not store (see [`TAKEOVER_AFTER_MS`]). Whoever
-    /// writes the message item (a conditional write) delivers and counts it; nobody else does.
+    /// Stores a new message exactly once per `client_msg_id`. `claimed` is `None` for a send
+    /// without one (the message is simply stored), else what claiming the key found: nothing
+    /// (the claim is ours) or an earlier attempt's claim. A retry answers with the stored
+    /// message, or finishes a first attempt that claimed but did not store (see
+    /// [`TAKEOVER_AFTER_MS`]). Whoever writes the message item (a conditional write) delivers
+    /// and counts it; nobody else does.
     async fn store_once(
         &self,
-        who: &Identity,
-        new: NewMessage,
+        mut message: Message,
+        claim: SendClaim,
+        claimed: Option<Option<SendClaim>>,
         now_ms: i64,
     ) -> Result<Stored, ChatError> {
-        let fingerprint = new.fingerprint();
-        let mut message = Message {
-            message_id: MessageId::generate(now_ms),
-            sender_id: who.client_id.clone(),
-            receiver_id: new.receiver_id,
-            appointment_id: new.appointment_id,
-            service_id: new.service_id,
-            message_text: new.message_text,
-            client_msg_id: new.client_msg_id,
-        };
-        let Some(key) = message.client_msg_id.clone() else {
+        let (Some(key), Some(mut existing)) = (message.client_msg_id.clone(), claimed) else {
             self.store.put_message(&message).await?;
             return Ok(Stored::New(message));
         };
-        let claim = SendClaim {
-            message_id: message.message_id.clone(),
-            receiver_id: message.receiver_id.clone(),
-            fingerprint,
-            claimed_at_ms: now_ms,
-        };
-        let expires_at_s = now_ms.div_euclid(1000) + CLIENT_MSG_ID_TTL_S;
-        let mut existing = self
-            .store
-            .claim_send(&message.sender_id, &key, &claim, expires_at_s)
-            .await?;
         for _ in 0..3 {
             let Some(earlier) = existing else {
                 // Ours: store under the claimed id.
                 return self.put_once(message).await;
             };
-            if earlier.fingerprint != fingerprint || earlier.receiver_id != message.receiver_id {
+            if earlier.fingerprint != claim.fingerprint
+                || earlier.receiver_id != message.receiver_id
+            {
                 return Err(ChatError::Conflict(
                     "client_msg_id was already used for a different message",
                 ));
@@ -360,6 +371,7 @@ impl Chat {
                 return self.put_once(message).await;
             }
             // The first attempt is over and never stored: take the claim over with a new id.
+            let expires_at_s = claim_expiry(now_ms);
             if self
                 .store
                 .reclaim_send(
@@ -611,6 +623,11 @@ impl Chat {
             by_sender: counts.into_iter().collect(),
         })
     }
+}
+
+/// When a send claim made at `now_ms` expires (epoch seconds).
+fn claim_expiry(now_ms: i64) -> i64 {
+    now_ms.div_euclid(1000) + CLIENT_MSG_ID_TTL_S
 }
 
 enum Stored {

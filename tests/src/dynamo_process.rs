@@ -70,6 +70,18 @@ impl DynamoProcess {
         panic!("DynamoDB Local still answers after being killed");
     }
 
+    /// Freezes (`SIGSTOP`) or thaws (`SIGCONT`) the process: connections stay open and requests
+    /// get no answer, as with a hung server or a network partition.
+    pub fn freeze(&self, frozen: bool) {
+        let pid = self.child.as_ref().expect("running").id();
+        let signal = if frozen { "-STOP" } else { "-CONT" };
+        let status = Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
     /// Starts it again on the same port and directory, and waits until it answers.
     pub async fn resume(&mut self) {
         assert!(self.child.is_none(), "already running");

@@ -200,3 +200,41 @@ async fn chat_local_survives_a_dynamodb_restart() {
     .await;
     local.shutdown().await;
 }
+
+/// DynamoDB stops answering (frozen, connections open): the SDK's timeouts turn a hung call
+/// into an `internal` error frame within seconds instead of a send that never returns.
+#[tokio::test]
+async fn a_hung_dynamodb_gives_internal_errors_within_the_sdk_timeouts() {
+    let ddb = DynamoProcess::start().await;
+    let local = start_with(chat_local::Options {
+        port: 0,
+        dynamodb_endpoint: Some(ddb.endpoint()),
+        table_prefix: "hung-".into(),
+        ..chat_local::Options::default()
+    })
+    .await;
+    let mut admin = WsClient::connect(&local.ws_url("admin456?role=admin")).await;
+    let mut user = WsClient::connect(&local.ws_url("user123")).await;
+    user.send_text(&keyed("admin456", "before", "k-1")).await;
+    assert_eq!(user.next_json().await["type"], "ack");
+    assert_eq!(admin.next_json().await["message_text"], "before");
+
+    ddb.freeze(true);
+    let started = std::time::Instant::now();
+    user.send_text(&keyed("admin456", "during", "k-2")).await;
+    let reply = user.next_json().await;
+    let waited = started.elapsed();
+    ddb.freeze(false);
+    assert_eq!(reply["code"], "internal", "{reply}");
+    // One DynamoDB operation gives up after 5 s (chat_shared::sdk).
+    assert!(
+        waited >= Duration::from_secs(4) && waited < Duration::from_secs(12),
+        "{waited:?}"
+    );
+    println!("a send against a hung DynamoDB answered internal after {waited:.1?}");
+    admin.expect_nothing(200).await;
+    user.send_text(&keyed("admin456", "during", "k-2")).await;
+    let ack = user.next_json().await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    local.shutdown().await;
+}

@@ -368,6 +368,24 @@ async fn main() {
     )
     .await
     .expect("send");
+    // An idempotent send (with client_msg_id), then its retry after a lost ack.
+    let s6 = who(&b.name("sender6"), Role::User);
+    let keyed = NewMessage {
+        client_msg_id: Some("k-1".into()),
+        ..message(&admin, TEXT)
+    };
+    b.measure(
+        "send with client_msg_id, one device",
+        b.chat.send(&s6, keyed.clone()),
+    )
+    .await
+    .expect("send");
+    b.measure(
+        "retry of a stored send (same client_msg_id, within the second)",
+        b.chat.send(&s6, keyed),
+    )
+    .await
+    .expect("retry");
     let long: String = "x".repeat(2000);
     let s5 = who(&b.name("sender5"), Role::User);
     b.measure(
@@ -424,6 +442,19 @@ async fn main() {
         .await
         .expect("history");
     assert_eq!(page.messages.len(), 50.min(cli.history_messages));
+
+    // Catch-up: the first page (100) of the same reader's messages, across conversations.
+    let synced = b
+        .measure(
+            &format!(
+                "sync page of 100, all conversations ({} messages)",
+                cli.history_messages
+            ),
+            b.chat.sync(&r, None, None),
+        )
+        .await
+        .expect("sync");
+    assert_eq!(synced.messages.len(), 100.min(cli.history_messages));
 
     // Unread counts: a user with 3 peers, an administrator with many.
     let owner = b.name("owner");
