@@ -137,25 +137,30 @@ async fn a_retried_send_after_a_lost_ack_is_stored_and_delivered_once() {
     local.shutdown().await;
 }
 
-/// DynamoDB Local stops under a running chat-local: sends get `internal` error frames and HTTP
-/// calls 500 while it is down; once it is back, everything works again without restarting
-/// chat-local, and nothing stored before is lost.
-#[tokio::test]
-async fn chat_local_survives_a_dynamodb_restart() {
-    let mut ddb = DynamoProcess::start().await;
+/// chat-local on a DynamoDB Local of the test's own, an administrator and a user connected, and
+/// one message exchanged.
+async fn on_own_dynamodb() -> (DynamoProcess, chat_local::Running, WsClient, WsClient) {
+    let ddb = DynamoProcess::start().await;
     let local = start_with(chat_local::Options {
         port: 0,
         dynamodb_endpoint: Some(ddb.endpoint()),
-        table_prefix: "restart-".into(),
         ..chat_local::Options::default()
     })
     .await;
     let mut admin = WsClient::connect(&local.ws_url("admin456?role=admin")).await;
     let mut user = WsClient::connect(&local.ws_url("user123")).await;
     user.send_text(&keyed("admin456", "before", "k-1")).await;
-    let before = user.next_json().await;
-    assert_eq!(before["type"], "ack");
+    assert_eq!(user.next_json().await["type"], "ack");
     assert_eq!(admin.next_json().await["message_text"], "before");
+    (ddb, local, admin, user)
+}
+
+/// DynamoDB Local stops under a running chat-local: sends get `internal` error frames and HTTP
+/// calls 500 while it is down; once it is back, everything works again without restarting
+/// chat-local, and nothing stored before is lost.
+#[tokio::test]
+async fn chat_local_survives_a_dynamodb_restart() {
+    let (mut ddb, local, mut admin, mut user) = on_own_dynamodb().await;
 
     ddb.stop().await;
     let started = std::time::Instant::now();
@@ -205,19 +210,7 @@ async fn chat_local_survives_a_dynamodb_restart() {
 /// into an `internal` error frame within seconds instead of a send that never returns.
 #[tokio::test]
 async fn a_hung_dynamodb_gives_internal_errors_within_the_sdk_timeouts() {
-    let ddb = DynamoProcess::start().await;
-    let local = start_with(chat_local::Options {
-        port: 0,
-        dynamodb_endpoint: Some(ddb.endpoint()),
-        table_prefix: "hung-".into(),
-        ..chat_local::Options::default()
-    })
-    .await;
-    let mut admin = WsClient::connect(&local.ws_url("admin456?role=admin")).await;
-    let mut user = WsClient::connect(&local.ws_url("user123")).await;
-    user.send_text(&keyed("admin456", "before", "k-1")).await;
-    assert_eq!(user.next_json().await["type"], "ack");
-    assert_eq!(admin.next_json().await["message_text"], "before");
+    let (ddb, local, mut admin, mut user) = on_own_dynamodb().await;
 
     ddb.freeze(true);
     let started = std::time::Instant::now();
