@@ -16,9 +16,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, Projection, ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification,
+    KeyType, Projection, ProjectionType, ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
+    TableStatus, TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -535,30 +537,21 @@ impl SendClaimStore for DynamoStore {
             .condition_expression("attribute_not_exists(message_id) OR #ttl <= :now")
             .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
             .expression_attribute_values(":now", n(now_s))
+            // A failed condition returns the existing claim: no second request for it.
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         match put {
-            Ok(_) => return Ok(None),
-            Err(e) if is_conditional_failure(&e) => {}
-            Err(e) => return Err(StoreError::backend("claim_send", e)),
-        }
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.tables.messages)
-            .key("conversation_id", s(claims_partition(sender)))
-            .key("message_id", s(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::backend("get_claim", e))?;
-        match out.item() {
-            Some(item) => claim_from_item(item).map(Some),
-            // Deleted (expired) between the two calls: a retry of the caller starts afresh.
-            None => Err(StoreError::backend(
-                "claim_send",
-                "send claim vanished; retry",
-            )),
+            Ok(_) => Ok(None),
+            Err(e) => match e.into_service_error() {
+                PutItemError::ConditionalCheckFailedException(failed) => match failed.item() {
+                    Some(item) => claim_from_item(item).map(Some),
+                    None => Err(StoreError::Corrupt(
+                        "a failed claim condition returned no item".into(),
+                    )),
+                },
+                other => Err(StoreError::backend("claim_send", other)),
+            },
         }
     }
 
