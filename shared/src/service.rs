@@ -230,12 +230,7 @@ impl Chat {
         };
 
         let payload = wire::delivered_frame(&message);
-        let posts = join_all(
-            presence
-                .connections
-                .iter()
-                .map(|c| self.post(c, payload.as_bytes(), now_ms)),
-        );
+        let posts = self.post_all(&presence.connections, &payload, now_ms);
         let counted = self.store.record_unread(
             &message.receiver_id,
             &message.sender_id,
@@ -472,9 +467,13 @@ impl Chat {
             )
             .into());
         }
-        let (mine, theirs) = tokio::join!(
+        // The sender's connections (for the read receipt) are looked up in the same round trip
+        // as the two inbox entries, so the receipt costs no extra sequential request.
+        let (mine, theirs, sender_presence) = tokio::join!(
             self.store.inbox_entry(reader, sender),
-            self.store.inbox_entry(sender, reader)
+            self.store.inbox_entry(sender, reader),
+            self.store
+                .presence(sender, self.clock.now_ms().div_euclid(1000))
         );
         let (mine, theirs) = (mine?, theirs?);
         let mut entry = match mine {
@@ -499,7 +498,8 @@ impl Chat {
                 .await?
             {
                 if let Some(up_to) = &entry.last_message_id {
-                    self.post_read_receipt(reader, sender, up_to, now).await;
+                    self.post_read_receipt(reader, sender_presence, up_to, now)
+                        .await;
                 }
                 return Ok(entry.unread);
             }
@@ -513,20 +513,32 @@ impl Chat {
         Err(ChatError::Contention)
     }
 
-    /// Tells every open connection of `sender` that `reader` has read its messages up to
-    /// `up_to`. Best effort: the read state is stored already, and history carries it.
+    /// Posts `payload` to every connection, concurrently.
+    async fn post_all(
+        &self,
+        connections: &[Connection],
+        payload: &str,
+        now_ms: i64,
+    ) -> Vec<PostOutcome> {
+        join_all(
+            connections
+                .iter()
+                .map(|c| self.post(c, payload.as_bytes(), now_ms)),
+        )
+        .await
+    }
+
+    /// Tells the sender's open connections (`sender_presence`, looked up while mark-read read
+    /// the inbox) that `reader` has read its messages up to `up_to`. Best effort: the read
+    /// state is stored already, and history carries it.
     async fn post_read_receipt(
         &self,
         reader: &ClientId,
-        sender: &ClientId,
+        sender_presence: Result<Presence, StoreError>,
         up_to: &MessageId,
         read_at_ms: i64,
     ) {
-        let presence = match self
-            .store
-            .presence(sender, read_at_ms.div_euclid(1000))
-            .await
-        {
+        let presence = match sender_presence {
             Ok(presence) => presence,
             Err(err) => {
                 tracing::warn!(error = %Chain(&err), "read receipt not sent: presence lookup failed");
@@ -534,13 +546,8 @@ impl Chat {
             }
         };
         let payload = wire::read_frame(reader, up_to, read_at_ms);
-        join_all(
-            presence
-                .connections
-                .iter()
-                .map(|c| self.post(c, payload.as_bytes(), read_at_ms)),
-        )
-        .await;
+        self.post_all(&presence.connections, &payload, read_at_ms)
+            .await;
     }
 
     /// A typing indicator: posted to the receiver's open connections, never stored. Same
@@ -556,13 +563,7 @@ impl Chat {
         let now_ms = self.clock.now_ms();
         let presence = self.admit_to(who, receiver, now_ms).await?;
         let payload = wire::typing_frame(&who.client_id);
-        let outcomes = join_all(
-            presence
-                .connections
-                .iter()
-                .map(|c| self.post(c, payload.as_bytes(), now_ms)),
-        )
-        .await;
+        let outcomes = self.post_all(&presence.connections, &payload, now_ms).await;
         Ok(outcomes
             .iter()
             .filter(|o| matches!(o, PostOutcome::Delivered))
