@@ -528,6 +528,10 @@ async fn management_call(gw: Arc<Gateway>, id: String, method: Method, body: Byt
                     "Message too long",
                 );
             }
+            let message = match std::str::from_utf8(&body) {
+                Ok(text) => Message::Text(text.into()),
+                Err(_) => Message::Binary(body),
+            };
             match gw.fate_of_a_post() {
                 Fate::Deliver => {}
                 Fate::Drop => return StatusCode::OK.into_response(),
@@ -549,10 +553,6 @@ async fn management_call(gw: Arc<Gateway>, id: String, method: Method, body: Byt
                 Fate::Delay(by) => {
                     // Delivered after `by` even if the caller gives up waiting meanwhile (as
                     // a slow API Gateway would); the answer comes after `by` too.
-                    let message = match std::str::from_utf8(&body) {
-                        Ok(text) => Message::Text(text.into()),
-                        Err(_) => Message::Binary(body),
-                    };
                     tokio::spawn(async move {
                         tokio::time::sleep(by).await;
                         let _ = tx.send(Outbound::Frame(message)).await;
@@ -561,10 +561,6 @@ async fn management_call(gw: Arc<Gateway>, id: String, method: Method, body: Byt
                     return StatusCode::OK.into_response();
                 }
             }
-            let message = match std::str::from_utf8(&body) {
-                Ok(text) => Message::Text(text.into()),
-                Err(_) => Message::Binary(body),
-            };
             match tx.try_send(Outbound::Frame(message)) {
                 Ok(()) => StatusCode::OK.into_response(),
                 Err(mpsc::error::TrySendError::Full(_)) => json_error(
