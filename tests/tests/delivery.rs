@@ -74,7 +74,7 @@ async fn sync_all(
     }
 }
 
-async fn unread_of_user(tc: &TestChat) -> u64 {
+async fn unread_of_admin(tc: &TestChat) -> u64 {
     tc.chat
         .unread(
             &chat_shared::domain::Identity {
@@ -110,11 +110,11 @@ async fn a_retry_after_a_lost_ack_gets_the_same_ack_and_nothing_twice(backend: B
         "delivered once"
     );
     assert_eq!(stored_texts(&s.tc).await, ["hello"]);
-    assert_eq!(unread_of_user(&s.tc).await, 1, "counted once");
+    assert_eq!(unread_of_admin(&s.tc).await, 1, "counted once");
     // A new key is a new message.
     let other = user_sends(&s.tc, &keyed("hello", "k-2")).await;
     assert_ne!(other["message_id"], first["message_id"]);
-    assert_eq!(unread_of_user(&s.tc).await, 2);
+    assert_eq!(unread_of_admin(&s.tc).await, 2);
 }
 
 async fn a_client_msg_id_reused_for_another_message_is_a_conflict(backend: Backend) {
@@ -137,7 +137,7 @@ async fn a_failed_store_gives_internal_and_delivers_nothing(backend: Backend) {
     assert!(s.tc.notifier.frames_to("adminDesk=").is_empty());
     s.faults.fail_put_message.store(false, Ordering::SeqCst);
     assert!(stored_texts(&s.tc).await.is_empty());
-    assert_eq!(unread_of_user(&s.tc).await, 0);
+    assert_eq!(unread_of_admin(&s.tc).await, 0);
 }
 
 async fn a_quick_retry_of_a_claimed_but_unstored_send_stores_it_under_the_claimed_id(
@@ -154,7 +154,7 @@ async fn a_quick_retry_of_a_claimed_but_unstored_send_stores_it_under_the_claime
     let id = MessageId::parse(ack["message_id"].as_str().unwrap()).unwrap();
     assert_eq!(id.timestamp_ms(), T0, "the id the first attempt claimed");
     assert_eq!(s.tc.notifier.frames_to("adminDesk=").len(), 1);
-    assert_eq!(unread_of_user(&s.tc).await, 1);
+    assert_eq!(unread_of_admin(&s.tc).await, 1);
     assert_eq!(user_sends(&s.tc, &keyed("hello", "k-1")).await, ack);
     assert_eq!(stored_texts(&s.tc).await, ["hello"]);
 }
@@ -171,7 +171,7 @@ async fn a_late_retry_of_a_claimed_but_unstored_send_stores_it_under_a_new_id(ba
     s.tc.clock.advance(1_000);
     assert_eq!(user_sends(&s.tc, &keyed("hello", "k-1")).await, ack);
     assert_eq!(stored_texts(&s.tc).await, ["hello"]);
-    assert_eq!(unread_of_user(&s.tc).await, 1);
+    assert_eq!(unread_of_admin(&s.tc).await, 1);
 }
 
 async fn a_retry_after_a_write_whose_reply_was_lost_gets_the_stored_message(backend: Backend) {
@@ -207,7 +207,7 @@ async fn concurrent_attempts_of_one_send_store_it_once(backend: Backend) {
     );
     assert_eq!(stored_texts(&s.tc).await, ["hello"]);
     assert_eq!(s.tc.notifier.frames_to("adminDesk=").len(), 1);
-    assert_eq!(unread_of_user(&s.tc).await, 1);
+    assert_eq!(unread_of_admin(&s.tc).await, 1);
 }
 
 async fn a_message_whose_delivery_failed_is_acked_and_reachable_by_sync(backend: Backend) {
