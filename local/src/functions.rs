@@ -8,10 +8,10 @@ use async_trait::async_trait;
 use axum::body::Bytes;
 use std::sync::Arc;
 
-use chat_shared::auth::Authorizer;
-use chat_shared::lambda::http::handle_http_event;
-use chat_shared::lambda::ws::WsEvent;
-use chat_shared::lambda::WsRoute;
+use chat_edge::auth::Authorizer;
+use chat_edge::lambda::http::handle_http_event;
+use chat_edge::lambda::ws::WsEvent;
+use chat_edge::lambda::WsRoute;
 use chat_shared::Chat;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;

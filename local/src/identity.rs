@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use axum::http::{HeaderMap, StatusCode, Uri};
-use chat_shared::auth::{context_of, AuthError, Authorizer};
+use chat_edge::auth::{context_of, AuthError, Authorizer};
 use chat_shared::domain::{ClientId, Role};
 use serde_json::{json, Value};
 

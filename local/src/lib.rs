@@ -195,6 +195,7 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
             let chat = Chat::new(
                 store,
                 Arc::new(notifier),
+                Arc::new(chat_edge::wire::JsonFrames),
                 Arc::new(SystemClock),
                 options.settings.clone(),
             );

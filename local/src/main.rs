@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
-use chat_shared::auth::{mint_hs256, AuthConfig, Authorizer};
+use chat_edge::auth::{mint_hs256, AuthConfig, Authorizer};
 use chat_shared::domain::{ClientId, Role};
 use chat_shared::store::RateRule;
 use clap::{Parser, Subcommand, ValueEnum};

@@ -1,6 +1,6 @@
 //! Typed configuration from the environment, checked once at start-up.
 
-use crate::service::Settings;
+use crate::chat::Settings;
 use crate::store::dynamodb::TableNames;
 
 /// The highest `MAX_MESSAGE_CHARS` accepted: 30,000 characters of up to 4 bytes each, plus the

@@ -1,17 +1,14 @@
 //! The serverless chat: a pure domain ([`domain`]), storage ([`store`]) and notification
-//! ([`notify`]) behind small traits, the use cases ([`service`]), the wire contract ([`wire`]),
-//! and the Lambda entry points ([`lambda`]) that the thin function binaries run.
+//! ([`notify`]) behind small traits, and the use cases ([`chat`]), one file each. The edges
+//! (wire JSON, tokens, Lambda handlers) live in the `chat-edge` crate.
 
-pub mod auth;
+pub mod chat;
 pub mod config;
 pub mod domain;
 pub mod error;
-pub mod lambda;
 pub mod notify;
 pub mod sdk;
-pub mod service;
 pub mod store;
-pub mod wire;
 
+pub use chat::{Chat, Settings};
 pub use error::ChatError;
-pub use service::{Chat, Settings};

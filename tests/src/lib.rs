@@ -171,7 +171,13 @@ pub fn test_chat(store: Arc<dyn Store>) -> TestChat {
 pub fn test_chat_with(store: Arc<dyn Store>, settings: Settings) -> TestChat {
     let notifier = Arc::new(RecordingNotifier::default());
     let clock = FixedClock::at(T0);
-    let chat = Chat::new(store, notifier.clone(), clock.clone(), settings);
+    let chat = Chat::new(
+        store,
+        notifier.clone(),
+        Arc::new(chat_edge::wire::JsonFrames),
+        clock.clone(),
+        settings,
+    );
     TestChat {
         chat,
         notifier,
@@ -225,7 +231,7 @@ pub fn ws_event(
     connection_id: &str,
     identity: Option<(&str, &str)>,
     body: Option<&str>,
-) -> chat_shared::lambda::ws::WsEvent {
+) -> chat_edge::lambda::ws::WsEvent {
     serde_json::from_value(ws_event_json(kind, connection_id, identity, body))
         .expect("fixture is a WebSocket event")
 }

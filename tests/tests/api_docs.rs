@@ -20,7 +20,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chat_shared::auth::{mint_hs256, AuthConfig, Authorizer};
+use chat_edge::auth::{mint_hs256, AuthConfig, Authorizer};
 use chat_shared::domain::{ClientId, Role};
 use chat_shared::store::RateRule;
 use chat_shared::Settings;

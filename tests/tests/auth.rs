@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use base64::Engine;
-use chat_shared::auth::{mint_hs256, AuthConfig, AuthError, Authorizer};
+use chat_edge::auth::{mint_hs256, AuthConfig, AuthError, Authorizer};
+use chat_edge::lambda::authorizer::{handle_authorizer, AuthorizerEvent, UNAUTHORIZED};
+use chat_edge::lambda::http::handle_http_with_auth;
 use chat_shared::domain::{ClientId, Role};
-use chat_shared::lambda::authorizer::{handle_authorizer, AuthorizerEvent, UNAUTHORIZED};
-use chat_shared::lambda::http::handle_http_with_auth;
 use chat_tests::{http_request, response_json, store_for, test_chat, Backend};
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -415,7 +415,7 @@ async fn the_connect_authorizer_allows_with_identity_context_denies_origins_and_
         json!({ "client_id": "user123", "role": "user" })
     );
     // The context is exactly what the other functions read as their identity.
-    let who = chat_shared::lambda::ws::identity_from_authorizer(Some(&allow["context"])).unwrap();
+    let who = chat_edge::lambda::ws::identity_from_authorizer(Some(&allow["context"])).unwrap();
     assert_eq!(who.client_id.as_str(), "user123");
 
     let deny = handle_authorizer(

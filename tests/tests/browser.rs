@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use chat_shared::auth::{mint_hs256, AuthConfig, Authorizer};
+use chat_edge::auth::{mint_hs256, AuthConfig, Authorizer};
 use chat_shared::domain::{ClientId, Role};
 use chat_tests::local::{start_local, WAIT};
 use chat_tests::{store_for, Backend};

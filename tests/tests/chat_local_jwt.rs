@@ -5,7 +5,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chat_shared::auth::{mint_hs256, AuthConfig, Authorizer};
+use chat_edge::auth::{mint_hs256, AuthConfig, Authorizer};
 use chat_shared::domain::{ClientId, Role};
 use chat_tests::local::{http_with, start_with, WsClient};
 use chat_tests::{frame, store_for, Backend};

@@ -4,9 +4,9 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use chat_edge::lambda::ws::{handle_connect, handle_message};
+use chat_shared::chat::{Settings, SYNC_WINDOW_MS, TAKEOVER_AFTER_MS};
 use chat_shared::domain::MessageId;
-use chat_shared::lambda::ws::{handle_connect, handle_message};
-use chat_shared::service::{Settings, SYNC_WINDOW_MS, TAKEOVER_AFTER_MS};
 use chat_tests::{
     frame, on_both_stores, store_for, test_chat, ws_event, Backend, FaultyStore, TestChat, T0,
 };

@@ -32,10 +32,10 @@
 
 use std::collections::BTreeMap;
 
+use chat_edge::lambda::http::handle_http;
+use chat_edge::lambda::ws::{handle_connect, handle_message};
+use chat_shared::chat::Unread;
 use chat_shared::domain::{ClientId, HistoryQuery, Identity, Role, StoredMessage};
-use chat_shared::lambda::http::handle_http;
-use chat_shared::lambda::ws::{handle_connect, handle_message};
-use chat_shared::service::Unread;
 use chat_tests::{
     http_request, on_both_stores, response_json, store_for, test_chat, ws_event, Backend, TestChat,
 };

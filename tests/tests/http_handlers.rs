@@ -1,8 +1,8 @@
 //! The HTTP API handler, called with HTTP API (payload 2.0) events parsed by lambda_http itself,
 //! on both stores.
 
-use chat_shared::lambda::http::handle_http;
-use chat_shared::lambda::ws::{handle_connect, handle_message};
+use chat_edge::lambda::http::handle_http;
+use chat_edge::lambda::ws::{handle_connect, handle_message};
 use chat_tests::{
     frame, http_request, on_both_stores, response_json, store_for, test_chat, ws_event, Backend,
     TestChat,
@@ -388,7 +388,7 @@ async fn method_not_allowed_names_the_allowed_method(backend: Backend) {
 }
 
 async fn raw_characters_in_the_request_line_get_a_json_error_not_a_crash(backend: Backend) {
-    use chat_shared::lambda::http::handle_http_event;
+    use chat_edge::lambda::http::handle_http_event;
     let tc = setup(backend).await;
     send(&tc, ADMIN, "user123", "x").await;
     let cases = [

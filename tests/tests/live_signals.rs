@@ -1,9 +1,9 @@
 //! Live read receipts and typing indicators, at the handler level, on both stores.
 
+use chat_edge::lambda::http::handle_http;
+use chat_edge::lambda::ws::{handle_connect, handle_message, WsResponse};
+use chat_shared::chat::Settings;
 use chat_shared::domain::rfc3339_millis;
-use chat_shared::lambda::http::handle_http;
-use chat_shared::lambda::ws::{handle_connect, handle_message, WsResponse};
-use chat_shared::service::Settings;
 use chat_shared::store::RateRule;
 use chat_tests::{
     frame, http_request, on_both_stores, response_json, store_for, test_chat, test_chat_with,

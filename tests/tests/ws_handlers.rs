@@ -1,8 +1,8 @@
 //! The WebSocket handlers, called with API Gateway's own event JSON, on both stores.
 
+use chat_edge::lambda::ws::{handle_connect, handle_disconnect, handle_message, WsResponse};
+use chat_shared::chat::GONE_GRACE_MS;
 use chat_shared::domain::{ClientId, HistoryQuery, Identity, Role};
-use chat_shared::lambda::ws::{handle_connect, handle_disconnect, handle_message, WsResponse};
-use chat_shared::service::GONE_GRACE_MS;
 use chat_tests::{frame, on_both_stores, store_for, test_chat, ws_event, Backend, TestChat};
 use serde_json::{json, Value};
 

@@ -139,7 +139,7 @@ fn event_for(template: &Value, name: &str, run: usize) -> Value {
     }
     if name == "authorizer" {
         let now = SystemClock.now_ms() / 1000;
-        let token = chat_shared::auth::mint_hs256(
+        let token = chat_edge::auth::mint_hs256(
             JWT_SECRET,
             &ClientId::parse("user123").expect("id"),
             Role::User,

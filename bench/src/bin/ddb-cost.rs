@@ -265,12 +265,14 @@ async fn main() {
     let chat = Chat::new(
         store.clone(),
         notifier.clone(),
+        Arc::new(chat_edge::wire::JsonFrames),
         Arc::new(SystemClock),
         settings.clone(),
     );
     let core = Chat::new(
         store.clone(),
         notifier.clone(),
+        Arc::new(chat_edge::wire::JsonFrames),
         Arc::new(SystemClock),
         Settings {
             rate_limit: None,
@@ -280,6 +282,7 @@ async fn main() {
     let unlimited = Chat::new(
         direct,
         notifier.clone(),
+        Arc::new(chat_edge::wire::JsonFrames),
         Arc::new(SystemClock),
         Settings {
             rate_limit: None,

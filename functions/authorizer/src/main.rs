@@ -1,12 +1,12 @@
 //! `$connect` authorizer: a verified token (`?token=`) and an allowed `Origin`, or no connection.
 
-use chat_shared::lambda::authorizer::{handle_authorizer, AuthorizerEvent};
+use chat_edge::lambda::authorizer::{handle_authorizer, AuthorizerEvent};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let Some(auth) = chat_shared::lambda::auth_from_env_or_exit() else {
+    let Some(auth) = chat_edge::lambda::auth_from_env_or_exit() else {
         eprintln!("no token configuration: set JWT_SECRET, JWT_JWKS or JWT_JWKS_URL");
         std::process::exit(1);
     };

@@ -1,7 +1,7 @@
 //! HTTP API: `PUT /chat/read/{reader_id}`, `GET /chat/history/{client_id}/{peer_id}`,
 //! `GET /chat/unread/{reader_id}`.
 
-use chat_shared::lambda::{
+use chat_edge::lambda::{
     auth_from_env_or_exit, config_or_exit, http::handle_http_event, production_chat,
 };
 use lambda_runtime::{service_fn, Error, LambdaEvent};

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    chat_shared::lambda::run_ws(chat_shared::lambda::WsRoute::Connect).await
+    chat_edge::lambda::run_ws(chat_edge::lambda::WsRoute::Connect).await
 }

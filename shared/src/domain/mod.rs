@@ -3,6 +3,7 @@
 
 mod ids;
 mod message;
+mod outbound;
 mod time;
 
 pub use ids::{AppointmentId, ClientId, ConnectionId, ConversationKey, ServiceId, MAX_ID_LEN};
@@ -11,6 +12,7 @@ pub use message::{
     StoredMessage, SyncPage, SyncQuery, DEFAULT_HISTORY_LIMIT, DEFAULT_MAX_MESSAGE_CHARS,
     MAX_HISTORY_LIMIT, MAX_SYNC_LIMIT,
 };
+pub use outbound::Outbound;
 pub use time::{rfc3339_millis, Clock, EpochMillis, MessageId, SystemClock};
 
 use std::fmt;

@@ -7,21 +7,21 @@ pub mod ws;
 
 use std::sync::Arc;
 
-use crate::config::{Config, ConfigError};
-use crate::domain::SystemClock;
-use crate::notify::apigw::ApiGatewayNotifier;
-use crate::notify::Notifier;
-use crate::store::dynamodb::DynamoStore;
-use crate::Chat;
+use chat_shared::config::{Config, ConfigError};
+use chat_shared::domain::SystemClock;
+use chat_shared::notify::apigw::ApiGatewayNotifier;
+use chat_shared::notify::Notifier;
+use chat_shared::store::dynamodb::DynamoStore;
+use chat_shared::Chat;
 
 /// Builds the production [`Chat`] from configuration: one DynamoDB client, one Management API
 /// client (if an endpoint is configured), built once per container. No network calls happen
 /// here: credentials are read from the Lambda environment lazily.
 pub async fn production_chat(config: &Config) -> Chat {
-    // Explicit retry and timeout bounds (crate::sdk); posts get tighter ones than DynamoDB.
+    // Explicit retry and timeout bounds (chat_shared::sdk); posts get tighter ones than DynamoDB.
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .retry_config(crate::sdk::retry())
-        .timeout_config(crate::sdk::dynamodb_timeouts())
+        .retry_config(chat_shared::sdk::retry())
+        .timeout_config(chat_shared::sdk::dynamodb_timeouts())
         .load()
         .await;
     let mut dynamo = aws_sdk_dynamodb::config::Builder::from(&sdk);
@@ -37,15 +37,16 @@ pub async fn production_chat(config: &Config) -> Chat {
             aws_sdk_apigatewaymanagement::Client::from_conf(
                 aws_sdk_apigatewaymanagement::config::Builder::from(&sdk)
                     .endpoint_url(endpoint)
-                    .timeout_config(crate::sdk::management_timeouts())
+                    .timeout_config(chat_shared::sdk::management_timeouts())
                     .build(),
             ),
         )),
-        None => Arc::new(crate::notify::Unconfigured),
+        None => Arc::new(chat_shared::notify::Unconfigured),
     };
     Chat::new(
         Arc::new(store),
         notifier,
+        Arc::new(crate::wire::JsonFrames),
         Arc::new(SystemClock),
         config.settings.clone(),
     )

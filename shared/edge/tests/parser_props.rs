@@ -10,8 +10,8 @@
 //! ignored; the first failing field wins, in the order JSON object, action, client_msg_id,
 //! receiver_id, appointment_id, service_id, message_text.
 
+use chat_edge::wire::{parse_inbound, Inbound};
 use chat_shared::domain::{ClientId, MessageId, MessageText};
-use chat_shared::wire::{parse_inbound, Inbound};
 use chat_shared::ChatError;
 use proptest::prelude::*;
 use proptest::sample::select;

@@ -4,10 +4,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::domain::{ClientId, ConnectionId, Identity, Role};
-use crate::error::{log_error, ChatError};
-use crate::service::Chat;
 use crate::wire::{self, Inbound};
+use chat_shared::chat::Chat;
+use chat_shared::domain::{ClientId, ConnectionId, Identity, Role};
+use chat_shared::error::{log_error, ChatError};
 
 /// An API Gateway WebSocket proxy event (`$connect`, `$disconnect`, `$default`, custom routes).
 /// Only the fields the chat reads are declared; the rest are ignored.

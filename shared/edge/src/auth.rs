@@ -16,7 +16,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::domain::{ClientId, Identity, Role};
+use chat_shared::domain::{ClientId, Identity, Role};
 
 /// Why a token or request was refused. The variants name the kind only, never the token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -4,11 +4,12 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::domain::{
-    rfc3339_millis, AppointmentId, ClientId, Message, MessageId, MessageText, NewMessage,
+use chat_shared::chat::FrameEncoder;
+use chat_shared::domain::{
+    rfc3339_millis, AppointmentId, ClientId, Message, MessageId, MessageText, NewMessage, Outbound,
     ServiceId, StoredMessage, ValidationError, MAX_ID_LEN,
 };
-use crate::error::ChatError;
+use chat_shared::error::ChatError;
 
 /// What a client frame asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,6 +168,23 @@ pub enum ServerFrame<'a> {
 impl ServerFrame<'_> {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("frames serialize")
+    }
+}
+
+/// The JSON encoder of server frames the use cases deliver.
+pub struct JsonFrames;
+
+impl FrameEncoder for JsonFrames {
+    fn encode(&self, frame: &Outbound<'_>) -> String {
+        match *frame {
+            Outbound::Message(m) => delivered_frame(m),
+            Outbound::Read {
+                reader,
+                up_to,
+                read_at_ms,
+            } => read_frame(reader, up_to, read_at_ms),
+            Outbound::Typing { sender } => typing_frame(sender),
+        }
     }
 }
 

@@ -14,13 +14,13 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::auth::Authorizer;
-use crate::domain::{
+use crate::wire::{self, ErrorBody, HistoryResponse, MarkReadResponse, UnreadResponse};
+use chat_shared::chat::Chat;
+use chat_shared::domain::{
     AppointmentId, ClientId, HistoryQuery, Identity, MessageId, Role, ValidationError,
     DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT,
 };
-use crate::error::{log_error, ChatError};
-use crate::service::Chat;
-use crate::wire::{self, ErrorBody, HistoryResponse, MarkReadResponse, UnreadResponse};
+use chat_shared::error::{log_error, ChatError};
 
 /// The caller's identity from the HTTP API authorizer: a Lambda authorizer's context
 /// (`client_id`/`role`) or a JWT authorizer's claims (`sub` and `role` or `custom:role`).

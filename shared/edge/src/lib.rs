@@ -1,0 +1,8 @@
+//! The chat's edges: the wire contract ([`wire`]: client frames parsed, server frames
+//! rendered), token verification ([`auth`]) and the Lambda handlers ([`lambda`]) that the thin
+//! function binaries run and chat-local calls in-process. The domain and use cases live in
+//! `chat-shared`, which knows nothing of Lambda, JSON frames or tokens.
+
+pub mod auth;
+pub mod lambda;
+pub mod wire;

@@ -1,0 +1,164 @@
+//! The chat's use cases, one file each (as mini-redis keeps one file per command): each takes
+//! only the store traits it uses, checks authorization itself, and says what to deliver to
+//! whom as domain values ([`crate::domain::Outbound`]); [`deliver`] posts them, rendered by
+//! the edge's wire module. [`Chat`] is a thin facade holding the dependencies, so callers need
+//! not know which use case needs which part of the store.
+
+pub mod admit;
+pub mod connect;
+pub mod deliver;
+pub mod history;
+pub mod mark_read;
+pub mod send;
+pub mod sync;
+pub mod typing;
+pub mod unread;
+
+use std::sync::Arc;
+
+use crate::domain::{
+    ClientId, Clock, ConnectionId, HistoryQuery, Identity, MessageId, NewMessage,
+    DEFAULT_MAX_MESSAGE_CHARS,
+};
+use crate::error::ChatError;
+use crate::notify::Notifier;
+use crate::store::{RateRule, Store};
+
+pub use deliver::{Deliverer, FrameEncoder, Outcomes, GONE_GRACE_MS};
+pub use history::History;
+pub use mark_read::MarkRead;
+pub use send::{Sent, CLIENT_MSG_ID_TTL_S, TAKEOVER_AFTER_MS};
+pub use sync::{SyncRequest, Synced, SYNC_PAGE_BYTES, SYNC_WINDOW_MS};
+pub use unread::Unread;
+
+/// Tunables of the chat, from configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub max_message_chars: usize,
+    /// How long a connection item lives without a `$disconnect`: API Gateway closes every
+    /// connection after 2 hours, so a little more than that.
+    pub connection_ttl_s: i64,
+    /// Messages a sender may send: a token bucket per sender (`None`: unlimited).
+    pub rate_limit: Option<RateRule>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            max_message_chars: DEFAULT_MAX_MESSAGE_CHARS,
+            connection_ttl_s: 2 * 3600 + 300,
+            rate_limit: Some(RateRule {
+                per_second: 10,
+                burst: 20,
+            }),
+        }
+    }
+}
+
+/// The use cases over one store, notifier, frame encoder and clock.
+pub struct Chat {
+    store: Arc<dyn Store>,
+    deliverer: Deliverer,
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+}
+
+impl Chat {
+    pub fn new(
+        store: Arc<dyn Store>,
+        notifier: Arc<dyn Notifier>,
+        encoder: Arc<dyn FrameEncoder>,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+    ) -> Self {
+        let deliverer = Deliverer::new(notifier, store.clone(), encoder);
+        Self {
+            store,
+            deliverer,
+            clock,
+            settings,
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Records a verified client's new connection.
+    pub async fn connect(
+        &self,
+        who: &Identity,
+        connection_id: ConnectionId,
+        connected_at_ms: i64,
+    ) -> Result<(), ChatError> {
+        let ttl_s = self.settings.connection_ttl_s;
+        connect::connect(&*self.store, ttl_s, who, connection_id, connected_at_ms).await
+    }
+
+    pub async fn disconnect(
+        &self,
+        who: &Identity,
+        connection_id: &ConnectionId,
+    ) -> Result<(), ChatError> {
+        connect::disconnect(&*self.store, who, connection_id).await
+    }
+
+    /// See [`send::send`].
+    pub async fn send(&self, who: &Identity, new: NewMessage) -> Result<Sent, ChatError> {
+        let (store, rule, now_ms) = (&*self.store, self.settings.rate_limit, self.now_ms());
+        send::send(store, &self.deliverer, rule, who, new, now_ms).await
+    }
+
+    /// See [`sync::sync`].
+    pub async fn sync(
+        &self,
+        who: &Identity,
+        since: Option<MessageId>,
+        peer: Option<ClientId>,
+    ) -> Result<Synced, ChatError> {
+        let request = SyncRequest { since, peer };
+        sync::sync(&*self.store, &self.deliverer, &*self.clock, who, request).await
+    }
+
+    /// See [`mark_read::mark_read`].
+    pub async fn mark_read(
+        &self,
+        who: &Identity,
+        reader: &ClientId,
+        sender: &ClientId,
+    ) -> Result<u64, ChatError> {
+        let (store, clock) = (&*self.store, &*self.clock);
+        let what = MarkRead { reader, sender };
+        mark_read::mark_read(store, store, &self.deliverer, clock, who, what).await
+    }
+
+    /// See [`typing::typing`].
+    pub async fn typing(&self, who: &Identity, receiver: &ClientId) -> Result<usize, ChatError> {
+        let (store, rule, now_ms) = (&*self.store, self.settings.rate_limit, self.now_ms());
+        typing::typing(store, store, &self.deliverer, rule, who, receiver, now_ms).await
+    }
+
+    /// See [`history::history`].
+    pub async fn history(
+        &self,
+        who: &Identity,
+        a: &ClientId,
+        b: &ClientId,
+        query: &HistoryQuery,
+    ) -> Result<History, ChatError> {
+        history::history(&*self.store, &*self.store, who, a, b, query).await
+    }
+
+    /// See [`unread::unread`].
+    pub async fn unread(&self, who: &Identity, reader: &ClientId) -> Result<Unread, ChatError> {
+        unread::unread(&*self.store, who, reader).await
+    }
+}

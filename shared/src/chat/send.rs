@@ -1,0 +1,191 @@
+//! Send: a message stored once (per `client_msg_id`), posted to every open connection of its
+//! receiver and counted unread.
+
+use crate::domain::{Identity, Message, MessageId, NewMessage, Outbound, SendClaim};
+use crate::error::{Chain, ChatError};
+use crate::store::{RateRule, Store, StoreError};
+
+use super::admit::{admit_to, not_to_self};
+use super::deliver::{Deliverer, Outcomes};
+
+/// How long a send's `client_msg_id` is remembered: a retry within this gets the same ack.
+pub const CLIENT_MSG_ID_TTL_S: i64 = 24 * 3600;
+
+/// A send that claimed its `client_msg_id` but has not stored its message after this long is
+/// certainly over: the functions time out after 10 s and every store call is bounded by the
+/// SDK timeouts. A retry may then store the message under a new id; before, it stores it
+/// under the claimed id (so a first attempt that is still running cannot store it twice).
+pub const TAKEOVER_AFTER_MS: i64 = 30_000;
+
+/// What a send did, for logs and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    pub message: Message,
+    /// A retry of a send already stored: the same message, not stored, posted or counted again.
+    pub duplicate: bool,
+    /// Connections the message was posted to.
+    pub delivered: usize,
+    /// Stale connections found (410) and removed.
+    pub gone: usize,
+    /// Posts that failed otherwise (the message stays stored).
+    pub failed: usize,
+}
+
+impl Sent {
+    fn new(message: Message, duplicate: bool, outcomes: Outcomes) -> Self {
+        Self {
+            message,
+            duplicate,
+            delivered: outcomes.delivered,
+            gone: outcomes.gone,
+            failed: outcomes.failed,
+        }
+    }
+}
+
+/// Stores a message and posts it to every open connection of its receiver. The whole store is
+/// needed: rate limit, receiver lookup, claim, message and inbox.
+///
+/// DynamoDB round trips before the first post: two. First the sender's rate limit, the
+/// receiver lookup and (for a keyed send) its claim run concurrently; once they allow it, the
+/// message is stored. The unread counter is updated concurrently with the posts.
+pub async fn send(
+    store: &dyn Store,
+    deliverer: &Deliverer,
+    rule: Option<RateRule>,
+    who: &Identity,
+    new: NewMessage,
+    now_ms: i64,
+) -> Result<Sent, ChatError> {
+    not_to_self(who, &new.receiver_id)?;
+    let fingerprint = new.fingerprint();
+    // The id is taken just before the first write: ids and write times stay close
+    // (catch-up relies on it, see SYNC_WINDOW_MS).
+    let message = Message {
+        message_id: MessageId::generate(now_ms),
+        sender_id: who.client_id.clone(),
+        receiver_id: new.receiver_id,
+        appointment_id: new.appointment_id,
+        service_id: new.service_id,
+        message_text: new.message_text,
+        client_msg_id: new.client_msg_id,
+    };
+    let claim = SendClaim {
+        message_id: message.message_id.clone(),
+        receiver_id: message.receiver_id.clone(),
+        fingerprint,
+        claimed_at_ms: now_ms,
+    };
+    // One round trip: the rate limit, the receiver lookup and, for a keyed send, its claim.
+    // A claim left by a refused send is harmless: a retry finds it and finishes the send.
+    let claimed = async {
+        match &message.client_msg_id {
+            Some(key) => store
+                .claim_send(&message.sender_id, key, &claim, claim_expiry(now_ms))
+                .await
+                .map(Some),
+            None => Ok(None),
+        }
+    };
+    let admitted = admit_to(store, store, rule, who, &message.receiver_id, now_ms);
+    let (presence, claimed) = tokio::join!(admitted, claimed);
+    let presence = presence?;
+    let message = match store_once(store, message, claim, claimed?, now_ms).await? {
+        Stored::New(message) => message,
+        Stored::Duplicate(message) => return Ok(Sent::new(message, true, Outcomes::default())),
+    };
+
+    let frame = Outbound::Message(&message);
+    let posts = deliverer.deliver(&presence.connections, &frame, now_ms);
+    let counted = store.record_unread(
+        &message.receiver_id,
+        &message.sender_id,
+        &message.message_id,
+    );
+    let (outcomes, counted) = tokio::join!(posts, counted);
+    if let Err(err) = counted {
+        // The message is stored and delivered (and acked: a retry would store it twice).
+        // The cost: the unread count misses it, and if it is the newest message from this
+        // sender, mark-read does not cover it until a later message is recorded.
+        tracing::error!(error = %Chain(&err), "unread counter update failed");
+    }
+    Ok(Sent::new(message, false, outcomes))
+}
+
+/// When a send claim made at `now_ms` expires (epoch seconds).
+fn claim_expiry(now_ms: i64) -> i64 {
+    now_ms.div_euclid(1000) + CLIENT_MSG_ID_TTL_S
+}
+
+enum Stored {
+    New(Message),
+    Duplicate(Message),
+}
+
+/// Stores a new message exactly once per `client_msg_id`. `claimed` is `None` for a send
+/// without one (the message is simply stored), else what claiming the key found: nothing
+/// (the claim is ours) or an earlier attempt's claim. A retry answers with the stored
+/// message, or finishes a first attempt that claimed but did not store (see
+/// [`TAKEOVER_AFTER_MS`]). Whoever writes the message item (a conditional write) delivers
+/// and counts it; nobody else does.
+async fn store_once(
+    store: &dyn Store,
+    mut message: Message,
+    claim: SendClaim,
+    claimed: Option<Option<SendClaim>>,
+    now_ms: i64,
+) -> Result<Stored, ChatError> {
+    let (Some(key), Some(mut existing)) = (message.client_msg_id.clone(), claimed) else {
+        store.put_message(&message).await?;
+        return Ok(Stored::New(message));
+    };
+    for _ in 0..3 {
+        let Some(earlier) = existing else {
+            // Ours: store under the claimed id.
+            return put_once(store, message).await;
+        };
+        if earlier.fingerprint != claim.fingerprint || earlier.receiver_id != message.receiver_id {
+            return Err(ChatError::Conflict(
+                "client_msg_id was already used for a different message",
+            ));
+        }
+        if let Some(stored) = store
+            .message(
+                &message.sender_id,
+                &message.receiver_id,
+                &earlier.message_id,
+            )
+            .await?
+        {
+            return Ok(Stored::Duplicate(stored));
+        }
+        if now_ms - earlier.claimed_at_ms < TAKEOVER_AFTER_MS {
+            // The first attempt may still be writing: write the same id, so that exactly
+            // one of the two conditional writes succeeds.
+            message.message_id = earlier.message_id;
+            return put_once(store, message).await;
+        }
+        // The first attempt is over and never stored: take the claim over with a new id.
+        let expires_at_s = claim_expiry(now_ms);
+        let sender = &message.sender_id;
+        if store
+            .reclaim_send(sender, &key, &earlier.message_id, &claim, expires_at_s)
+            .await?
+        {
+            return put_once(store, message).await;
+        }
+        // Another retry took it over first: look again.
+        existing = store.claim_send(sender, &key, &claim, expires_at_s).await?;
+    }
+    Err(ChatError::Contention)
+}
+
+/// Writes the message item; if the id is taken, the message is already stored (by a
+/// concurrent attempt of the same send).
+async fn put_once(store: &dyn Store, message: Message) -> Result<Stored, ChatError> {
+    match store.put_message(&message).await {
+        Ok(()) => Ok(Stored::New(message)),
+        Err(StoreError::MessageExists) => Ok(Stored::Duplicate(message)),
+        Err(err) => Err(err.into()),
+    }
+}

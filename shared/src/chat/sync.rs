@@ -1,0 +1,87 @@
+//! Catch-up: the caller's messages after a resume point, oldest first, in pages that fit one
+//! WebSocket frame.
+
+use crate::domain::{
+    ClientId, Clock, Identity, Message, MessageId, Outbound, SyncQuery, ValidationError,
+    MAX_SYNC_LIMIT,
+};
+use crate::error::ChatError;
+use crate::store::MessageStore;
+
+use super::deliver::Deliverer;
+
+/// The longest time between a message id's timestamp and the moment the message can be read
+/// back (the id is generated just before the write, a retry reuses it for at most
+/// [`super::send::TAKEOVER_AFTER_MS`], and the catch-up indexes lag the table by well under a
+/// second). Catch-up hands out resume points this far behind the present, so a message written
+/// while a client synced is fetched on its next sync.
+pub const SYNC_WINDOW_MS: i64 = 60_000;
+
+/// The largest sync page, in bytes of message frames: API Gateway refuses frames over
+/// 128 KiB; the rest of the frame is a few dozen bytes.
+pub const SYNC_PAGE_BYTES: usize = 126 * 1024;
+
+/// What a client asks to catch up on.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SyncRequest {
+    /// Messages after this id (`None`: from the start).
+    pub since: Option<MessageId>,
+    /// Only the conversation with this client (`None`: all of the caller's).
+    pub peer: Option<ClientId>,
+}
+
+/// A catch-up page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Synced {
+    /// Oldest first.
+    pub messages: Vec<Message>,
+    pub has_more: bool,
+    /// Where to continue: the last message's id while `has_more`; otherwise the `since` to
+    /// use after the next reconnect.
+    pub next_since: Option<MessageId>,
+}
+
+/// One page of catch-up for `who`; `deliverer` renders the frames whose size bounds the page.
+pub async fn sync(
+    messages: &dyn MessageStore,
+    deliverer: &Deliverer,
+    clock: &dyn Clock,
+    who: &Identity,
+    request: SyncRequest,
+) -> Result<Synced, ChatError> {
+    if request.peer.as_ref() == Some(&who.client_id) {
+        return Err(ValidationError::new("peer_id", "must differ from the caller").into());
+    }
+    let query = SyncQuery {
+        since: request.since,
+        peer: request.peer,
+        limit: MAX_SYNC_LIMIT,
+    };
+    let page = messages.sync(&who.client_id, &query).await?;
+    // Read after the query: the resume point below must not be later than what it saw.
+    let now_ms = clock.now_ms();
+    let mut has_more = page.has_more;
+    let mut messages = page.messages;
+    let mut bytes = 0;
+    for (i, m) in messages.iter().enumerate() {
+        bytes += deliverer.render(&Outbound::Message(m)).len() + 1;
+        if bytes > SYNC_PAGE_BYTES && i > 0 {
+            messages.truncate(i);
+            has_more = true;
+            break;
+        }
+    }
+    let next_since = if has_more {
+        messages.last().map(|m| m.message_id.clone())
+    } else {
+        // Everything stored up to now was returned, but a message being written now may
+        // carry an id up to SYNC_WINDOW_MS old (even older than `since`): resume from
+        // there next time, whatever `since` was.
+        Some(MessageId::floor_of(now_ms - SYNC_WINDOW_MS))
+    };
+    Ok(Synced {
+        messages,
+        has_more,
+        next_since,
+    })
+}
