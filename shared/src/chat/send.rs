@@ -58,24 +58,7 @@ pub async fn send(
     now_ms: i64,
 ) -> Result<Sent, ChatError> {
     not_to_self(who, &new.receiver_id)?;
-    let fingerprint = new.fingerprint();
-    // The id is taken just before the first write: ids and write times stay close
-    // (catch-up relies on it, see SYNC_WINDOW_MS).
-    let message = Message {
-        message_id: MessageId::generate(now_ms),
-        sender_id: who.client_id.clone(),
-        receiver_id: new.receiver_id,
-        appointment_id: new.appointment_id,
-        service_id: new.service_id,
-        message_text: new.message_text,
-        client_msg_id: new.client_msg_id,
-    };
-    let claim = SendClaim {
-        message_id: message.message_id.clone(),
-        receiver_id: message.receiver_id.clone(),
-        fingerprint,
-        claimed_at_ms: now_ms,
-    };
+    let (message, claim) = draft(who, new, now_ms);
     // One round trip: the rate limit, the receiver lookup and, for a keyed send, its claim.
     // A claim left by a refused send is harmless: a retry finds it and finishes the send.
     let claimed = async {
@@ -110,6 +93,28 @@ pub async fn send(
         tracing::error!(error = %Chain(&err), "unread counter update failed");
     }
     Ok(Sent::new(message, false, outcomes))
+}
+
+/// The message to store and its idempotency claim. The id is taken just before the first
+/// write: ids and write times stay close (catch-up relies on it, see `SYNC_WINDOW_MS`).
+fn draft(who: &Identity, new: NewMessage, now_ms: i64) -> (Message, SendClaim) {
+    let fingerprint = new.fingerprint();
+    let message = Message {
+        message_id: MessageId::generate(now_ms),
+        sender_id: who.client_id.clone(),
+        receiver_id: new.receiver_id,
+        appointment_id: new.appointment_id,
+        service_id: new.service_id,
+        message_text: new.message_text,
+        client_msg_id: new.client_msg_id,
+    };
+    let claim = SendClaim {
+        message_id: message.message_id.clone(),
+        receiver_id: message.receiver_id.clone(),
+        fingerprint,
+        claimed_at_ms: now_ms,
+    };
+    (message, claim)
 }
 
 /// When a send claim made at `now_ms` expires (epoch seconds).
