@@ -44,7 +44,7 @@ local_pid=""
 ddb_started=false
 cleanup() {
   if [ -n "$local_pid" ]; then kill "$local_pid" 2>/dev/null || true; wait "$local_pid" 2>/dev/null || true; fi
-  if $ddb_started; then bash scripts/dynamodb-local.sh stop; fi
+  if $ddb_started; then bash scripts/dynamodb-local.sh stop "$endpoint"; fi
 }
 trap cleanup EXIT
 

