@@ -6,6 +6,10 @@ use std::sync::Arc;
 
 use chat_shared::auth::{mint_hs256, AuthConfig, Authorizer};
 use chat_shared::domain::{ClientId, Role};
+use chat_shared::settings::{
+    hs256_secret_is_long_enough, parse_allowed_origins, DEFAULT_RATE_BURST,
+    DEFAULT_RATE_PER_SECOND, MIN_HS256_SECRET_BYTES,
+};
 use chat_shared::store::RateRule;
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -36,10 +40,10 @@ struct Cli {
     #[arg(long, value_name = "ORIGINS")]
     allowed_origins: Option<String>,
     /// Messages a second per sender (0: unlimited).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = DEFAULT_RATE_PER_SECOND)]
     rate_limit: u32,
     /// Burst of messages per sender.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = DEFAULT_RATE_BURST)]
     rate_burst: u32,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
@@ -133,8 +137,10 @@ async fn main() {
     {
         let id = ClientId::parse(client_id).unwrap_or_else(|e| fail(e));
         let role = Role::parse(role).unwrap_or_else(|| fail("--role must be user or admin"));
-        if jwt_secret.len() < 32 {
-            fail("the secret must be at least 32 bytes");
+        if !hs256_secret_is_long_enough(jwt_secret) {
+            fail(format!(
+                "the secret must be at least {MIN_HS256_SECRET_BYTES} bytes"
+            ));
         }
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -155,14 +161,9 @@ async fn main() {
                 jwks_url: cli.jwt_jwks_url.clone(),
                 issuer: cli.jwt_issuer.clone(),
                 audience: cli.jwt_audience.clone(),
-                allowed_origins: cli
-                    .allowed_origins
-                    .as_deref()
-                    .unwrap_or("")
-                    .split(',')
-                    .map(|o| o.trim().trim_end_matches('/').to_owned())
-                    .filter(|o| !o.is_empty())
-                    .collect(),
+                allowed_origins: parse_allowed_origins(
+                    cli.allowed_origins.as_deref().unwrap_or(""),
+                ),
             };
             let auth = Authorizer::new(&config).unwrap_or_else(|e| fail(e));
             chat_local::IdentityMode::Jwt(Arc::new(auth))
@@ -231,5 +232,26 @@ async fn wait_for_signal() {
     #[cfg(not(unix))]
     {
         let _ = ctrl_c.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_secret_flag_states_the_minimum_length() {
+        let cli = Cli::command();
+        let help = cli
+            .get_arguments()
+            .find(|a| a.get_id() == "jwt_secret")
+            .and_then(|a| a.get_help())
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        assert!(
+            help.contains(&format!("at least {MIN_HS256_SECRET_BYTES} bytes")),
+            "{help}"
+        );
     }
 }

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::domain::{ClientId, Identity, Role};
+use crate::settings::{hs256_secret_is_long_enough, parse_allowed_origins, MIN_HS256_SECRET_BYTES};
 
 /// Why a token or request was refused. The variants name the kind only, never the token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -147,7 +148,7 @@ pub struct AuthConfig {
 pub enum AuthConfigError {
     #[error("configure exactly one of JWT_SECRET, JWT_JWKS, JWT_JWKS_URL")]
     KeySource,
-    #[error("JWT_SECRET must be at least 32 bytes")]
+    #[error("JWT_SECRET must be at least {MIN_HS256_SECRET_BYTES} bytes")]
     WeakSecret,
     #[error("JWT_JWKS is not a JWKS document with RS256 or ES256 keys")]
     BadJwks,
@@ -167,12 +168,8 @@ impl AuthConfig {
             issuer: get("JWT_ISSUER"),
             audience: get("JWT_AUDIENCE"),
             allowed_origins: get("ALLOWED_ORIGINS")
-                .map(|v| {
-                    v.split(',')
-                        .map(|o| o.trim().trim_end_matches('/').to_owned())
-                        .filter(|o| !o.is_empty())
-                        .collect()
-                })
+                .as_deref()
+                .map(parse_allowed_origins)
                 .unwrap_or_default(),
         };
         (config.secret.is_some() || config.jwks.is_some() || config.jwks_url.is_some())
@@ -227,7 +224,7 @@ impl Authorizer {
             return Err(AuthConfigError::KeySource);
         }
         let (keys, algorithms) = if let Some(secret) = &config.secret {
-            if secret.len() < 32 {
+            if !hs256_secret_is_long_enough(secret) {
                 return Err(AuthConfigError::WeakSecret);
             }
             (

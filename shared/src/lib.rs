@@ -10,6 +10,7 @@ pub mod lambda;
 pub mod notify;
 pub mod sdk;
 pub mod service;
+pub mod settings;
 pub mod store;
 pub mod wire;
 
