@@ -7,6 +7,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod lambda;
+pub mod net;
 pub mod notify;
 pub mod sdk;
 pub mod service;
