@@ -94,7 +94,7 @@ enum Keys {
     /// HS256 with a shared secret.
     Secret(DecodingKey),
     /// RS256/ES256 keys by `kid` from a JWKS document, inline or fetched.
-    Jwks(jwks::Jwks),
+    Jwks(Box<jwks::Jwks>),
 }
 
 /// How tokens are checked.
@@ -196,10 +196,10 @@ impl Authorizer {
             )
         } else {
             (
-                Keys::Jwks(jwks::Jwks::new(
+                Keys::Jwks(Box::new(jwks::Jwks::new(
                     config.jwks.as_deref(),
                     config.jwks_url.as_deref(),
-                )?),
+                )?)),
                 vec![Algorithm::RS256, Algorithm::ES256],
             )
         };
