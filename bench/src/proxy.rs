@@ -15,10 +15,8 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use chat_edge::net::{http_client, HttpClient};
 use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -73,7 +71,7 @@ impl Call {
 
 struct ProxyState {
     upstream: String,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: HttpClient<Full<Bytes>>,
     epoch: Instant,
     calls: Mutex<Vec<Call>>,
     /// Added to every request: a network round trip, so that requests issued together are
@@ -93,7 +91,7 @@ impl Proxy {
     pub async fn start(upstream: &str, delay: std::time::Duration) -> std::io::Result<Self> {
         let state = Arc::new(ProxyState {
             upstream: upstream.trim_end_matches('/').to_owned(),
-            client: Client::builder(TokioExecutor::new()).build_http(),
+            client: http_client(),
             epoch: Instant::now(),
             calls: Mutex::new(Vec::new()),
             delay,

@@ -12,11 +12,9 @@ use chat_edge::auth::Authorizer;
 use chat_edge::lambda::http::handle_http_event;
 use chat_edge::lambda::ws::WsEvent;
 use chat_edge::lambda::WsRoute;
+use chat_edge::net::{http_client, HttpClient};
 use chat_shared::Chat;
 use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 
 /// The four Lambda functions of the stack (named like their binaries).
@@ -102,7 +100,7 @@ impl Functions for InProcess {
 /// The Lambda Invoke API: `POST {endpoint}/2015-03-31/functions/{name}/invocations`.
 pub struct InvokeApi {
     endpoint: String,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: HttpClient<Full<Bytes>>,
     timeout: Duration,
 }
 
@@ -110,7 +108,7 @@ impl InvokeApi {
     pub fn new(endpoint: &str, timeout: Duration) -> Self {
         Self {
             endpoint: endpoint.trim_end_matches('/').to_owned(),
-            client: Client::builder(TokioExecutor::new()).build_http(),
+            client: http_client(),
             timeout,
         }
     }

@@ -6,6 +6,10 @@ use std::sync::Arc;
 
 use chat_edge::auth::{mint_hs256, AuthConfig, Authorizer};
 use chat_shared::domain::{ClientId, Role};
+use chat_shared::settings::{
+    hs256_secret_is_long_enough, parse_allowed_origins, DEFAULT_RATE_BURST,
+    DEFAULT_RATE_PER_SECOND, MIN_HS256_SECRET_BYTES,
+};
 use chat_shared::store::RateRule;
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -36,10 +40,10 @@ struct Cli {
     #[arg(long, value_name = "ORIGINS")]
     allowed_origins: Option<String>,
     /// Messages a second per sender (0: unlimited).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = DEFAULT_RATE_PER_SECOND)]
     rate_limit: u32,
     /// Burst of messages per sender.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = DEFAULT_RATE_BURST)]
     rate_burst: u32,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
@@ -131,22 +135,44 @@ async fn main() {
         jwt_secret,
     }) = &cli.command
     {
-        let id = ClientId::parse(client_id).unwrap_or_else(|e| fail(e));
-        let role = Role::parse(role).unwrap_or_else(|| fail("--role must be user or admin"));
-        if jwt_secret.len() < 32 {
-            fail("the secret must be at least 32 bytes");
-        }
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        println!(
-            "{}",
-            mint_hs256(jwt_secret, &id, role, Duration::from_secs(*ttl), now)
-        );
+        print_token(client_id, role, Duration::from_secs(*ttl), jwt_secret);
         return;
     }
-    let identity = match cli.auth {
+    let running = match chat_local::start(options(cli)).await {
+        Ok(running) => running,
+        Err(err) => {
+            eprintln!("chat-local: {err}");
+            std::process::exit(1);
+        }
+    };
+    for line in &running.banner {
+        println!("{line}");
+    }
+    wait_for_signal().await;
+    println!("chat-local: shutting down (closing connections with 1001)");
+    running.shutdown().await;
+}
+
+/// `chat-local token`: prints an HS256 token, or exits naming what is wrong.
+fn print_token(client_id: &str, role: &str, ttl: Duration, jwt_secret: &str) {
+    let id = ClientId::parse(client_id).unwrap_or_else(|e| fail(e));
+    let role = Role::parse(role).unwrap_or_else(|| fail("--role must be user or admin"));
+    if !hs256_secret_is_long_enough(jwt_secret) {
+        fail(format!(
+            "the secret must be at least {MIN_HS256_SECRET_BYTES} bytes"
+        ));
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    println!("{}", mint_hs256(jwt_secret, &id, role, ttl, now));
+}
+
+/// How identities are established, from the `--auth` and `--jwt-*` flags; exits on a bad
+/// token configuration.
+fn identity_mode(cli: &Cli) -> chat_local::IdentityMode {
+    match cli.auth {
         AuthMode::Dev => chat_local::IdentityMode::Dev,
         AuthMode::Jwt => {
             let config = AuthConfig {
@@ -155,19 +181,19 @@ async fn main() {
                 jwks_url: cli.jwt_jwks_url.clone(),
                 issuer: cli.jwt_issuer.clone(),
                 audience: cli.jwt_audience.clone(),
-                allowed_origins: cli
-                    .allowed_origins
-                    .as_deref()
-                    .unwrap_or("")
-                    .split(',')
-                    .map(|o| o.trim().trim_end_matches('/').to_owned())
-                    .filter(|o| !o.is_empty())
-                    .collect(),
+                allowed_origins: parse_allowed_origins(
+                    cli.allowed_origins.as_deref().unwrap_or(""),
+                ),
             };
             let auth = Authorizer::new(&config).unwrap_or_else(|e| fail(e));
             chat_local::IdentityMode::Jwt(Arc::new(auth))
         }
-    };
+    }
+}
+
+/// chat-local's options from the flags; exits on a bad one.
+fn options(cli: Cli) -> chat_local::Options {
+    let identity = identity_mode(&cli);
     let settings = chat_shared::Settings {
         rate_limit: (cli.rate_limit > 0).then_some(RateRule {
             per_second: cli.rate_limit,
@@ -185,7 +211,7 @@ async fn main() {
         seed: cli.fault_seed,
     };
     faults.validate().unwrap_or_else(|e| fail(e));
-    let options = chat_local::Options {
+    chat_local::Options {
         faults,
         host: cli.host,
         port: cli.port,
@@ -201,20 +227,7 @@ async fn main() {
             ..chat_local::Limits::default()
         },
         ..chat_local::Options::default()
-    };
-    let running = match chat_local::start(options).await {
-        Ok(running) => running,
-        Err(err) => {
-            eprintln!("chat-local: {err}");
-            std::process::exit(1);
-        }
-    };
-    for line in &running.banner {
-        println!("{line}");
     }
-    wait_for_signal().await;
-    println!("chat-local: shutting down (closing connections with 1001)");
-    running.shutdown().await;
 }
 
 async fn wait_for_signal() {
@@ -231,5 +244,39 @@ async fn wait_for_signal() {
     #[cfg(not(unix))]
     {
         let _ = ctrl_c.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_default_flags_give_the_functions_default_settings() {
+        Cli::command().debug_assert();
+        let defaults = options(Cli::try_parse_from(["chat-local"]).unwrap());
+        assert_eq!(defaults.settings, chat_shared::Settings::default());
+        // As before: 0 turns the limit off, a burst of 0 is taken as 1.
+        let cli = Cli::try_parse_from(["chat-local", "--rate-limit", "3", "--rate-burst", "0"]);
+        let rule = options(cli.unwrap()).settings.rate_limit.unwrap();
+        assert_eq!((rule.per_second, rule.burst), (3, 1));
+        let cli = Cli::try_parse_from(["chat-local", "--rate-limit", "0"]);
+        assert_eq!(options(cli.unwrap()).settings.rate_limit, None);
+    }
+
+    #[test]
+    fn the_secret_flag_states_the_minimum_length() {
+        let cli = Cli::command();
+        let help = cli
+            .get_arguments()
+            .find(|a| a.get_id() == "jwt_secret")
+            .and_then(|a| a.get_help())
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        assert!(
+            help.contains(&format!("at least {MIN_HS256_SECRET_BYTES} bytes")),
+            "{help}"
+        );
     }
 }

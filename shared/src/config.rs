@@ -1,11 +1,13 @@
 //! Typed configuration from the environment, checked once at start-up.
 
-use crate::chat::Settings;
-use crate::store::dynamodb::TableNames;
+use std::ops::RangeInclusive;
 
-/// The highest `MAX_MESSAGE_CHARS` accepted: 30,000 characters of up to 4 bytes each, plus the
-/// frame's other fields, stay under API Gateway's 128 KB message limit.
-pub const MAX_MESSAGE_CHARS_LIMIT: i64 = 30_000;
+use crate::chat::Settings;
+use crate::settings::{
+    CONNECTION_TTL_RANGE_S, DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND, MAX_MESSAGE_CHARS_RANGE,
+    RATE_BURST_RANGE, RATE_PER_SECOND_RANGE,
+};
+use crate::store::dynamodb::TableNames;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -32,6 +34,7 @@ impl Config {
     }
 
     /// Reads configuration through `lookup` (the environment in production, a map in tests).
+    /// Defaults and bounds are [`crate::settings`]'s.
     ///
     /// | variable | meaning | default |
     /// |---|---|---|
@@ -49,18 +52,20 @@ impl Config {
         };
         let optional = |key: &'static str| lookup(key).filter(|v| !v.trim().is_empty());
         let defaults = Settings::default();
-        let number =
-            |key: &'static str, default: i64, min: i64, max: i64| -> Result<i64, ConfigError> {
-                match optional(key) {
-                    None => Ok(default),
-                    Some(raw) => raw
-                        .trim()
-                        .parse::<i64>()
-                        .ok()
-                        .filter(|n| (min..=max).contains(n))
-                        .ok_or(ConfigError::Invalid(key, "a whole number in range")),
-                }
-            };
+        let number = |key: &'static str,
+                      default: i64,
+                      range: RangeInclusive<i64>|
+         -> Result<i64, ConfigError> {
+            match optional(key) {
+                None => Ok(default),
+                Some(raw) => raw
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| range.contains(n))
+                    .ok_or(ConfigError::Invalid(key, "a whole number in range")),
+            }
+        };
         Ok(Self {
             tables: TableNames {
                 connections: required("CONNECTIONS_TABLE")?,
@@ -73,24 +78,24 @@ impl Config {
                 max_message_chars: number(
                     "MAX_MESSAGE_CHARS",
                     defaults.max_message_chars as i64,
-                    1,
-                    MAX_MESSAGE_CHARS_LIMIT,
+                    MAX_MESSAGE_CHARS_RANGE,
                 )? as usize,
                 connection_ttl_s: number(
                     "CONNECTION_TTL_SECONDS",
                     defaults.connection_ttl_s,
-                    60,
-                    7 * 86_400,
+                    CONNECTION_TTL_RANGE_S,
                 )?,
                 rate_limit: {
-                    let default = defaults.rate_limit.expect("limited by default");
                     let per_second = number(
                         "RATE_LIMIT_PER_SECOND",
-                        default.per_second.into(),
-                        0,
-                        10_000,
+                        DEFAULT_RATE_PER_SECOND.into(),
+                        RATE_PER_SECOND_RANGE,
                     )?;
-                    let burst = number("RATE_LIMIT_BURST", default.burst.into(), 1, 100_000)?;
+                    let burst = number(
+                        "RATE_LIMIT_BURST",
+                        DEFAULT_RATE_BURST.into(),
+                        RATE_BURST_RANGE,
+                    )?;
                     (per_second > 0).then_some(crate::store::RateRule {
                         per_second: per_second as u32,
                         burst: burst as u32,

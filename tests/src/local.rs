@@ -7,8 +7,6 @@ use bytes::Bytes;
 use chat_shared::store::Store;
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -121,7 +119,7 @@ pub async fn http_with(
     body: Option<&str>,
     headers: &[(&str, &str)],
 ) -> (u16, Value, Option<String>) {
-    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let client = chat_edge::net::http_client::<Full<Bytes>>();
     let mut request = hyper::Request::builder().method(method).uri(url);
     for (k, v) in headers {
         request = request.header(*k, *v);

@@ -345,6 +345,134 @@ async fn a_jwks_url_is_fetched_once_and_cached() {
     assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
 
+/// A JWKS endpoint on a loopback port: answers every request with `status` and `body` after
+/// `delay`, keeping connections open, and counts connections and requests.
+struct JwksServer {
+    url: String,
+    connections: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    requests: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl JwksServer {
+    async fn start(status: u16, body: String, delay: Duration) -> Self {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+        let (connections, requests) =
+            (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let response = Arc::new(format!(
+            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        ));
+        let (accepted, served) = (connections.clone(), requests.clone());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                accepted.fetch_add(1, Ordering::SeqCst);
+                let (served, response) = (served.clone(), response.clone());
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    // One read a request: the client's GETs are small and not pipelined.
+                    while matches!(socket.read(&mut buf).await, Ok(n) if n > 0) {
+                        served.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(delay).await;
+                        if socket.write_all(response.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Self {
+            url,
+            connections,
+            requests,
+        }
+    }
+
+    fn counts(&self) -> (usize, usize) {
+        use std::sync::atomic::Ordering::SeqCst;
+        (self.connections.load(SeqCst), self.requests.load(SeqCst))
+    }
+
+    fn authorizer(&self) -> std::sync::Arc<Authorizer> {
+        let config = AuthConfig {
+            jwks_url: Some(self.url.clone()),
+            ..AuthConfig::default()
+        };
+        std::sync::Arc::new(Authorizer::new(&config).unwrap())
+    }
+}
+
+/// Verifies `token` on 20 tasks at once.
+async fn verify_20_at_once(
+    auth: &std::sync::Arc<Authorizer>,
+    token: &str,
+) -> Vec<Result<Role, AuthError>> {
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (auth, token) = (auth.clone(), token.to_owned());
+            tokio::spawn(async move { auth.verify(Some(&token)).await.map(|who| who.role) })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.unwrap());
+    }
+    results
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_verifications_with_an_unknown_kid_share_one_jwks_fetch() {
+    let (doc, ec, _) = jwks();
+    // Slow enough that every verification misses the cache while the fetch is in flight.
+    let server = JwksServer::start(200, doc, Duration::from_millis(300)).await;
+    let auth = server.authorizer();
+    let claims = json!({ "sub": "user123", "role": "user", "exp": now_s() + 60 });
+    let token = sign(claims, Algorithm::ES256, &ec, Some("ec-1"));
+    let results = verify_20_at_once(&auth, &token).await;
+    assert_eq!(results, vec![Ok(Role::User); 20]);
+    assert_eq!(server.counts().1, 1, "one fetch for 20 concurrent misses");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_verifications_share_a_failed_jwks_fetch() {
+    let (_, ec, _) = jwks();
+    let server = JwksServer::start(500, String::new(), Duration::from_millis(300)).await;
+    let auth = server.authorizer();
+    let claims = json!({ "sub": "user123", "role": "user", "exp": now_s() + 60 });
+    let token = sign(claims, Algorithm::ES256, &ec, Some("ec-1"));
+    let results = verify_20_at_once(&auth, &token).await;
+    assert_eq!(results, vec![Err(AuthError::KeysUnavailable); 20]);
+    assert_eq!(
+        server.counts().1,
+        1,
+        "the waiters take the failed fetch's outcome"
+    );
+}
+
+#[tokio::test]
+async fn jwks_fetches_reuse_one_http_client_and_its_connections() {
+    let (_, ec, _) = jwks();
+    let server = JwksServer::start(500, String::new(), Duration::ZERO).await;
+    let auth = server.authorizer();
+    let claims = json!({ "sub": "user123", "role": "user", "exp": now_s() + 60 });
+    let token = sign(claims, Algorithm::ES256, &ec, Some("ec-1"));
+    // A failed fetch leaves the cache stale, so each verification fetches again.
+    for _ in 0..3 {
+        assert_eq!(
+            auth.verify(Some(&token)).await,
+            Err(AuthError::KeysUnavailable)
+        );
+    }
+    // A client built per fetch would open a connection per request; a kept one reuses them
+    // (at most a race with the pool's return of the last one opens another).
+    let (connections, requests) = server.counts();
+    assert_eq!(requests, 3);
+    assert!(connections < requests, "{connections} connections");
+}
+
 #[tokio::test]
 async fn the_origin_allowlist_refuses_other_browser_origins() {
     let auth = Authorizer::new(&AuthConfig {

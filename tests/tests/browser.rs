@@ -14,8 +14,6 @@ use chat_tests::local::{start_local, WAIT};
 use chat_tests::{store_for, Backend};
 use http_body_util::{BodyExt, Full};
 use hyper::HeaderMap;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 
 const CSP: &str = "default-src 'self'; connect-src 'self'; img-src 'self' data:; \
      style-src 'self'; script-src 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -28,7 +26,7 @@ fn root() -> PathBuf {
 }
 
 async fn get(url: &str) -> (u16, HeaderMap, String) {
-    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let client = chat_edge::net::http_client::<Full<Bytes>>();
     let request = hyper::Request::get(url).body(Full::default()).unwrap();
     let response = tokio::time::timeout(WAIT, client.request(request))
         .await

@@ -7,16 +7,19 @@
 //! `exp` is required; `iss` and `aud` are checked when configured. `alg: none`, algorithms
 //! other than the configured family, and keys of the wrong family are refused.
 
-use std::collections::HashMap;
-use std::sync::RwLock;
-use std::time::{Duration, Instant};
+mod jwks;
 
-use jsonwebtoken::jwk::JwkSet;
+use std::collections::HashMap;
+use std::time::Duration;
+
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::Deserialize;
 use serde_json::Value;
 
 use chat_shared::domain::{ClientId, Identity, Role};
+use chat_shared::settings::{
+    hs256_secret_is_long_enough, parse_allowed_origins, MIN_HS256_SECRET_BYTES,
+};
 
 /// Why a token or request was refused. The variants name the kind only, never the token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -92,40 +95,8 @@ fn map_jwt_error(err: jsonwebtoken::errors::Error) -> AuthError {
 enum Keys {
     /// HS256 with a shared secret.
     Secret(DecodingKey),
-    /// RS256/ES256 keys by `kid`, from a JWKS document given inline or fetched from a URL
-    /// (fetched on first use, cached, refetched at most once a minute for an unknown `kid`).
-    Jwks {
-        url: Option<String>,
-        cache: RwLock<JwksCache>,
-    },
-}
-
-#[derive(Default)]
-struct JwksCache {
-    keys: HashMap<String, (DecodingKey, Algorithm)>,
-    fetched_at: Option<Instant>,
-}
-
-const JWKS_REFETCH: Duration = Duration::from_secs(60);
-
-fn jwks_keys(set: &JwkSet) -> HashMap<String, (DecodingKey, Algorithm)> {
-    set.keys
-        .iter()
-        .filter_map(|jwk| {
-            let kid = jwk.common.key_id.clone()?;
-            let alg = match &jwk.algorithm {
-                jsonwebtoken::jwk::AlgorithmParameters::RSA(_) => Algorithm::RS256,
-                jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(p)
-                    if p.curve == jsonwebtoken::jwk::EllipticCurve::P256 =>
-                {
-                    Algorithm::ES256
-                }
-                _ => return None,
-            };
-            let key = DecodingKey::from_jwk(jwk).ok()?;
-            Some((kid, (key, alg)))
-        })
-        .collect()
+    /// RS256/ES256 keys by `kid` from a JWKS document, inline or fetched.
+    Jwks(Box<jwks::Jwks>),
 }
 
 /// How tokens are checked.
@@ -147,7 +118,7 @@ pub struct AuthConfig {
 pub enum AuthConfigError {
     #[error("configure exactly one of JWT_SECRET, JWT_JWKS, JWT_JWKS_URL")]
     KeySource,
-    #[error("JWT_SECRET must be at least 32 bytes")]
+    #[error("JWT_SECRET must be at least {MIN_HS256_SECRET_BYTES} bytes")]
     WeakSecret,
     #[error("JWT_JWKS is not a JWKS document with RS256 or ES256 keys")]
     BadJwks,
@@ -167,12 +138,8 @@ impl AuthConfig {
             issuer: get("JWT_ISSUER"),
             audience: get("JWT_AUDIENCE"),
             allowed_origins: get("ALLOWED_ORIGINS")
-                .map(|v| {
-                    v.split(',')
-                        .map(|o| o.trim().trim_end_matches('/').to_owned())
-                        .filter(|o| !o.is_empty())
-                        .collect()
-                })
+                .as_deref()
+                .map(parse_allowed_origins)
                 .unwrap_or_default(),
         };
         (config.secret.is_some() || config.jwks.is_some() || config.jwks_url.is_some())
@@ -212,11 +179,6 @@ fn role_of(claims: &Claims) -> Option<Role> {
     }
 }
 
-fn is_loopback_url(url: &str) -> bool {
-    let rest = url.strip_prefix("http://").unwrap_or("");
-    rest.starts_with("127.0.0.1") || rest.starts_with("localhost") || rest.starts_with("[::1]")
-}
-
 impl Authorizer {
     pub fn new(config: &AuthConfig) -> Result<Self, AuthConfigError> {
         let sources = [&config.secret, &config.jwks, &config.jwks_url]
@@ -227,7 +189,7 @@ impl Authorizer {
             return Err(AuthConfigError::KeySource);
         }
         let (keys, algorithms) = if let Some(secret) = &config.secret {
-            if secret.len() < 32 {
+            if !hs256_secret_is_long_enough(secret) {
                 return Err(AuthConfigError::WeakSecret);
             }
             (
@@ -235,26 +197,11 @@ impl Authorizer {
                 vec![Algorithm::HS256],
             )
         } else {
-            let mut cache = JwksCache::default();
-            if let Some(doc) = &config.jwks {
-                let set: JwkSet =
-                    serde_json::from_str(doc).map_err(|_| AuthConfigError::BadJwks)?;
-                cache.keys = jwks_keys(&set);
-                if cache.keys.is_empty() {
-                    return Err(AuthConfigError::BadJwks);
-                }
-                cache.fetched_at = Some(Instant::now());
-            }
-            if let Some(url) = &config.jwks_url {
-                if !url.starts_with("https://") && !is_loopback_url(url) {
-                    return Err(AuthConfigError::InsecureJwksUrl);
-                }
-            }
             (
-                Keys::Jwks {
-                    url: config.jwks_url.clone(),
-                    cache: RwLock::new(cache),
-                },
+                Keys::Jwks(Box::new(jwks::Jwks::new(
+                    config.jwks.as_deref(),
+                    config.jwks_url.as_deref(),
+                )?)),
                 vec![Algorithm::RS256, Algorithm::ES256],
             )
         };
@@ -313,10 +260,9 @@ impl Authorizer {
         }
         let key = match &self.keys {
             Keys::Secret(key) => key.clone(),
-            Keys::Jwks { url, cache } => {
+            Keys::Jwks(jwks) => {
                 let kid = header.kid.as_deref().ok_or(AuthError::UnknownKey)?;
-                self.jwks_key(url.as_deref(), cache, kid, header.alg)
-                    .await?
+                jwks.key(kid, header.alg).await?
             }
         };
         // jsonwebtoken wants every allowed algorithm in the key's family: narrow to the
@@ -335,39 +281,6 @@ impl Authorizer {
         Ok(Identity { client_id, role })
     }
 
-    async fn jwks_key(
-        &self,
-        url: Option<&str>,
-        cache: &RwLock<JwksCache>,
-        kid: &str,
-        alg: Algorithm,
-    ) -> Result<DecodingKey, AuthError> {
-        let lookup = |cache: &JwksCache| {
-            cache
-                .keys
-                .get(kid)
-                .filter(|(_, key_alg)| *key_alg == alg)
-                .map(|(key, _)| key.clone())
-        };
-        let stale = {
-            let guard = cache.read().unwrap_or_else(|p| p.into_inner());
-            if let Some(key) = lookup(&guard) {
-                return Ok(key);
-            }
-            guard
-                .fetched_at
-                .is_none_or(|at| at.elapsed() >= JWKS_REFETCH)
-        };
-        let Some(url) = url.filter(|_| stale) else {
-            return Err(AuthError::UnknownKey);
-        };
-        let set = fetch_jwks(url).await?;
-        let mut guard = cache.write().unwrap_or_else(|p| p.into_inner());
-        guard.keys = jwks_keys(&set);
-        guard.fetched_at = Some(Instant::now());
-        lookup(&guard).ok_or(AuthError::UnknownKey)
-    }
-
     /// Origin check, then token verification: what a `$connect` authorizer does.
     pub async fn authorize(
         &self,
@@ -377,44 +290,6 @@ impl Authorizer {
         self.check_origin(origin)?;
         self.verify(token).await
     }
-}
-
-async fn fetch_jwks(url: &str) -> Result<JwkSet, AuthError> {
-    use http_body_util::{BodyExt, Empty};
-    use hyper_util::client::legacy::Client;
-    use hyper_util::rt::TokioExecutor;
-
-    let connector = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_webpki_roots()
-        .https_or_http()
-        .enable_http1()
-        .build();
-    let client: Client<_, Empty<bytes::Bytes>> =
-        Client::builder(TokioExecutor::new()).build(connector);
-    let uri: hyper::Uri = url.parse().map_err(|_| AuthError::KeysUnavailable)?;
-    let fetch = async {
-        let response = client
-            .get(uri)
-            .await
-            .map_err(|_| AuthError::KeysUnavailable)?;
-        if !response.status().is_success() {
-            return Err(AuthError::KeysUnavailable);
-        }
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .map_err(|_| AuthError::KeysUnavailable)?
-            .to_bytes();
-        serde_json::from_slice::<JwkSet>(&body).map_err(|_| AuthError::KeysUnavailable)
-    };
-    let result = tokio::time::timeout(Duration::from_secs(3), fetch)
-        .await
-        .map_err(|_| AuthError::KeysUnavailable)?;
-    if let Err(err) = &result {
-        tracing::error!(kind = err.kind(), "JWKS fetch failed");
-    }
-    result
 }
 
 /// Mints an HS256 token (development: `chat-local token`; tests).

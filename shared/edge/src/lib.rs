@@ -5,4 +5,5 @@
 
 pub mod auth;
 pub mod lambda;
+pub mod net;
 pub mod wire;

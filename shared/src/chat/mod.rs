@@ -48,8 +48,8 @@ impl Default for Settings {
             max_message_chars: DEFAULT_MAX_MESSAGE_CHARS,
             connection_ttl_s: 2 * 3600 + 300,
             rate_limit: Some(RateRule {
-                per_second: 10,
-                burst: 20,
+                per_second: crate::settings::DEFAULT_RATE_PER_SECOND,
+                burst: crate::settings::DEFAULT_RATE_BURST,
             }),
         }
     }

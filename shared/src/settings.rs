@@ -1,0 +1,68 @@
+//! Settings spelled once: the defaults and bounds that the functions' environment
+//! ([`crate::config`], [`crate::auth::AuthConfig`]), chat-local's flags and `template.yaml`'s
+//! parameters share. The template cannot import these; `tests/tests/template_settings.rs` holds
+//! it against them.
+
+use std::ops::RangeInclusive;
+
+/// Messages a second per sender by default (`RATE_LIMIT_PER_SECOND`, `--rate-limit`).
+pub const DEFAULT_RATE_PER_SECOND: u32 = 10;
+/// Accepted `RATE_LIMIT_PER_SECOND` values; 0 means unlimited.
+pub const RATE_PER_SECOND_RANGE: RangeInclusive<i64> = 0..=10_000;
+
+/// Burst of messages per sender by default (`RATE_LIMIT_BURST`, `--rate-burst`).
+pub const DEFAULT_RATE_BURST: u32 = 20;
+/// Accepted `RATE_LIMIT_BURST` values.
+pub const RATE_BURST_RANGE: RangeInclusive<i64> = 1..=100_000;
+
+/// Accepted `MAX_MESSAGE_CHARS` values: 30,000 characters of up to 4 bytes each, plus the
+/// frame's other fields, stay under API Gateway's 128 KB message limit.
+pub const MAX_MESSAGE_CHARS_RANGE: RangeInclusive<i64> = 1..=30_000;
+
+/// Accepted `CONNECTION_TTL_SECONDS` values: a minute to a week.
+pub const CONNECTION_TTL_RANGE_S: RangeInclusive<i64> = 60..=7 * 86_400;
+
+/// Shortest accepted HS256 secret, in bytes: RFC 7518 section 3.2 asks for a key at least as
+/// long as the hash output (256 bits).
+pub const MIN_HS256_SECRET_BYTES: usize = 32;
+
+/// Whether `secret` is long enough to sign HS256 tokens.
+pub fn hs256_secret_is_long_enough(secret: &str) -> bool {
+    secret.len() >= MIN_HS256_SECRET_BYTES
+}
+
+/// Browser origins from a comma-separated list (`ALLOWED_ORIGINS`, `--allowed-origins`):
+/// trimmed, without a trailing `/`, blanks dropped. Empty allows any origin.
+pub fn parse_allowed_origins(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(|o| o.trim().trim_end_matches('/').to_owned())
+        .filter(|o| !o.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_trimmed_and_blanks_dropped() {
+        assert_eq!(
+            parse_allowed_origins(" https://a.example/ ,,https://b.example"),
+            ["https://a.example", "https://b.example"]
+        );
+        assert!(parse_allowed_origins("").is_empty());
+        assert!(parse_allowed_origins(" , ").is_empty());
+    }
+
+    #[test]
+    fn a_secret_of_31_bytes_is_too_short_and_32_is_enough() {
+        assert!(!hs256_secret_is_long_enough(&"x".repeat(31)));
+        assert!(hs256_secret_is_long_enough(&"x".repeat(32)));
+    }
+
+    #[test]
+    fn the_default_rate_limit_is_within_its_bounds() {
+        assert!(RATE_PER_SECOND_RANGE.contains(&DEFAULT_RATE_PER_SECOND.into()));
+        assert!(RATE_BURST_RANGE.contains(&DEFAULT_RATE_BURST.into()));
+    }
+}
