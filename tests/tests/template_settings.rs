@@ -11,11 +11,11 @@ use chat_shared::settings::{
     MAX_MESSAGE_CHARS_RANGE, MIN_HS256_SECRET_BYTES, RATE_BURST_RANGE, RATE_PER_SECOND_RANGE,
 };
 use chat_shared::Settings;
-use serde_yaml::Value;
+use serde_norway::Value;
 
 fn template() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
-    serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 fn parameter<'a>(template: &'a Value, name: &str) -> &'a Value {

@@ -1,0 +1,109 @@
+//! The DynamoDB store. Table design (see docs/design.md for the access patterns):
+//!
+//! | table | partition key | sort key | items |
+//! |---|---|---|---|
+//! | Connections | `client_id` | `sk` | `#profile` (role), one per open connection (`sk` = connection id, TTL `expires_at`) |
+//! | Messages | `conversation_id` (`a#b`, sorted) | `message_id` (time-sortable) | one per message; send claims under `#sent#<sender>` / `client_msg_id` (TTL `expires_at`) |
+//! | Inbox | `owner_id` | `peer_id` | unread counter, last message id, read-up-to pointer |
+//!
+//! The Messages table has two global secondary indexes for catch-up across conversations:
+//! `by_receiver` (`receiver_id`, `message_id`) and `by_sender` (`sender_id`, `message_id`).
+//!
+//! Every read is a GetItem or a Query on a key; nothing Scans.
+//!
+//! The code tour: [`schema`] (the tables, in code) and `create` (table creation from it),
+//! `codec` (items), then one file per store trait: `connections`, `messages`, `claims`,
+//! `inbox`, `rate_limit`.
+
+mod claims;
+mod codec;
+mod connections;
+mod create;
+mod inbox;
+mod messages;
+mod rate_limit;
+pub mod schema;
+
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::Client;
+
+pub use create::create_tables;
+pub use schema::{BY_RECEIVER_INDEX, BY_SENDER_INDEX, TTL_ATTRIBUTE};
+
+use codec::Item;
+
+/// The sort key of a client's profile item in the Connections table. `#` never occurs in an
+/// API Gateway connection id, so it cannot collide with a connection item.
+const PROFILE_SK: &str = "#profile";
+
+/// The sort key of a client's rate-limit item (GCRA state) in the Connections table.
+const RATE_SK: &str = "#rate";
+
+/// Names of the three tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableNames {
+    pub connections: String,
+    pub messages: String,
+    pub inbox: String,
+}
+
+impl TableNames {
+    /// `<prefix>connections`, `<prefix>messages`, `<prefix>inbox`.
+    pub fn with_prefix(prefix: &str) -> Self {
+        Self {
+            connections: format!("{prefix}connections"),
+            messages: format!("{prefix}messages"),
+            inbox: format!("{prefix}inbox"),
+        }
+    }
+}
+
+pub struct DynamoStore {
+    client: Client,
+    tables: TableNames,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, tables: TableNames) -> Self {
+        Self { client, tables }
+    }
+
+    pub fn tables(&self) -> &TableNames {
+        &self.tables
+    }
+}
+
+fn is_conditional_failure<E, R>(err: &SdkError<E, R>) -> bool
+where
+    E: ProvideErrorMetadata,
+{
+    err.as_service_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "ConditionalCheckFailedException")
+}
+
+/// Where a Query stopped before the end of what it matched (its Limit, or DynamoDB's 1 MB
+/// page), the key to resume after. An empty `LastEvaluatedKey` means it did not stop.
+fn resume_key(last_evaluated_key: Option<Item>) -> Option<Item> {
+    last_evaluated_key.filter(|key| !key.is_empty())
+}
+
+/// A client for a local DynamoDB (DynamoDB Local): fixed region and placeholder credentials,
+/// which DynamoDB Local accepts and AWS would refuse. Never used against AWS.
+pub fn local_client(endpoint: &str) -> Client {
+    let config = aws_sdk_dynamodb::config::Builder::new()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "local",
+            "local",
+            None,
+            None,
+            "dynamodb-local",
+        ))
+        .endpoint_url(endpoint)
+        .retry_config(crate::sdk::retry())
+        .timeout_config(crate::sdk::dynamodb_timeouts())
+        .build();
+    Client::from_conf(config)
+}

@@ -1,0 +1,62 @@
+//! Rate limiting (GCRA), one item per client in the Connections table (`sk` = `#rate`).
+
+use async_trait::async_trait;
+
+use super::codec::{n, s};
+use super::{is_conditional_failure, DynamoStore, RATE_SK, TTL_ATTRIBUTE};
+use crate::domain::{ClientId, EpochMillis};
+use crate::store::{RateLimitStore, RateRule, StoreError};
+
+#[async_trait]
+impl RateLimitStore for DynamoStore {
+    async fn admit(
+        &self,
+        client_id: &ClientId,
+        rule: RateRule,
+        now_ms: EpochMillis,
+    ) -> Result<bool, StoreError> {
+        let interval = rule.interval_ms();
+        // The item can go once its arrival time is a minute in the past.
+        let expires = (now_ms + rule.tolerance_ms() + interval) / 1000 + 60;
+        // Common case (a human pace): the bucket has refilled; start again from now.
+        let fresh = self
+            .client
+            .update_item()
+            .table_name(&self.tables.connections)
+            .key("client_id", s(client_id.as_str()))
+            .key("sk", s(RATE_SK))
+            .update_expression("SET tat = :fresh, #ttl = :exp")
+            .condition_expression("attribute_not_exists(tat) OR tat <= :now")
+            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+            .expression_attribute_values(":fresh", n(now_ms + interval))
+            .expression_attribute_values(":exp", n(expires))
+            .expression_attribute_values(":now", n(now_ms))
+            .send()
+            .await;
+        match fresh {
+            Ok(_) => return Ok(true),
+            Err(e) if is_conditional_failure(&e) => {}
+            Err(e) => return Err(StoreError::backend("rate_limit", e)),
+        }
+        // Within a burst: advance the arrival time if it is within the tolerance.
+        let burst = self
+            .client
+            .update_item()
+            .table_name(&self.tables.connections)
+            .key("client_id", s(client_id.as_str()))
+            .key("sk", s(RATE_SK))
+            .update_expression("SET tat = tat + :t, #ttl = :exp")
+            .condition_expression("tat <= :limit")
+            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+            .expression_attribute_values(":t", n(interval))
+            .expression_attribute_values(":exp", n(expires))
+            .expression_attribute_values(":limit", n(now_ms + rule.tolerance_ms()))
+            .send()
+            .await;
+        match burst {
+            Ok(_) => Ok(true),
+            Err(e) if is_conditional_failure(&e) => Ok(false),
+            Err(e) => Err(StoreError::backend("rate_limit", e)),
+        }
+    }
+}
