@@ -1,12 +1,14 @@
 //! Test support: the handler-level [`Harness`] and its participants, real API Gateway event
 //! fixtures ([`events`]), DynamoDB Local tables, a recording notifier, a store with fault
-//! switches ([`FaultyStore`]), and end-to-end helpers for chat-local ([`local`]).
+//! switches ([`FaultyStore`]), the hostile-input corpus and its runner ([`hostile`]), and
+//! end-to-end helpers for chat-local ([`local`]).
 
 pub mod dynamo_process;
 pub mod events;
 pub mod fakes;
 pub mod faulty;
 pub mod harness;
+pub mod hostile;
 pub mod local;
 
 use std::sync::Arc;
