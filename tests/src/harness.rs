@@ -3,7 +3,7 @@
 //! participants who connect, send and read through the real Lambda handlers with API Gateway's
 //! own event JSON.
 //!
-//! ```ignore
+//! ```text
 //! let app = Harness::on(backend).await;
 //! let user = app.user("user123").on("userConn=").connected().await;
 //! let desk = app.admin("admin456").on("adminDesk=").connected().await;
