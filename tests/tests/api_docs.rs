@@ -16,7 +16,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -569,7 +568,7 @@ async fn websocket_frames_are_as_asyncapi_yaml_says() {
     let faulty = FaultyStore::new(store_for(Backend::Memory).await);
     let broken = start_local(faulty.clone()).await;
     let mut desk = WsClient::connect(&broken.ws_url("admin789?role=admin")).await;
-    faulty.fail_put_message.store(true, Ordering::SeqCst);
+    faulty.fail("put_message");
     let frame = send_frame("user123", "lost");
     t.refused(&mut desk, "send", true, &frame, "internal").await;
 

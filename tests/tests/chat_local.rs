@@ -260,18 +260,14 @@ async fn a_failing_connect_handler_refuses_the_handshake_and_a_failed_store_answ
     let mut admin = WsClient::connect(&local.ws_url("admin456?role=admin")).await;
     let mut user = WsClient::connect(&local.ws_url("user123")).await;
     // $connect answers 500 when it cannot record the connection: the handshake fails.
-    faulty
-        .fail_put_connection
-        .store(true, std::sync::atomic::Ordering::SeqCst);
+    faulty.fail("put_connection");
     let err = WsClient::try_connect(&local.ws_url("user999"))
         .await
         .err()
         .expect("refused");
     assert!(err.to_string().contains("500"), "{err}");
     // A message that cannot be stored: an `internal` error frame, no delivery.
-    faulty
-        .fail_put_message
-        .store(true, std::sync::atomic::Ordering::SeqCst);
+    faulty.fail("put_message");
     user.send_text(&frame("admin456", "lost?")).await;
     let reply = user.next_json().await;
     assert_eq!(

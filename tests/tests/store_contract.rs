@@ -7,7 +7,7 @@ use chat_shared::domain::{
     MessageId, MessageText, Role, SendClaim, ServiceId, SyncQuery,
 };
 use chat_shared::store::{RateRule, Store, StoreError};
-use chat_tests::{store_for, Backend, T0};
+use chat_tests::T0;
 
 fn id(raw: &str) -> ClientId {
     ClientId::parse(raw).unwrap()
@@ -647,30 +647,8 @@ async fn an_expired_send_claim_counts_as_absent(store: &dyn Store) {
     );
 }
 
-macro_rules! contract {
-    ($($name:ident),* $(,)?) => {
-        mod memory {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let store = super::store_for(super::Backend::Memory).await;
-                    super::$name(store.as_ref()).await;
-                }
-            )*
-        }
-        mod dynamodb {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let store = super::store_for(super::Backend::Dynamo).await;
-                    super::$name(store.as_ref()).await;
-                }
-            )*
-        }
-    };
-}
-
-contract!(
+chat_tests::on_both_stores!(
+    store:
     presence_of_an_unknown_client_is_empty,
     connections_are_listed_with_the_role_they_connected_with,
     deleting_a_connection_removes_only_that_one,

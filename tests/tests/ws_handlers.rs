@@ -1,124 +1,74 @@
 //! The WebSocket handlers, called with API Gateway's own event JSON, on both stores.
 
-use chat_edge::lambda::ws::{handle_connect, handle_disconnect, handle_message, WsResponse};
 use chat_shared::chat::GONE_GRACE_MS;
-use chat_shared::domain::{ClientId, HistoryQuery, Identity, Role};
-use chat_tests::{frame, on_both_stores, store_for, test_chat, ws_event, Backend, TestChat};
-use serde_json::{json, Value};
+use chat_tests::{frame, on_both_stores, ws_event, Backend, Harness, T0};
+use serde_json::json;
 
 const USER: Option<(&str, &str)> = Some(("user123", "user"));
-const ADMIN: Option<(&str, &str)> = Some(("admin456", "admin"));
-const OTHER_USER: Option<(&str, &str)> = Some(("user999", "user"));
 
-async fn setup(backend: Backend) -> TestChat {
-    test_chat(store_for(backend).await)
+/// Messages between `a` and `b`, as an administrator reads them.
+async fn history_len(app: &Harness, a: &str, b: &str) -> usize {
+    app.admin("admin456").history(a, b, 100).await.len()
 }
 
-async fn connect(tc: &TestChat, connection: &str, who: Option<(&str, &str)>) -> WsResponse {
-    handle_connect(&tc.chat, ws_event("connect", connection, who, None)).await
-}
-
-async fn send(tc: &TestChat, connection: &str, who: Option<(&str, &str)>, body: &str) -> Value {
-    let response = handle_message(&tc.chat, ws_event("message", connection, who, Some(body))).await;
-    assert_eq!(response.status_code, 200);
-    serde_json::from_str(response.body.as_deref().expect("a frame for the sender")).unwrap()
-}
-
-fn identity(who: Option<(&str, &str)>) -> Identity {
-    let (id, role) = who.unwrap();
-    Identity {
-        client_id: ClientId::parse(id).unwrap(),
-        role: Role::parse(role).unwrap(),
-    }
-}
-
-async fn history_len(tc: &TestChat, a: &str, b: &str) -> usize {
-    tc.chat
-        .history(
-            &identity(ADMIN),
-            &ClientId::parse(a).unwrap(),
-            &ClientId::parse(b).unwrap(),
-            &HistoryQuery {
-                limit: 100,
-                before: None,
-                appointment_id: None,
-            },
-        )
-        .await
-        .unwrap()
-        .messages
-        .len()
-}
-
-async fn presence_ids(tc: &TestChat, client: &str) -> Vec<String> {
-    presence_at(tc, client, chat_tests::T0 / 1000).await
-}
-
-/// The client's connections not expired at `now_s`.
-async fn presence_at(tc: &TestChat, client: &str, now_s: i64) -> Vec<String> {
-    chat_tests::connection_ids(tc.chat.store().as_ref(), client, now_s).await
+/// The client's connections as the store lists them at T0.
+async fn presence_ids(app: &Harness, client: &str) -> Vec<String> {
+    app.connections_at(client, T0 / 1000).await
 }
 
 async fn connect_without_authorizer_context_is_refused(backend: Backend) {
-    let tc = setup(backend).await;
-    let response = connect(&tc, "anon0001=", None).await;
+    let app = Harness::on(backend).await;
+    let response = app.anonymous().on("anon0001=").connect().await;
     assert_eq!(response.status_code, 401);
-    assert!(presence_ids(&tc, "user123").await.is_empty());
+    assert!(presence_ids(&app, "user123").await.is_empty());
 }
 
 async fn connect_with_an_unknown_role_is_refused(backend: Backend) {
-    let tc = setup(backend).await;
-    let response = connect(&tc, "conn0001=", Some(("user123", "superuser"))).await;
-    assert_eq!(response.status_code, 401);
+    let app = Harness::on(backend).await;
+    let superuser = app.as_who(Some(("user123", "superuser"))).on("conn0001=");
+    assert_eq!(superuser.connect().await.status_code, 401);
 }
 
 async fn connect_records_the_connection_with_a_ttl(backend: Backend) {
-    let tc = setup(backend).await;
-    assert_eq!(
-        connect(&tc, "BpNEYd7ODoECFyA=", USER).await.status_code,
-        200
-    );
-    let presence = tc
+    let app = Harness::on(backend).await;
+    let user = app.user("user123").on("BpNEYd7ODoECFyA=");
+    assert_eq!(user.connect().await.status_code, 200);
+    let presence = app
         .chat
         .store()
-        .presence(&ClientId::parse("user123").unwrap(), chat_tests::T0 / 1000)
+        .presence(&user.identity().client_id, T0 / 1000)
         .await
         .unwrap();
-    assert_eq!(presence.role, Some(Role::User));
+    assert_eq!(presence.role, Some(chat_shared::domain::Role::User));
     let c = &presence.connections[0];
     // connectedAt from the event; expiry 2 h 5 min later (API Gateway's 2 h limit + margin).
     assert_eq!(c.connected_at_ms, 1_795_527_619_000);
     assert_eq!(c.expires_at_s, 1_795_527_619 + 7_500);
     // Once expired, it is no longer listed even if the TTL sweep has not run.
     assert_eq!(
-        presence_at(&tc, "user123", 1_795_527_619 + 7_499)
+        app.connections_at("user123", 1_795_527_619 + 7_499)
             .await
             .len(),
         1
     );
-    assert!(presence_at(&tc, "user123", 1_795_527_619 + 7_500)
+    assert!(app
+        .connections_at("user123", 1_795_527_619 + 7_500)
         .await
         .is_empty());
 }
 
 async fn a_message_reaches_every_connection_of_the_receiver_and_no_other(backend: Backend) {
-    let tc = setup(backend).await;
-    connect(&tc, "adminDesk=", ADMIN).await;
-    connect(&tc, "adminPhone=", ADMIN).await;
-    connect(&tc, "userConn=", USER).await;
-    connect(&tc, "otherUser=", OTHER_USER).await;
+    let app = Harness::on(backend).await;
+    let desk = app.admin("admin456").on("adminDesk=").connected().await;
+    let phone = app.admin("admin456").on("adminPhone=").connected().await;
+    let user = app.user("user123").on("userConn=").connected().await;
+    app.user("user999").on("otherUser=").connected().await;
 
-    let ack = send(
-        &tc,
-        "userConn=",
-        USER,
-        &frame("admin456", "Hello, I need help"),
-    )
-    .await;
+    let ack = user.send_to(&desk, "Hello, I need help").await;
     assert_eq!(ack["type"], "ack");
 
-    for device in ["adminDesk=", "adminPhone="] {
-        let frames = tc.notifier.frames_to(device);
+    for device in [&desk, &phone] {
+        let frames = device.frames();
         assert_eq!(frames.len(), 1, "{device}");
         assert_eq!(
             frames[0],
@@ -134,151 +84,141 @@ async fn a_message_reaches_every_connection_of_the_receiver_and_no_other(backend
             })
         );
     }
-    let counts = tc.notifier.counts();
+    let counts = app.notifier.counts();
     assert_eq!(counts.get("userConn="), None);
     assert_eq!(counts.get("otherUser="), None);
     assert_eq!(counts.len(), 2);
 }
 
 async fn the_ack_comes_after_the_message_is_stored(backend: Backend) {
-    let tc = setup(backend).await;
-    connect(&tc, "adminDesk=", ADMIN).await;
+    let app = Harness::on(backend).await;
+    app.admin("admin456").on("adminDesk=").connected().await;
+    let user = app.user("user123").on("userConn=");
     let body = json!({
         "receiver_id": "admin456", "appointment_id": "ap1", "service_id": "sv1",
         "message_text": "hi", "client_msg_id": "c-42"
     })
     .to_string();
-    let ack = send(&tc, "userConn=", USER, &body).await;
+    let ack = user.send(&body).await;
     assert_eq!(ack["type"], "ack");
     assert_eq!(ack["client_msg_id"], "c-42");
     assert_eq!(ack["timestamp"], "2026-11-24T13:40:19.000Z");
     assert_eq!(ack["message_id"].as_str().unwrap().len(), 26);
     // By the time the ack exists, the message is in the store.
-    let history = tc
-        .chat
-        .history(
-            &identity(USER),
-            &ClientId::parse("user123").unwrap(),
-            &ClientId::parse("admin456").unwrap(),
-            &HistoryQuery {
-                limit: 10,
-                before: None,
-                appointment_id: None,
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(history.messages.len(), 1);
+    let history = user.history("user123", "admin456", 10).await;
+    assert_eq!(history.len(), 1);
     assert_eq!(
-        history.messages[0].message.message_id.as_str(),
+        history[0].message.message_id.as_str(),
         ack["message_id"].as_str().unwrap()
     );
     // Without a client key, the ack has no client_msg_id field at all.
-    let ack = send(&tc, "userConn=", USER, &frame("admin456", "again")).await;
+    let ack = user.send_to("admin456", "again").await;
     assert!(ack.get("client_msg_id").is_none());
 }
 
 async fn message_ids_sort_by_time(backend: Backend) {
-    let tc = setup(backend).await;
-    connect(&tc, "adminDesk=", ADMIN).await;
-    let first = send(&tc, "u=", USER, &frame("admin456", "one")).await;
-    tc.clock.advance(1);
-    let second = send(&tc, "u=", USER, &frame("admin456", "two")).await;
+    let app = Harness::on(backend).await;
+    app.admin("admin456").on("adminDesk=").connected().await;
+    let user = app.user("user123").on("u=");
+    let first = user.send_to("admin456", "one").await;
+    app.clock.advance(1);
+    let second = user.send_to("admin456", "two").await;
     assert!(first["message_id"].as_str() < second["message_id"].as_str());
     assert_eq!(second["timestamp"], "2026-11-24T13:40:19.001Z");
 }
 
 async fn a_user_cannot_write_to_another_user(backend: Backend) {
-    let tc = setup(backend).await;
-    connect(&tc, "otherUser=", OTHER_USER).await;
-    let reply = send(&tc, "userConn=", USER, &frame("user999", "psst")).await;
+    let app = Harness::on(backend).await;
+    app.user("user999").on("otherUser=").connected().await;
+    let user = app.user("user123").on("userConn=");
+    let reply = user.send_to("user999", "psst").await;
     assert_eq!(reply["type"], "error");
     assert_eq!(reply["code"], "forbidden");
-    assert!(tc.notifier.counts().is_empty());
-    assert_eq!(history_len(&tc, "user123", "user999").await, 0);
+    assert!(app.notifier.counts().is_empty());
+    assert_eq!(history_len(&app, "user123", "user999").await, 0);
     // Nor to a client the system has never seen (it cannot be known to be an administrator).
-    let reply = send(&tc, "userConn=", USER, &frame("stranger", "hello?")).await;
+    let reply = user.send_to("stranger", "hello?").await;
     assert_eq!(reply["code"], "forbidden");
-    assert_eq!(history_len(&tc, "user123", "stranger").await, 0);
+    assert_eq!(history_len(&app, "user123", "stranger").await, 0);
 }
 
 async fn an_administrator_writes_to_anyone_even_offline(backend: Backend) {
-    let tc = setup(backend).await;
-    let ack = send(
-        &tc,
-        "adminDesk=",
-        ADMIN,
-        &frame("newuser", "Your appointment moved"),
-    )
-    .await;
+    let app = Harness::on(backend).await;
+    let admin = app.admin("admin456").on("adminDesk=");
+    let ack = admin.send_to("newuser", "Your appointment moved").await;
     assert_eq!(ack["type"], "ack");
-    assert!(tc.notifier.counts().is_empty());
-    assert_eq!(history_len(&tc, "admin456", "newuser").await, 1);
-    let unread = tc
-        .chat
-        .unread(
-            &identity(Some(("newuser", "user"))),
-            &ClientId::parse("newuser").unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(unread.total, 1);
+    assert!(app.notifier.counts().is_empty());
+    assert_eq!(history_len(&app, "admin456", "newuser").await, 1);
+    assert_eq!(app.user("newuser").unread().await.total, 1);
 }
 
 async fn identity_comes_from_the_authorizer_never_the_body(backend: Backend) {
-    let tc = setup(backend).await;
-    connect(&tc, "otherUser=", OTHER_USER).await;
+    let app = Harness::on(backend).await;
+    app.user("user999").on("otherUser=").connected().await;
     // A user claims to be the administrator in the body: ignored.
     let body = json!({
         "sender_id": "admin456", "role": "admin",
         "receiver_id": "user999", "appointment_id": "a", "service_id": "s", "message_text": "x"
     })
     .to_string();
-    let reply = send(&tc, "userConn=", USER, &body).await;
+    let reply = app.user("user123").on("userConn=").send(&body).await;
     assert_eq!(reply["code"], "forbidden");
-    assert!(tc.notifier.counts().is_empty());
+    assert!(app.notifier.counts().is_empty());
     // No authorizer context at all: refused, nothing stored.
-    let reply = send(&tc, "anon=", None, &frame("admin456", "x")).await;
+    let reply = app.anonymous().on("anon=").send_to("admin456", "x").await;
     assert_eq!(reply["code"], "unauthorized");
-    assert_eq!(history_len(&tc, "admin456", "user999").await, 0);
+    assert_eq!(history_len(&app, "admin456", "user999").await, 0);
 }
 
 async fn a_gone_connection_is_removed_and_the_others_still_get_the_message(backend: Backend) {
-    let tc = setup(backend).await;
-    connect(&tc, "adminDesk=", ADMIN).await;
-    connect(&tc, "adminStale=", ADMIN).await;
-    tc.notifier.mark_gone("adminStale=");
-    tc.clock.advance(GONE_GRACE_MS);
-    let ack = send(&tc, "userConn=", USER, &frame("admin456", "hi")).await;
+    let app = Harness::on(backend).await;
+    let desk = app.admin("admin456").on("adminDesk=").connected().await;
+    app.admin("admin456").on("adminStale=").connected().await;
+    app.notifier.mark_gone("adminStale=");
+    app.clock.advance(GONE_GRACE_MS);
+    let ack = app
+        .user("user123")
+        .on("userConn=")
+        .send_to(&desk, "hi")
+        .await;
     assert_eq!(ack["type"], "ack");
-    assert_eq!(tc.notifier.frames_to("adminDesk=").len(), 1);
-    assert_eq!(presence_ids(&tc, "admin456").await, vec!["adminDesk="]);
+    assert_eq!(desk.frames().len(), 1);
+    assert_eq!(presence_ids(&app, "admin456").await, vec!["adminDesk="]);
 }
 
 async fn a_410_during_the_handshake_grace_does_not_remove_the_connection(backend: Backend) {
-    let tc = setup(backend).await;
-    connect(&tc, "adminNew=", ADMIN).await;
-    tc.notifier.mark_gone("adminNew=");
-    tc.clock.advance(GONE_GRACE_MS - 1);
-    let ack = send(&tc, "userConn=", USER, &frame("admin456", "hi")).await;
+    let app = Harness::on(backend).await;
+    app.admin("admin456").on("adminNew=").connected().await;
+    app.notifier.mark_gone("adminNew=");
+    app.clock.advance(GONE_GRACE_MS - 1);
+    let ack = app
+        .user("user123")
+        .on("userConn=")
+        .send_to("admin456", "hi")
+        .await;
     assert_eq!(ack["type"], "ack");
-    assert_eq!(presence_ids(&tc, "admin456").await, vec!["adminNew="]);
+    assert_eq!(presence_ids(&app, "admin456").await, vec!["adminNew="]);
 }
 
 async fn a_failed_post_still_acks_and_keeps_the_message(backend: Backend) {
-    let tc = setup(backend).await;
-    connect(&tc, "adminDesk=", ADMIN).await;
-    tc.notifier.mark_failing("adminDesk=");
-    let ack = send(&tc, "userConn=", USER, &frame("admin456", "hi")).await;
+    let app = Harness::on(backend).await;
+    app.admin("admin456").on("adminDesk=").connected().await;
+    app.notifier.mark_failing("adminDesk=");
+    let ack = app
+        .user("user123")
+        .on("userConn=")
+        .send_to("admin456", "hi")
+        .await;
     assert_eq!(ack["type"], "ack");
-    assert_eq!(history_len(&tc, "user123", "admin456").await, 1);
+    assert_eq!(history_len(&app, "user123", "admin456").await, 1);
     // A transient failure is not a reason to forget the connection.
-    assert_eq!(presence_ids(&tc, "admin456").await, vec!["adminDesk="]);
+    assert_eq!(presence_ids(&app, "admin456").await, vec!["adminDesk="]);
 }
 
 async fn bad_frames_get_an_error_and_the_connection_stays_usable(backend: Backend) {
-    let tc = setup(backend).await;
-    connect(&tc, "adminDesk=", ADMIN).await;
+    let app = Harness::on(backend).await;
+    app.admin("admin456").on("adminDesk=").connected().await;
+    let user = app.user("user123").on("userConn=");
     let long = "x".repeat(4_001);
     let cases: Vec<(String, &str)> = vec![
         ("not json".into(), "invalid_json"),
@@ -297,55 +237,54 @@ async fn bad_frames_get_an_error_and_the_connection_stays_usable(backend: Backen
         (r#"{"action":"dance"}"#.into(), "unknown_action"),
     ];
     for (body, code) in &cases {
-        let reply = send(&tc, "userConn=", USER, body).await;
+        let reply = user.send(body).await;
         assert_eq!(reply["type"], "error", "{body}");
         assert_eq!(reply["code"], *code, "{body}");
         assert!(reply["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
-    assert_eq!(history_len(&tc, "user123", "admin456").await, 0);
-    assert!(tc.notifier.counts().is_empty());
-    // Binary frames are refused too.
+    assert_eq!(history_len(&app, "user123", "admin456").await, 0);
+    assert!(app.notifier.counts().is_empty());
+    // Binary frames are refused too (an event the harness does not build: assembled here).
     let mut event = ws_event("message", "userConn=", USER, Some("e30="));
     event.is_base64_encoded = true;
-    let reply = handle_message(&tc.chat, event).await;
+    let reply = chat_edge::lambda::ws::handle_message(&app.chat, event).await;
     assert!(reply.body.unwrap().contains("invalid_json"));
     // The same connection still sends fine.
-    let ack = send(&tc, "userConn=", USER, &frame("admin456", "now properly")).await;
+    let ack = user.send_to("admin456", "now properly").await;
     assert_eq!(ack["type"], "ack");
-    assert_eq!(history_len(&tc, "user123", "admin456").await, 1);
+    assert_eq!(history_len(&app, "user123", "admin456").await, 1);
 }
 
 async fn disconnect_forgets_only_that_connection(backend: Backend) {
-    let tc = setup(backend).await;
-    connect(&tc, "adminDesk=", ADMIN).await;
-    connect(&tc, "adminPhone=", ADMIN).await;
-    let response =
-        handle_disconnect(&tc.chat, ws_event("disconnect", "adminPhone=", ADMIN, None)).await;
-    assert_eq!(response.status_code, 200);
-    assert_eq!(presence_ids(&tc, "admin456").await, vec!["adminDesk="]);
+    let app = Harness::on(backend).await;
+    app.admin("admin456").on("adminDesk=").connected().await;
+    let phone = app.admin("admin456").on("adminPhone=").connected().await;
+    assert_eq!(phone.disconnect().await.status_code, 200);
+    assert_eq!(presence_ids(&app, "admin456").await, vec!["adminDesk="]);
     // Without an identity there is nothing to do, and the handler still answers 200.
-    let response = handle_disconnect(&tc.chat, ws_event("disconnect", "x=", None, None)).await;
+    let response = app.anonymous().on("x=").disconnect().await;
     assert_eq!(response.status_code, 200);
-    assert_eq!(presence_ids(&tc, "admin456").await, vec!["adminDesk="]);
+    assert_eq!(presence_ids(&app, "admin456").await, vec!["adminDesk="]);
 }
 
 async fn a_sender_over_the_rate_limit_gets_rate_limited_and_nothing_is_stored(backend: Backend) {
-    let tc = chat_tests::test_chat_with(store_for(backend).await, chat_shared::Settings::default());
-    connect(&tc, "adminDesk=", ADMIN).await;
+    let app = Harness::with_settings(backend, chat_shared::Settings::default()).await;
+    let desk = app.admin("admin456").on("adminDesk=").connected().await;
+    let user = app.user("user123").on("userConn=");
     for i in 0..20 {
-        let ack = send(&tc, "userConn=", USER, &frame("admin456", &format!("m{i}"))).await;
+        let ack = user.send_to(&desk, &format!("m{i}")).await;
         assert_eq!(ack["type"], "ack", "message {}", i + 1);
     }
-    let reply = send(&tc, "userConn=", USER, &frame("admin456", "one too many")).await;
+    let reply = user.send_to(&desk, "one too many").await;
     assert_eq!(
         (reply["type"].as_str(), reply["code"].as_str()),
         (Some("error"), Some("rate_limited"))
     );
-    assert_eq!(history_len(&tc, "user123", "admin456").await, 20);
-    assert_eq!(tc.notifier.frames_to("adminDesk=").len(), 20);
+    assert_eq!(history_len(&app, "user123", "admin456").await, 20);
+    assert_eq!(desk.frames().len(), 20);
     // Tokens refill at 10 a second.
-    tc.clock.advance(100);
-    let ack = send(&tc, "userConn=", USER, &frame("admin456", "after refill")).await;
+    app.clock.advance(100);
+    let ack = user.send_to(&desk, "after refill").await;
     assert_eq!(ack["type"], "ack");
 }
 

@@ -1,0 +1,132 @@
+//! API Gateway's own event JSON (fixtures under `fixtures/`), shaped for one call: WebSocket
+//! events, HTTP API (payload 2.0) requests, and the seed-format frame.
+
+use serde_json::{json, Value};
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The authorizer context API Gateway adds for a verified caller, or none.
+pub fn authorizer(identity: Option<(&str, &str)>) -> Value {
+    match identity {
+        Some((client_id, role)) => json!({
+            "principalId": client_id,
+            "client_id": client_id,
+            "role": role,
+            "integrationLatency": 42
+        }),
+        None => Value::Null,
+    }
+}
+
+/// A WebSocket event as API Gateway sends it: `kind` is `connect`, `message` or `disconnect`.
+pub fn ws_event_json(
+    kind: &str,
+    connection_id: &str,
+    identity: Option<(&str, &str)>,
+    body: Option<&str>,
+) -> Value {
+    let mut event = fixture(&format!("ws_{kind}"));
+    let ctx = &mut event["requestContext"];
+    ctx["connectionId"] = json!(connection_id);
+    match identity {
+        Some(_) => ctx["authorizer"] = authorizer(identity),
+        None => {
+            ctx.as_object_mut().unwrap().remove("authorizer");
+        }
+    }
+    if let Some(body) = body {
+        event["body"] = json!(body);
+    }
+    event
+}
+
+pub fn ws_event(
+    kind: &str,
+    connection_id: &str,
+    identity: Option<(&str, &str)>,
+    body: Option<&str>,
+) -> chat_edge::lambda::ws::WsEvent {
+    serde_json::from_value(ws_event_json(kind, connection_id, identity, body))
+        .expect("fixture is a WebSocket event")
+}
+
+/// An HTTP API (payload 2.0) request as API Gateway sends it, through lambda_http's own
+/// event parsing. `target` is the path with an optional query string.
+pub fn http_request(
+    method: &str,
+    target: &str,
+    identity: Option<(&str, &str)>,
+    body: Option<&str>,
+) -> lambda_http::Request {
+    let event = http_event_json(method, target, identity, body);
+    lambda_http::request::from_str(&event.to_string()).expect("fixture is an HTTP API event")
+}
+
+/// The HTTP API (payload 2.0) event JSON behind [`http_request`]; `target` goes into
+/// `rawPath` and `rawQueryString` exactly as given (a client may send anything there).
+pub fn http_event_json(
+    method: &str,
+    target: &str,
+    identity: Option<(&str, &str)>,
+    body: Option<&str>,
+) -> Value {
+    let mut event = fixture("http_put_read");
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    event["routeKey"] = json!("$default");
+    event["rawPath"] = json!(path);
+    event["rawQueryString"] = json!(query);
+    event.as_object_mut().unwrap().remove("pathParameters");
+    let ctx = &mut event["requestContext"];
+    ctx["routeKey"] = json!("$default");
+    ctx["http"]["method"] = json!(method);
+    ctx["http"]["path"] = json!(path);
+    match identity {
+        Some((client_id, role)) => {
+            ctx["authorizer"] = json!({ "lambda": { "client_id": client_id, "role": role } })
+        }
+        None => {
+            ctx.as_object_mut().unwrap().remove("authorizer");
+        }
+    }
+    match body {
+        Some(body) => {
+            event["headers"]["content-length"] = json!(body.len().to_string());
+            event["body"] = json!(body);
+        }
+        None => {
+            event["headers"]
+                .as_object_mut()
+                .unwrap()
+                .remove("content-length");
+            event.as_object_mut().unwrap().remove("body");
+        }
+    }
+    event
+}
+
+/// Status and parsed JSON body of an HTTP response.
+pub fn response_json(response: lambda_http::Response<lambda_http::Body>) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let body = match response.body() {
+        lambda_http::Body::Text(t) => serde_json::from_str(t).expect("JSON body"),
+        lambda_http::Body::Empty => Value::Null,
+        lambda_http::Body::Binary(b) => serde_json::from_slice(b).expect("JSON body"),
+        _ => Value::Null,
+    };
+    (status, body)
+}
+
+/// A seed-format frame.
+pub fn frame(receiver: &str, text: &str) -> String {
+    json!({
+        "receiver_id": receiver,
+        "appointment_id": "appointment789",
+        "service_id": "service123",
+        "message_text": text
+    })
+    .to_string()
+}

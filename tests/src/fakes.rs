@@ -1,0 +1,88 @@
+//! Test doubles for the chat's ports: a clock the test sets, a notifier that records.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chat_shared::domain::{Clock, ConnectionId, EpochMillis};
+use chat_shared::notify::{Notifier, NotifyError};
+use serde_json::Value;
+
+/// A clock the test sets.
+#[derive(Debug)]
+pub struct FixedClock(pub Mutex<EpochMillis>);
+
+impl FixedClock {
+    pub fn at(ms: EpochMillis) -> Arc<Self> {
+        Arc::new(Self(Mutex::new(ms)))
+    }
+
+    pub fn advance(&self, ms: EpochMillis) {
+        *self.0.lock().unwrap() += ms;
+    }
+}
+
+impl Clock for FixedClock {
+    fn now_ms(&self) -> EpochMillis {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// A notifier that records every post, and answers 410 Gone for connections marked gone.
+#[derive(Default)]
+pub struct RecordingNotifier {
+    posts: Mutex<Vec<(String, String)>>,
+    gone: Mutex<HashSet<String>>,
+    failing: Mutex<HashSet<String>>,
+}
+
+impl RecordingNotifier {
+    pub fn mark_gone(&self, connection_id: &str) {
+        self.gone.lock().unwrap().insert(connection_id.to_owned());
+    }
+
+    pub fn mark_failing(&self, connection_id: &str) {
+        self.failing
+            .lock()
+            .unwrap()
+            .insert(connection_id.to_owned());
+    }
+
+    /// Frames successfully posted to `connection_id`, parsed.
+    pub fn frames_to(&self, connection_id: &str) -> Vec<Value> {
+        self.posts
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(c, _)| c == connection_id)
+            .map(|(_, body)| serde_json::from_str(body).expect("posted frames are JSON"))
+            .collect()
+    }
+
+    /// Number of successful posts per connection.
+    pub fn counts(&self) -> HashMap<String, usize> {
+        let mut counts = HashMap::new();
+        for (c, _) in self.posts.lock().unwrap().iter() {
+            *counts.entry(c.clone()).or_default() += 1;
+        }
+        counts
+    }
+}
+
+#[async_trait]
+impl Notifier for RecordingNotifier {
+    async fn post(&self, connection_id: &ConnectionId, payload: &[u8]) -> Result<(), NotifyError> {
+        let id = connection_id.as_str();
+        if self.gone.lock().unwrap().contains(id) {
+            return Err(NotifyError::Gone);
+        }
+        if self.failing.lock().unwrap().contains(id) {
+            return Err(NotifyError::Failed("injected failure".into()));
+        }
+        self.posts.lock().unwrap().push((
+            id.to_owned(),
+            String::from_utf8(payload.to_vec()).expect("frames are UTF-8"),
+        ));
+        Ok(())
+    }
+}

@@ -1,0 +1,21 @@
+//! Hostile HTTP requests: the HTTP corpus of `chat_tests::hostile` (paths, bodies and queries
+//! for mark-read, history and unread) through `handle_http` as HTTP API (payload 2.0) events,
+//! on both stores. Input is checked before identity (400), then identity (401), then
+//! authorization (403); a refused request changes nothing and its error echoes no long input.
+
+use chat_tests::hostile::http::run_http;
+use chat_tests::hostile::http_cases::{http_history_cases, http_mark_read_cases};
+use chat_tests::{on_both_stores, Backend};
+
+async fn mark_read_refuses_hostile_bodies_and_paths_before_identity(backend: Backend) {
+    run_http(backend, "HTTP mark-read", http_mark_read_cases()).await;
+}
+
+async fn history_and_unread_refuse_hostile_queries_and_paths(backend: Backend) {
+    run_http(backend, "HTTP history and unread", http_history_cases()).await;
+}
+
+on_both_stores!(
+    mark_read_refuses_hostile_bodies_and_paths_before_identity,
+    history_and_unread_refuse_hostile_queries_and_paths,
+);
