@@ -1,0 +1,159 @@
+//! The local API Gateway: WebSocket API (`/ws/{client_id}`, [`websocket`]), its Management API
+//! (`/@connections/{id}`, [`management`]), and the HTTP API (`/chat/...`, [`http`]), in front of
+//! the [`Functions`].
+
+mod http;
+mod management;
+mod websocket;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::routing::{any, get};
+use axum::Router;
+use serde_json::Value;
+use tokio::sync::{watch, Notify};
+
+use crate::events::Api;
+use crate::faults::{Fate, Faults};
+use crate::functions::{Function, Functions};
+use crate::identity::IdentityMode;
+use websocket::Conn;
+
+/// API Gateway's WebSocket quotas, emulated.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest WebSocket frame (32 KB); a larger one closes the connection with 1009.
+    pub frame_bytes: usize,
+    /// Largest message (128 KB), also the largest Management API post.
+    pub message_bytes: usize,
+    /// Idle timeout (10 minutes).
+    pub idle_timeout: Duration,
+    /// Longest connection (2 hours).
+    pub max_connection: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            frame_bytes: 32 * 1024,
+            message_bytes: 128 * 1024,
+            idle_timeout: Duration::from_secs(600),
+            max_connection: Duration::from_secs(7200),
+        }
+    }
+}
+
+pub struct Gateway {
+    api: Api,
+    functions: Arc<dyn Functions>,
+    identity: IdentityMode,
+    limits: Limits,
+    connections: Mutex<HashMap<String, Conn>>,
+    shutdown: watch::Sender<bool>,
+    active: AtomicUsize,
+    all_closed: Notify,
+    faults: Mutex<(Faults, fastrand::Rng)>,
+}
+
+fn now_ms() -> i64 {
+    use chat_shared::domain::Clock;
+    chat_shared::domain::SystemClock.now_ms()
+}
+
+impl Gateway {
+    pub fn new(
+        api: Api,
+        functions: Arc<dyn Functions>,
+        identity: IdentityMode,
+        limits: Limits,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            api,
+            functions,
+            identity,
+            limits,
+            connections: Mutex::new(HashMap::new()),
+            shutdown: watch::channel(false).0,
+            active: AtomicUsize::new(0),
+            all_closed: Notify::new(),
+            faults: Mutex::new((Faults::default(), fastrand::Rng::with_seed(0))),
+        })
+    }
+
+    /// Switches Management API faults on (or off, with `Faults::default()`), at any time.
+    pub fn set_faults(&self, faults: Faults) {
+        let rng = fastrand::Rng::with_seed(faults.seed);
+        *self.faults.lock().unwrap() = (faults, rng);
+    }
+
+    fn fate_of_a_post(&self) -> Fate {
+        let mut guard = self.faults.lock().unwrap();
+        let (faults, rng) = &mut *guard;
+        if !faults.any() {
+            return Fate::Deliver;
+        }
+        let r = rng.f64();
+        faults.fate(r)
+    }
+
+    pub fn router(self: &Arc<Self>) -> Router {
+        Router::new()
+            .route("/ws", get(websocket::ws_upgrade_token_only))
+            .route("/ws/{client_id}", get(websocket::ws_upgrade))
+            .route("/@connections/{id}", any(management::management))
+            .route(
+                "/{stage}/@connections/{id}",
+                any(management::management_in_stage),
+            )
+            .merge(crate::web::routes())
+            .fallback(http::http_api)
+            .with_state(self.clone())
+    }
+
+    /// The ids of the open connections of `client_id` (for tests and diagnostics).
+    pub fn connection_ids_of(&self, client_id: &str) -> Vec<String> {
+        let connections = self.connections.lock().unwrap();
+        let mut ids: Vec<String> = connections
+            .values()
+            .filter(|c| {
+                c.info.authorizer.get("client_id").and_then(Value::as_str) == Some(client_id)
+            })
+            .map(|c| c.info.connection_id.clone())
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// Closes every connection with 1001 and runs its `$disconnect`, waiting up to `wait`.
+    pub async fn close_all(&self, wait: Duration) {
+        self.shutdown.send_replace(true);
+        let drained = async {
+            loop {
+                let notified = self.all_closed.notified();
+                if self.active.load(Ordering::SeqCst) == 0 {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        if tokio::time::timeout(wait, drained).await.is_err() {
+            tracing::warn!(
+                left = self.active.load(Ordering::SeqCst),
+                "connections still closing at shutdown"
+            );
+        }
+    }
+
+    async fn invoke_logged(&self, function: Function, event: Value) -> Option<Value> {
+        match self.functions.invoke(function, event).await {
+            Ok(v) => Some(v),
+            Err(err) => {
+                tracing::error!(function = function.name(), error = %err, "invocation failed");
+                None
+            }
+        }
+    }
+}
