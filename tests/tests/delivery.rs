@@ -4,7 +4,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use chat_edge::lambda::ws::{handle_connect, handle_message};
+use chat_edge::lambda::ws::{frame_of, handle_connect, handle_message};
 use chat_shared::chat::{Settings, SYNC_WINDOW_MS, TAKEOVER_AFTER_MS};
 use chat_shared::domain::MessageId;
 use chat_tests::{
@@ -33,7 +33,7 @@ async fn setup(backend: Backend) -> Setup {
 async fn send_as(tc: &TestChat, connection: &str, who: Option<(&str, &str)>, body: &str) -> Value {
     let response = handle_message(&tc.chat, ws_event("message", connection, who, Some(body))).await;
     assert_eq!(response.status_code, 200);
-    serde_json::from_str(response.body.as_deref().expect("a frame for the sender")).unwrap()
+    serde_json::from_str(frame_of(&response).expect("a frame for the sender")).unwrap()
 }
 
 async fn user_sends(tc: &TestChat, body: &str) -> Value {
@@ -298,7 +298,7 @@ async fn a_sync_page_stays_under_128_kib(backend: Backend) {
         let body = json!({"action": "sync", "since": since}).to_string();
         let response =
             handle_message(&tc.chat, ws_event("message", "c=", ADMIN, Some(&body))).await;
-        let raw = response.body.unwrap();
+        let raw = frame_of(&response).unwrap().to_owned();
         assert!(raw.len() <= 128 * 1024, "a page of {} bytes", raw.len());
         let page: Value = serde_json::from_str(&raw).unwrap();
         let items = page["messages"].as_array().unwrap();
@@ -353,7 +353,7 @@ async fn bad_sync_frames_are_refused_clearly(backend: Backend) {
         ws_event("message", "x=", None, Some(r#"{"action":"sync"}"#)),
     )
     .await;
-    assert!(unauthenticated.body.unwrap().contains("unauthorized"));
+    assert!(frame_of(&unauthenticated).unwrap().contains("unauthorized"));
 }
 
 on_both_stores!(

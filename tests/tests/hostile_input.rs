@@ -33,7 +33,7 @@
 use std::collections::BTreeMap;
 
 use chat_edge::lambda::http::handle_http;
-use chat_edge::lambda::ws::{handle_connect, handle_message};
+use chat_edge::lambda::ws::{frame_of, handle_connect, handle_message};
 use chat_shared::chat::Unread;
 use chat_shared::domain::{ClientId, HistoryQuery, Identity, Role, StoredMessage};
 use chat_tests::{
@@ -1293,7 +1293,7 @@ async fn call_ws(tc: &TestChat, connection: &str, case: &WsCase) -> Value {
     event.is_base64_encoded = case.base64;
     let response = handle_message(&tc.chat, event).await;
     assert_eq!(response.status_code, 200, "{}", case.label);
-    let body = response.body.expect("a frame for the sender");
+    let body = frame_of(&response).expect("a frame for the sender").to_owned();
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("{}: reply not JSON: {e}", case.label))
 }
 
@@ -2224,14 +2224,13 @@ async fn call_http(tc: &TestChat, case: &HttpCase) -> (u16, Value, String) {
     )
     .await;
     let content_type = response
-        .headers()
+        .headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let raw = match response.body() {
-        lambda_http::Body::Text(t) => t.clone(),
-        _ => String::new(),
-    };
+    let raw = (response.body.as_deref())
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .unwrap_or_default();
     let (status, body) = response_json(response);
     assert_eq!(
         content_type.as_deref(),

@@ -1,8 +1,8 @@
-//! The HTTP API handler, called with HTTP API (payload 2.0) events parsed by lambda_http itself,
+//! The HTTP API handler, called with HTTP API (payload 2.0) events parsed as aws_lambda_events types,
 //! on both stores.
 
 use chat_edge::lambda::http::handle_http;
-use chat_edge::lambda::ws::{handle_connect, handle_message};
+use chat_edge::lambda::ws::{frame_of, handle_connect, handle_message};
 use chat_tests::{
     frame, http_request, on_both_stores, response_json, store_for, test_chat, ws_event, Backend,
     TestChat,
@@ -29,7 +29,7 @@ async fn send(tc: &TestChat, who: Option<(&str, &str)>, to: &str, text: &str) ->
         ws_event("message", "anyConn=", who, Some(&frame(to, text))),
     )
     .await;
-    let ack: Value = serde_json::from_str(&r.body.unwrap()).unwrap();
+    let ack: Value = serde_json::from_str(frame_of(&r).unwrap()).unwrap();
     assert_eq!(ack["type"], "ack", "{ack}");
     ack["message_id"].as_str().unwrap().to_owned()
 }
@@ -265,7 +265,7 @@ async fn history_filters_by_appointment(backend: Backend) {
         ),
     )
     .await;
-    assert!(r.body.unwrap().contains("ack"));
+    assert!(frame_of(&r).unwrap().contains("ack"));
     let (status, page) = call(
         &tc,
         "GET",
@@ -373,12 +373,9 @@ async fn method_not_allowed_names_the_allowed_method(backend: Backend) {
         ("TRACE", "/chat/unread/user123", "GET"),
     ] {
         let response = handle_http(&tc.chat, http_request(method, target, USER, None)).await;
-        assert_eq!(response.status(), 405, "{method} {target}");
+        assert_eq!(response.status_code, 405, "{method} {target}");
         assert_eq!(
-            response
-                .headers()
-                .get("allow")
-                .and_then(|v| v.to_str().ok()),
+            response.headers.get("allow").and_then(|v| v.to_str().ok()),
             Some(allow),
             "{method} {target}: RFC 9110 requires Allow on a 405"
         );
@@ -403,7 +400,7 @@ async fn raw_characters_in_the_request_line_get_a_json_error_not_a_crash(backend
     ];
     for (target, want) in cases {
         let event = chat_tests::http_event_json("GET", target, USER, None);
-        let response = handle_http_event(&tc.chat, None, event).await;
+        let response = json!(handle_http_event(&tc.chat, None, event).await);
         assert_eq!(response["statusCode"], want, "{target}: {response}");
         let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
         if want == 400 {
@@ -411,16 +408,18 @@ async fn raw_characters_in_the_request_line_get_a_json_error_not_a_crash(backend
         }
     }
     let long = format!("/chat/unread/user123?pad={}", "x".repeat(70_000));
-    let response = handle_http_event(
-        &tc.chat,
-        None,
-        chat_tests::http_event_json("GET", &long, USER, None),
-    )
-    .await;
+    let response = json!(
+        handle_http_event(
+            &tc.chat,
+            None,
+            chat_tests::http_event_json("GET", &long, USER, None),
+        )
+        .await
+    );
     assert_eq!(response["statusCode"], 414);
     // The event path serves valid requests exactly like the request path.
     let event = chat_tests::http_event_json("GET", "/chat/unread/user123", USER, None);
-    let response = handle_http_event(&tc.chat, None, event).await;
+    let response = json!(handle_http_event(&tc.chat, None, event).await);
     assert_eq!(response["statusCode"], 200);
     assert_eq!(response["headers"]["content-type"], "application/json");
 }

@@ -1,7 +1,7 @@
 //! Live read receipts and typing indicators, at the handler level, on both stores.
 
 use chat_edge::lambda::http::handle_http;
-use chat_edge::lambda::ws::{handle_connect, handle_message, WsResponse};
+use chat_edge::lambda::ws::{frame_of, handle_connect, handle_message, WsResponse};
 use chat_shared::chat::Settings;
 use chat_shared::domain::rfc3339_millis;
 use chat_shared::store::RateRule;
@@ -34,7 +34,7 @@ async fn ws(tc: &TestChat, who: Option<(&str, &str)>, body: &str) -> WsResponse 
 }
 
 fn body_json(r: &WsResponse) -> Value {
-    serde_json::from_str(r.body.as_deref().expect("a frame")).unwrap()
+    serde_json::from_str(frame_of(r).expect("a frame")).unwrap()
 }
 
 async fn mark_read(tc: &TestChat, reader: &str, sender: &str) -> (u16, Value) {

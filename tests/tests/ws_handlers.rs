@@ -1,6 +1,9 @@
 //! The WebSocket handlers, called with API Gateway's own event JSON, on both stores.
 
-use chat_edge::lambda::ws::{handle_connect, handle_disconnect, handle_message, WsResponse};
+use chat_edge::context::AuthorizerContext;
+use chat_edge::lambda::ws::{
+    frame_of, handle_connect, handle_disconnect, handle_message, WsResponse,
+};
 use chat_shared::chat::GONE_GRACE_MS;
 use chat_shared::domain::{ClientId, HistoryQuery, Identity, Role};
 use chat_tests::{frame, on_both_stores, store_for, test_chat, ws_event, Backend, TestChat};
@@ -21,7 +24,7 @@ async fn connect(tc: &TestChat, connection: &str, who: Option<(&str, &str)>) -> 
 async fn send(tc: &TestChat, connection: &str, who: Option<(&str, &str)>, body: &str) -> Value {
     let response = handle_message(&tc.chat, ws_event("message", connection, who, Some(body))).await;
     assert_eq!(response.status_code, 200);
-    serde_json::from_str(response.body.as_deref().expect("a frame for the sender")).unwrap()
+    serde_json::from_str(frame_of(&response).expect("a frame for the sender")).unwrap()
 }
 
 fn identity(who: Option<(&str, &str)>) -> Identity {
@@ -308,7 +311,7 @@ async fn bad_frames_get_an_error_and_the_connection_stays_usable(backend: Backen
     let mut event = ws_event("message", "userConn=", USER, Some("e30="));
     event.is_base64_encoded = true;
     let reply = handle_message(&tc.chat, event).await;
-    assert!(reply.body.unwrap().contains("invalid_json"));
+    assert!(frame_of(&reply).unwrap().contains("invalid_json"));
     // The same connection still sends fine.
     let ack = send(&tc, "userConn=", USER, &frame("admin456", "now properly")).await;
     assert_eq!(ack["type"], "ack");
@@ -372,10 +375,10 @@ on_both_stores!(
 fn fixtures_carry_what_api_gateway_sends() {
     let event = ws_event("connect", "BpNEYd7ODoECFyA=", USER, None);
     let ctx = &event.request_context;
-    assert_eq!(ctx.route_key, "$connect");
+    assert_eq!(ctx.route_key.as_deref(), Some("$connect"));
     assert_eq!(ctx.event_type.as_deref(), Some("CONNECT"));
-    assert_eq!(ctx.connected_at, Some(1_795_527_619_000));
-    assert_eq!(ctx.request_time_epoch, Some(1_795_527_619_021));
+    assert_eq!(ctx.connected_at, 1_795_527_619_000);
+    assert_eq!(ctx.request_time_epoch, 1_795_527_619_021);
     assert_eq!(ctx.stage.as_deref(), Some("prod"));
-    assert!(ctx.authorizer.is_some());
+    assert!(AuthorizerContext::from_fields(&ctx.authorizer.fields).is_some());
 }
