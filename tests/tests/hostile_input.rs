@@ -1293,7 +1293,9 @@ async fn call_ws(tc: &TestChat, connection: &str, case: &WsCase) -> Value {
     event.is_base64_encoded = case.base64;
     let response = handle_message(&tc.chat, event).await;
     assert_eq!(response.status_code, 200, "{}", case.label);
-    let body = frame_of(&response).expect("a frame for the sender").to_owned();
+    let body = frame_of(&response)
+        .expect("a frame for the sender")
+        .to_owned();
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("{}: reply not JSON: {e}", case.label))
 }
 
