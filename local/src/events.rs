@@ -1,12 +1,19 @@
-//! Builds the event JSON API Gateway sends to Lambda: WebSocket proxy events and HTTP API
-//! payload 2.0 events, with the fields real events carry.
+//! Builds the events API Gateway sends to Lambda, as the `aws_lambda_events` types the handlers
+//! take: WebSocket proxy events and HTTP API payload 2.0 events, with the fields real events
+//! carry. They become JSON only on the way to a Lambda Invoke API ([`crate::functions`]).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::net::SocketAddr;
 
-use axum::http::{HeaderMap, Method, Uri};
+use aws_lambda_events::apigw::{
+    ApiGatewayRequestAuthorizer, ApiGatewayRequestIdentity, ApiGatewayV2httpRequest,
+    ApiGatewayV2httpRequestContext, ApiGatewayWebsocketProxyRequest,
+    ApiGatewayWebsocketProxyRequestContext,
+};
+use aws_lambda_events::query_map::QueryMap;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use base64::Engine;
-use serde_json::{json, Map, Value};
+use chat_edge::context::AuthorizerContext;
 
 /// What stays the same for every event of one gateway.
 #[derive(Debug, Clone)]
@@ -40,59 +47,41 @@ pub fn request_time(ms: i64) -> String {
     format!("{day}/{month}/{year}:{} +0000", &iso[11..19])
 }
 
-fn headers_json(headers: &HeaderMap, lowercase: bool) -> (Map<String, Value>, Map<String, Value>) {
-    let mut single: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (name, value) in headers {
-        let name = if lowercase {
-            name.as_str().to_owned()
-        } else {
-            canonical_header(name.as_str())
-        };
-        single
-            .entry(name)
-            .or_default()
-            .push(String::from_utf8_lossy(value.as_bytes()).into_owned());
-    }
-    let mut joined = Map::new();
-    let mut multi = Map::new();
-    for (name, values) in single {
-        joined.insert(name.clone(), json!(values.join(",")));
-        multi.insert(name, json!(values));
+/// A header value as a string, lossily: events are JSON, and JSON strings are UTF-8.
+fn header_text(value: &HeaderValue) -> String {
+    String::from_utf8_lossy(value.as_bytes()).into_owned()
+}
+
+/// Headers as API Gateway passes them: `(joined, multi)`, where `joined` has one value per
+/// name (repeated headers joined with commas) and `multi` every value.
+fn event_headers(headers: &HeaderMap) -> (HeaderMap, HeaderMap) {
+    let mut joined = HeaderMap::new();
+    let mut multi = HeaderMap::new();
+    for name in headers.keys() {
+        let values: Vec<String> = headers.get_all(name).iter().map(header_text).collect();
+        for value in &values {
+            if let Ok(value) = HeaderValue::from_str(value) {
+                multi.append(name.clone(), value);
+            }
+        }
+        if let Ok(value) = HeaderValue::from_str(&values.join(",")) {
+            joined.insert(name.clone(), value);
+        }
     }
     (joined, multi)
 }
 
-/// `sec-websocket-key` -> `Sec-WebSocket-Key`, as API Gateway's WebSocket events spell them.
-fn canonical_header(name: &str) -> String {
-    name.split('-')
-        .map(|part| match part {
-            "websocket" => "WebSocket".to_owned(),
-            _ => {
-                let mut chars = part.chars();
-                chars
-                    .next()
-                    .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-                    .unwrap_or_default()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
-/// Query parameters as `(single, multi)` maps (`null` when there are none, as API Gateway does).
-fn query_json(query: &[(String, String)]) -> (Value, Value) {
-    if query.is_empty() {
-        return (Value::Null, Value::Null);
-    }
-    let mut multi: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+/// Query parameters as `(single, multi)` maps: the last value of each name, and all of them.
+fn event_query(query: &[(String, String)]) -> (QueryMap, QueryMap) {
+    let mut multi: HashMap<String, Vec<String>> = HashMap::new();
     for (k, v) in query {
-        multi.entry(k).or_default().push(v);
+        multi.entry(k.clone()).or_default().push(v.clone());
     }
-    let single: Map<String, Value> = multi
+    let single: HashMap<String, String> = multi
         .iter()
-        .map(|(k, v)| ((*k).to_owned(), json!(v.last().copied().unwrap_or(""))))
+        .map(|(k, v)| (k.clone(), v.last().cloned().unwrap_or_default()))
         .collect();
-    (Value::Object(single), json!(multi))
+    (QueryMap::from(single), QueryMap::from(multi))
 }
 
 /// The per-connection facts every WebSocket event repeats.
@@ -102,8 +91,8 @@ pub struct WsConnectionInfo {
     pub connected_at: i64,
     pub source_ip: String,
     pub user_agent: Option<String>,
-    /// The authorizer context (`principalId`, `client_id`, `role`, ...).
-    pub authorizer: Value,
+    /// What the authorizer vouched for; API Gateway passes it to every route.
+    pub authorizer: AuthorizerContext,
 }
 
 fn ws_request_context(
@@ -112,30 +101,26 @@ fn ws_request_context(
     route_key: &str,
     event_type: &str,
     now_ms: i64,
-) -> Map<String, Value> {
+) -> ApiGatewayWebsocketProxyRequestContext {
     let rid = request_id();
-    let mut identity = Map::new();
-    identity.insert("sourceIp".into(), json!(conn.source_ip));
-    if let Some(agent) = &conn.user_agent {
-        identity.insert("userAgent".into(), json!(agent));
-    }
-    let mut ctx = Map::new();
-    ctx.insert("routeKey".into(), json!(route_key));
-    if !conn.authorizer.is_null() {
-        ctx.insert("authorizer".into(), conn.authorizer.clone());
-    }
-    ctx.insert("eventType".into(), json!(event_type));
-    ctx.insert("extendedRequestId".into(), json!(rid));
-    ctx.insert("requestTime".into(), json!(request_time(now_ms)));
-    ctx.insert("messageDirection".into(), json!("IN"));
-    ctx.insert("stage".into(), json!(api.stage));
-    ctx.insert("connectedAt".into(), json!(conn.connected_at));
-    ctx.insert("requestTimeEpoch".into(), json!(now_ms));
-    ctx.insert("identity".into(), Value::Object(identity));
-    ctx.insert("requestId".into(), json!(rid));
-    ctx.insert("domainName".into(), json!(api.domain_name));
-    ctx.insert("connectionId".into(), json!(conn.connection_id));
-    ctx.insert("apiId".into(), json!(api.api_id));
+    let mut identity = ApiGatewayRequestIdentity::default();
+    identity.source_ip = Some(conn.source_ip.clone());
+    identity.user_agent = conn.user_agent.clone();
+    let mut ctx = ApiGatewayWebsocketProxyRequestContext::default();
+    ctx.route_key = Some(route_key.to_owned());
+    ctx.authorizer.fields = conn.authorizer.to_fields();
+    ctx.event_type = Some(event_type.to_owned());
+    ctx.extended_request_id = Some(rid.clone());
+    ctx.request_time = Some(request_time(now_ms));
+    ctx.message_direction = Some("IN".to_owned());
+    ctx.stage = Some(api.stage.clone());
+    ctx.connected_at = conn.connected_at;
+    ctx.request_time_epoch = now_ms;
+    ctx.identity = identity;
+    ctx.request_id = Some(rid);
+    ctx.domain_name = Some(api.domain_name.clone());
+    ctx.connection_id = Some(conn.connection_id.clone());
+    ctx.apiid = Some(api.api_id.clone());
     ctx
 }
 
@@ -146,22 +131,15 @@ pub fn ws_connect(
     headers: &HeaderMap,
     query: &[(String, String)],
     now_ms: i64,
-) -> Value {
-    let (joined, multi) = headers_json(headers, false);
-    let (single_q, multi_q) = query_json(query);
-    let mut event = Map::new();
-    event.insert("headers".into(), Value::Object(joined));
-    event.insert("multiValueHeaders".into(), Value::Object(multi));
-    if !single_q.is_null() {
-        event.insert("queryStringParameters".into(), single_q);
-        event.insert("multiValueQueryStringParameters".into(), multi_q);
-    }
-    event.insert(
-        "requestContext".into(),
-        Value::Object(ws_request_context(api, conn, "$connect", "CONNECT", now_ms)),
-    );
-    event.insert("isBase64Encoded".into(), json!(false));
-    Value::Object(event)
+) -> ApiGatewayWebsocketProxyRequest {
+    let mut event = ApiGatewayWebsocketProxyRequest::default();
+    (event.headers, event.multi_value_headers) = event_headers(headers);
+    (
+        event.query_string_parameters,
+        event.multi_value_query_string_parameters,
+    ) = event_query(query);
+    event.request_context = ws_request_context(api, conn, "$connect", "CONNECT", now_ms);
+    event
 }
 
 /// A message on `route_key`. Binary frames arrive base64-encoded, as API Gateway sends them.
@@ -172,19 +150,17 @@ pub fn ws_message(
     body: &[u8],
     binary: bool,
     now_ms: i64,
-) -> Value {
-    let mut ctx = ws_request_context(api, conn, route_key, "MESSAGE", now_ms);
-    ctx.insert("messageId".into(), json!(request_id()));
-    let body = if binary {
+) -> ApiGatewayWebsocketProxyRequest {
+    let mut event = ApiGatewayWebsocketProxyRequest::default();
+    event.request_context = ws_request_context(api, conn, route_key, "MESSAGE", now_ms);
+    event.request_context.message_id = Some(request_id());
+    event.body = Some(if binary {
         base64::engine::general_purpose::STANDARD.encode(body)
     } else {
         String::from_utf8_lossy(body).into_owned()
-    };
-    json!({
-        "requestContext": Value::Object(ctx),
-        "body": body,
-        "isBase64Encoded": binary,
-    })
+    });
+    event.is_base64_encoded = binary;
+    event
 }
 
 /// `$disconnect`, with the close code and reason.
@@ -194,20 +170,52 @@ pub fn ws_disconnect(
     status_code: u16,
     reason: &str,
     now_ms: i64,
-) -> Value {
-    let mut ctx = ws_request_context(api, conn, "$disconnect", "DISCONNECT", now_ms);
-    ctx.insert("disconnectStatusCode".into(), json!(status_code));
-    ctx.insert("disconnectReason".into(), json!(reason));
-    json!({
-        "headers": { "Host": api.domain_name, "x-api-key": "", "X-Forwarded-For": "", "x-restapi": "" },
-        "multiValueHeaders": { "Host": [api.domain_name], "x-api-key": [""], "X-Forwarded-For": [""], "x-restapi": [""] },
-        "requestContext": Value::Object(ctx),
-        "isBase64Encoded": false,
-    })
+) -> ApiGatewayWebsocketProxyRequest {
+    let mut headers = HeaderMap::new();
+    if let Ok(host) = HeaderValue::from_str(&api.domain_name) {
+        headers.insert(axum::http::header::HOST, host);
+    }
+    for name in ["x-api-key", "x-forwarded-for", "x-restapi"] {
+        headers.insert(HeaderName::from_static(name), HeaderValue::from_static(""));
+    }
+    let mut event = ApiGatewayWebsocketProxyRequest::default();
+    event.multi_value_headers = headers.clone();
+    event.headers = headers;
+    event.request_context = ws_request_context(api, conn, "$disconnect", "DISCONNECT", now_ms);
+    event.request_context.disconnect_status_code = Some(i64::from(status_code));
+    event.request_context.disconnect_reason = Some(reason.to_owned());
+    event
+}
+
+/// An HTTP API payload 2.0 event's request context.
+fn http_request_context(
+    api: &Api,
+    method: &Method,
+    uri: &Uri,
+    user_agent: &str,
+    source: SocketAddr,
+    now_ms: i64,
+) -> ApiGatewayV2httpRequestContext {
+    let mut ctx = ApiGatewayV2httpRequestContext::default();
+    ctx.account_id = Some("000000000000".to_owned());
+    ctx.apiid = Some(api.api_id.clone());
+    ctx.domain_name = Some(api.domain_name.clone());
+    ctx.domain_prefix = Some(api.api_id.clone());
+    ctx.http.method = method.clone();
+    ctx.http.path = Some(uri.path().to_owned());
+    ctx.http.protocol = Some("HTTP/1.1".to_owned());
+    ctx.http.source_ip = Some(source.ip().to_string());
+    ctx.http.user_agent = Some(user_agent.to_owned());
+    ctx.request_id = Some(request_id());
+    ctx.route_key = Some("$default".to_owned());
+    ctx.stage = Some("$default".to_owned());
+    ctx.time = Some(request_time(now_ms));
+    ctx.time_epoch = now_ms;
+    ctx
 }
 
 /// An HTTP API payload 2.0 event.
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments)] // one per part of the request, as API Gateway has them
 pub fn http_v2(
     api: &Api,
     method: &Method,
@@ -215,58 +223,33 @@ pub fn http_v2(
     headers: &HeaderMap,
     body: &[u8],
     source: SocketAddr,
-    authorizer: Value,
+    authorizer: Option<AuthorizerContext>,
     now_ms: i64,
-) -> Value {
-    let (joined, _) = headers_json(headers, true);
-    let raw_query = uri.query().unwrap_or("");
-    let query: Vec<(String, String)> = url_pairs(raw_query);
-    let (single_q, _) = query_json(&query);
+) -> ApiGatewayV2httpRequest {
     let user_agent = headers
         .get("user-agent")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let rid = request_id();
+    let raw_query = uri.query().unwrap_or("");
+    let mut event = ApiGatewayV2httpRequest::default();
+    event.request_context = http_request_context(api, method, uri, user_agent, source, now_ms);
+    if let Some(context) = authorizer {
+        let mut lambda = ApiGatewayRequestAuthorizer::default();
+        lambda.fields = context.to_fields();
+        event.request_context.authorizer = Some(lambda);
+    }
+    event.version = Some("2.0".to_owned());
+    event.route_key = Some("$default".to_owned());
+    event.raw_path = Some(uri.path().to_owned());
+    event.raw_query_string = Some(raw_query.to_owned());
+    event.headers = event_headers(headers).0;
+    event.query_string_parameters = event_query(&url_pairs(raw_query)).0;
     let (body, is_base64) = match std::str::from_utf8(body) {
         Ok(text) => (text.to_owned(), false),
         Err(_) => (base64::engine::general_purpose::STANDARD.encode(body), true),
     };
-    let mut ctx = json!({
-        "accountId": "000000000000",
-        "apiId": api.api_id,
-        "domainName": api.domain_name,
-        "domainPrefix": api.api_id,
-        "http": {
-            "method": method.as_str(),
-            "path": uri.path(),
-            "protocol": "HTTP/1.1",
-            "sourceIp": source.ip().to_string(),
-            "userAgent": user_agent,
-        },
-        "requestId": rid,
-        "routeKey": "$default",
-        "stage": "$default",
-        "time": request_time(now_ms),
-        "timeEpoch": now_ms,
-    });
-    if !authorizer.is_null() {
-        ctx["authorizer"] = json!({ "lambda": authorizer });
-    }
-    let mut event = json!({
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": uri.path(),
-        "rawQueryString": raw_query,
-        "headers": Value::Object(joined),
-        "requestContext": ctx,
-        "isBase64Encoded": is_base64,
-    });
-    if !single_q.is_null() {
-        event["queryStringParameters"] = single_q;
-    }
-    if !body.is_empty() {
-        event["body"] = json!(body);
-    }
+    event.is_base64_encoded = is_base64;
+    event.body = (!body.is_empty()).then_some(body);
     event
 }
 
@@ -298,9 +281,22 @@ mod tests {
     }
 
     #[test]
-    fn header_names_are_spelled_like_api_gateway() {
-        assert_eq!(canonical_header("sec-websocket-key"), "Sec-WebSocket-Key");
-        assert_eq!(canonical_header("x-forwarded-for"), "X-Forwarded-For");
+    fn repeated_headers_are_joined_and_kept_apart() {
+        let mut headers = HeaderMap::new();
+        headers.append("x-a", HeaderValue::from_static("1"));
+        headers.append("x-a", HeaderValue::from_static("2"));
+        let (joined, multi) = event_headers(&headers);
+        assert_eq!(joined.get_all("x-a").iter().count(), 1);
+        assert_eq!(joined["x-a"], "1,2");
+        assert_eq!(multi.get_all("x-a").iter().count(), 2);
+    }
+
+    #[test]
+    fn query_parameters_keep_the_last_value_and_all_of_them() {
+        let (single, multi) = event_query(&url_pairs("a=1&a=2&b=3"));
+        assert_eq!(single.first("a"), Some("2"));
+        assert_eq!(multi.all("a"), Some(vec!["1", "2"]));
+        assert_eq!(single.first("b"), Some("3"));
     }
 
     #[test]

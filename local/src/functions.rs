@@ -1,21 +1,23 @@
 //! Where events go: the handlers in this process, or a Lambda Invoke API (e.g. `cargo lambda
-//! watch` running the real function binaries). Either way an event is JSON in, JSON out, exactly
-//! what Lambda would receive and return.
+//! watch` running the real function binaries). Either way the events and responses are the
+//! `aws_lambda_events` types Lambda would receive and return; they are serialized only to
+//! cross the Invoke API.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use axum::body::Bytes;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use std::sync::Arc;
 
 use chat_edge::auth::Authorizer;
-use chat_edge::lambda::http::handle_http_event;
-use chat_edge::lambda::ws::WsEvent;
+use chat_edge::lambda::http::{handle_http_with_auth, HttpRequest, HttpResponse};
+use chat_edge::lambda::ws::{WsEvent, WsResponse};
 use chat_edge::lambda::WsRoute;
 use chat_edge::net::{http_client, HttpClient};
 use chat_shared::Chat;
 use http_body_util::{BodyExt, Full};
-use serde_json::Value;
 
 /// The four Lambda functions of the stack (named like their binaries).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +37,16 @@ impl Function {
             Self::Http => "http-api",
         }
     }
+
+    /// The WebSocket route this function serves (`None` for the HTTP function).
+    pub fn ws_route(self) -> Option<WsRoute> {
+        match self {
+            Self::Connect => Some(WsRoute::Connect),
+            Self::Disconnect => Some(WsRoute::Disconnect),
+            Self::Message => Some(WsRoute::Message),
+            Self::Http => None,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,7 +63,15 @@ pub enum InvokeError {
 
 #[async_trait]
 pub trait Functions: Send + Sync {
-    async fn invoke(&self, function: Function, event: Value) -> Result<Value, InvokeError>;
+    /// Runs a WebSocket function (`Connect`, `Disconnect` or `Message`).
+    async fn invoke_ws(
+        &self,
+        function: Function,
+        event: WsEvent,
+    ) -> Result<WsResponse, InvokeError>;
+
+    /// Runs the HTTP function.
+    async fn invoke_http(&self, event: HttpRequest) -> Result<HttpResponse, InvokeError>;
 
     /// One line for the start-up banner.
     fn describe(&self) -> String;
@@ -77,19 +97,19 @@ impl InProcess {
 
 #[async_trait]
 impl Functions for InProcess {
-    async fn invoke(&self, function: Function, event: Value) -> Result<Value, InvokeError> {
-        let route = match function {
-            Function::Http => {
-                return Ok(handle_http_event(&self.chat, self.auth.as_deref(), event).await);
-            }
-            Function::Connect => WsRoute::Connect,
-            Function::Disconnect => WsRoute::Disconnect,
-            Function::Message => WsRoute::Message,
-        };
-        let event: WsEvent =
-            serde_json::from_value(event).map_err(|e| InvokeError::BadEvent(e.to_string()))?;
-        let response = route.handle(&self.chat, event).await;
-        serde_json::to_value(response).map_err(|e| InvokeError::BadEvent(e.to_string()))
+    async fn invoke_ws(
+        &self,
+        function: Function,
+        event: WsEvent,
+    ) -> Result<WsResponse, InvokeError> {
+        let route = function.ws_route().ok_or_else(|| {
+            InvokeError::BadEvent(format!("{} is not a WebSocket function", function.name()))
+        })?;
+        Ok(route.handle(&self.chat, event).await)
+    }
+
+    async fn invoke_http(&self, event: HttpRequest) -> Result<HttpResponse, InvokeError> {
+        Ok(handle_http_with_auth(&self.chat, self.auth.as_deref(), event).await)
     }
 
     fn describe(&self) -> String {
@@ -112,18 +132,22 @@ impl InvokeApi {
             timeout,
         }
     }
-}
 
-#[async_trait]
-impl Functions for InvokeApi {
-    async fn invoke(&self, function: Function, event: Value) -> Result<Value, InvokeError> {
+    /// One invocation: the event as JSON in, the function's JSON answer parsed as `R`.
+    async fn call<E: Serialize, R: DeserializeOwned>(
+        &self,
+        function: Function,
+        event: &E,
+    ) -> Result<R, InvokeError> {
         let name = function.name();
+        let payload =
+            serde_json::to_vec(event).map_err(|e| InvokeError::BadEvent(e.to_string()))?;
         let request = hyper::Request::post(format!(
             "{}/2015-03-31/functions/{name}/invocations",
             self.endpoint
         ))
         .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(event.to_string())))
+        .body(Full::new(Bytes::from(payload)))
         .map_err(|e| InvokeError::Transport(e.to_string()))?;
         let call = async {
             let response = self
@@ -147,11 +171,26 @@ impl Functions for InvokeApi {
                 return Err(InvokeError::Function(name, text));
             }
             serde_json::from_slice(&body)
-                .map_err(|e| InvokeError::Function(name, format!("not JSON ({e}): {text}")))
+                .map_err(|e| InvokeError::Function(name, format!("not a response ({e}): {text}")))
         };
         tokio::time::timeout(self.timeout, call)
             .await
             .map_err(|_| InvokeError::Timeout(name, self.timeout))?
+    }
+}
+
+#[async_trait]
+impl Functions for InvokeApi {
+    async fn invoke_ws(
+        &self,
+        function: Function,
+        event: WsEvent,
+    ) -> Result<WsResponse, InvokeError> {
+        self.call(function, &event).await
+    }
+
+    async fn invoke_http(&self, event: HttpRequest) -> Result<HttpResponse, InvokeError> {
+        self.call(Function::Http, &event).await
     }
 
     fn describe(&self) -> String {

@@ -1,7 +1,8 @@
 //! The gateway's authorizer.
 //!
 //! - `Dev`: vouches for whatever the client claims: the WebSocket client id from the path and
-//!   the role from `?role=`; for HTTP, the id in the path (`/chat/read/{id}`, `/chat/unread/{id}`,
+//!   the role from `?role=`; for HTTP, the path's owner in the route table
+//!   ([`chat_edge::routes::Route::owner`]: `/chat/read/{id}`, `/chat/unread/{id}`,
 //!   `/chat/history/{id}/...`) and the role from an `X-Chat-Role` header. Nothing is verified:
 //!   the start-up banner says so.
 //! - `Jwt`: what the deployed stack does. The WebSocket handshake runs the same `Authorizer`
@@ -11,9 +12,10 @@
 use std::sync::Arc;
 
 use axum::http::{HeaderMap, StatusCode, Uri};
-use chat_edge::auth::{context_of, AuthError, Authorizer};
+use chat_edge::auth::{AuthError, Authorizer};
+use chat_edge::context::AuthorizerContext;
+use chat_edge::routes::Route;
 use chat_shared::domain::{ClientId, Role};
-use serde_json::{json, Value};
 
 #[derive(Clone)]
 pub enum IdentityMode {
@@ -50,14 +52,15 @@ impl IdentityMode {
         }
     }
 
-    /// The authorizer context for a WebSocket handshake, or the status refusing it.
-    /// `path_client_id` is the `{client_id}` of `/ws/{client_id}`, if the client used that form.
+    /// The authorizer context for a WebSocket handshake (as API Gateway passes it to the
+    /// routes), or the status refusing it. `path_client_id` is the `{client_id}` of
+    /// `/ws/{client_id}`, if the client used that form.
     pub async fn authorize_ws(
         &self,
         path_client_id: Option<&str>,
         query: &[(String, String)],
         headers: &HeaderMap,
-    ) -> Result<Value, StatusCode> {
+    ) -> Result<AuthorizerContext, StatusCode> {
         let param = |name: &str| {
             query
                 .iter()
@@ -73,7 +76,7 @@ impl IdentityMode {
                     None => Role::User,
                     Some(raw) => Role::parse(raw).ok_or(StatusCode::UNAUTHORIZED)?,
                 };
-                Ok(dev_context(id.as_str(), role))
+                Ok(AuthorizerContext::new(id.as_str(), role.as_str()).with_principal_id())
             }
             Self::Jwt(auth) => {
                 let origin = headers.get("origin").and_then(|v| v.to_str().ok());
@@ -87,11 +90,7 @@ impl IdentityMode {
                         _ => Ok(who),
                     });
                 match result {
-                    Ok(who) => {
-                        let mut context = context_of(&who);
-                        context["principalId"] = json!(who.client_id.as_str());
-                        Ok(context)
-                    }
+                    Ok(who) => Ok(AuthorizerContext::of(&who).with_principal_id()),
                     Err(err) => {
                         tracing::info!(auth = err.kind(), "handshake refused");
                         Err(StatusCode::from_u16(err.http_status())
@@ -102,27 +101,27 @@ impl IdentityMode {
         }
     }
 
-    /// The authorizer context for an HTTP API request (`Null` when there is none: in JWT mode
-    /// the HTTP function verifies the bearer token itself).
-    pub fn authorize_http(&self, uri: &Uri, headers: &HeaderMap) -> Result<Value, StatusCode> {
+    /// The authorizer context for an HTTP API request (`None` when there is none: in JWT mode
+    /// the HTTP function verifies the bearer token itself; in dev mode, a path with no owner).
+    pub fn authorize_http(
+        &self,
+        uri: &Uri,
+        headers: &HeaderMap,
+    ) -> Result<Option<AuthorizerContext>, StatusCode> {
         match self {
-            Self::Jwt(_) => Ok(Value::Null),
+            Self::Jwt(_) => Ok(None),
             Self::Dev => {
-                let Some(raw) = uri.path().split('/').nth(3).filter(|s| !s.is_empty()) else {
-                    return Ok(Value::Null);
+                let Some(route) = Route::of_path(uri.path()) else {
+                    return Ok(None);
                 };
-                let id = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
                 let role = match headers.get("x-chat-role").map(|v| v.to_str()) {
                     None => Role::User,
                     Some(Ok(raw)) => Role::parse(raw).ok_or(StatusCode::UNAUTHORIZED)?,
                     Some(Err(_)) => return Err(StatusCode::UNAUTHORIZED),
                 };
-                Ok(dev_context(&id, role))
+                let context = AuthorizerContext::new(route.owner(), role.as_str());
+                Ok(Some(context.with_principal_id()))
             }
         }
     }
-}
-
-fn dev_context(client_id: &str, role: Role) -> Value {
-    json!({ "principalId": client_id, "client_id": client_id, "role": role.as_str() })
 }

@@ -139,73 +139,9 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         .local_addr()
         .map_err(|e| StartError::Bind(bind.clone(), e))?;
     let management = management_endpoint(addr);
-
-    let mut banner = vec![
-        format!("chat-local listening on http://{addr}"),
-        format!("  Browser client: http://{addr}/"),
-        match &options.identity {
-            IdentityMode::Dev => {
-                format!("  WebSocket:      ws://{addr}/ws/{{client_id}}?role=user|admin")
-            }
-            IdentityMode::Jwt(_) => {
-                format!(
-                    "  WebSocket:      ws://{addr}/ws?token=JWT (or /ws/{{client_id}}?token=JWT)"
-                )
-            }
-        },
-        format!("  HTTP API:       http://{addr}/chat/..."),
-        format!("  Management API: {management}/@connections/{{connectionId}}"),
-    ];
-
-    let tables = TableNames::with_prefix(&options.table_prefix);
-    let store: Option<(Arc<dyn Store>, String)> = match &options.dynamodb_endpoint {
-        _ if options.store.is_some() => options
-            .store
-            .clone()
-            .map(|s| (s, "supplied by the embedder".to_owned())),
-        Some(endpoint) => {
-            let client = local_client(endpoint);
-            create_tables(&client, &tables)
-                .await
-                .map_err(|e| StartError::Tables(endpoint.clone(), e))?;
-            let description = format!(
-                "DynamoDB at {endpoint} (tables {}, {}, {})",
-                tables.connections, tables.messages, tables.inbox
-            );
-            Some((Arc::new(DynamoStore::new(client, tables)), description))
-        }
-        None => None,
-    };
-
-    let functions: Arc<dyn Functions> = match &options.invoke_endpoint {
-        Some(endpoint) => {
-            if let Some((_, description)) = &store {
-                banner.push(format!("  Tables ready:   {description}"));
-            }
-            Arc::new(InvokeApi::new(endpoint, Duration::from_secs(29)))
-        }
-        None => {
-            let (store, description) = store.unwrap_or_else(|| {
-                (
-                    Arc::new(MemoryStore::new()) as Arc<dyn Store>,
-                    "in-memory (lost on exit)".to_owned(),
-                )
-            });
-            let notifier = ApiGatewayNotifier::new(management_client(&management));
-            let chat = Chat::new(
-                store,
-                Arc::new(notifier),
-                Arc::new(chat_edge::wire::JsonFrames),
-                Arc::new(SystemClock),
-                options.settings.clone(),
-            );
-            Arc::new(InProcess::new(
-                chat,
-                description,
-                options.identity.http_verifier(),
-            ))
-        }
-    };
+    let mut banner = banner(addr, &management, &options.identity);
+    let store = open_store(&options).await?;
+    let functions = functions(&options, store, &management, &mut banner);
     banner.push(format!("  Functions:      {}", functions.describe()));
     banner.push(format!("  Identity:       {}", options.identity.describe()));
 
@@ -242,6 +178,85 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         stop_server,
         server,
     })
+}
+
+/// The start-up banner's first lines: where everything listens.
+fn banner(addr: SocketAddr, management: &str, identity: &IdentityMode) -> Vec<String> {
+    vec![
+        format!("chat-local listening on http://{addr}"),
+        format!("  Browser client: http://{addr}/"),
+        match identity {
+            IdentityMode::Dev => {
+                format!("  WebSocket:      ws://{addr}/ws/{{client_id}}?role=user|admin")
+            }
+            IdentityMode::Jwt(_) => {
+                format!(
+                    "  WebSocket:      ws://{addr}/ws?token=JWT (or /ws/{{client_id}}?token=JWT)"
+                )
+            }
+        },
+        format!("  HTTP API:       http://{addr}/chat/..."),
+        format!("  Management API: {management}/@connections/{{connectionId}}"),
+    ]
+}
+
+/// The store the embedder supplied, or DynamoDB at `dynamodb_endpoint` (tables created), or
+/// none (the caller then chooses), with a line describing it.
+async fn open_store(options: &Options) -> Result<Option<(Arc<dyn Store>, String)>, StartError> {
+    if let Some(store) = &options.store {
+        return Ok(Some((store.clone(), "supplied by the embedder".to_owned())));
+    }
+    let Some(endpoint) = &options.dynamodb_endpoint else {
+        return Ok(None);
+    };
+    let tables = TableNames::with_prefix(&options.table_prefix);
+    let client = local_client(endpoint);
+    create_tables(&client, &tables)
+        .await
+        .map_err(|e| StartError::Tables(endpoint.clone(), e))?;
+    let description = format!(
+        "DynamoDB at {endpoint} (tables {}, {}, {})",
+        tables.connections, tables.messages, tables.inbox
+    );
+    Ok(Some((
+        Arc::new(DynamoStore::new(client, tables)),
+        description,
+    )))
+}
+
+/// Where events go: a Lambda Invoke API, or the handlers in-process over `store` (in memory
+/// when there is none).
+fn functions(
+    options: &Options,
+    store: Option<(Arc<dyn Store>, String)>,
+    management: &str,
+    banner: &mut Vec<String>,
+) -> Arc<dyn Functions> {
+    if let Some(endpoint) = &options.invoke_endpoint {
+        if let Some((_, description)) = &store {
+            banner.push(format!("  Tables ready:   {description}"));
+        }
+        return Arc::new(InvokeApi::new(endpoint, Duration::from_secs(29)));
+    }
+    let (store, description) = store.unwrap_or_else(|| {
+        (
+            Arc::new(MemoryStore::new()) as Arc<dyn Store>,
+            "in-memory (lost on exit)".to_owned(),
+        )
+    });
+    let notifier = ApiGatewayNotifier::new(management_client(management));
+    let chat = Chat::new(
+        store,
+        Arc::new(notifier),
+        Arc::new(chat_edge::wire::JsonFrames),
+        Arc::new(SystemClock),
+        options.settings.clone(),
+    );
+    Arc::new(InProcess::new(
+        chat,
+        description,
+        options.identity.http_verifier(),
+    ))
 }
 
 /// The real Management API client, pointed at this gateway: placeholder credentials (requests

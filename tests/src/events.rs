@@ -1,6 +1,7 @@
 //! API Gateway's own event JSON (fixtures under `fixtures/`), shaped for one call: WebSocket
 //! events, HTTP API (payload 2.0) requests, and the seed-format frame.
 
+use chat_edge::context::AuthorizerContext;
 use serde_json::{json, Value};
 
 fn fixture(name: &str) -> Value {
@@ -12,12 +13,12 @@ fn fixture(name: &str) -> Value {
 /// The authorizer context API Gateway adds for a verified caller, or none.
 pub fn authorizer(identity: Option<(&str, &str)>) -> Value {
     match identity {
-        Some((client_id, role)) => json!({
-            "principalId": client_id,
-            "client_id": client_id,
-            "role": role,
-            "integrationLatency": 42
-        }),
+        Some((client_id, role)) => {
+            let context = AuthorizerContext::new(client_id, role).with_principal_id();
+            let mut fields = context.to_fields();
+            fields.insert("integrationLatency".into(), json!(42)); // API Gateway adds it
+            json!(fields)
+        }
         None => Value::Null,
     }
 }
@@ -54,16 +55,16 @@ pub fn ws_event(
         .expect("fixture is a WebSocket event")
 }
 
-/// An HTTP API (payload 2.0) request as API Gateway sends it, through lambda_http's own
-/// event parsing. `target` is the path with an optional query string.
+/// An HTTP API (payload 2.0) request as API Gateway sends it, parsed as the handler's
+/// event type. `target` is the path with an optional query string.
 pub fn http_request(
     method: &str,
     target: &str,
     identity: Option<(&str, &str)>,
     body: Option<&str>,
-) -> lambda_http::Request {
+) -> chat_edge::lambda::http::HttpRequest {
     let event = http_event_json(method, target, identity, body);
-    lambda_http::request::from_str(&event.to_string()).expect("fixture is an HTTP API event")
+    serde_json::from_value(event).expect("fixture is an HTTP API event")
 }
 
 /// The HTTP API (payload 2.0) event JSON behind [`http_request`]; `target` goes into
@@ -86,7 +87,8 @@ pub fn http_event_json(
     ctx["http"]["path"] = json!(path);
     match identity {
         Some((client_id, role)) => {
-            ctx["authorizer"] = json!({ "lambda": { "client_id": client_id, "role": role } })
+            let context = AuthorizerContext::new(client_id, role);
+            ctx["authorizer"] = json!({ "lambda": context.to_fields() })
         }
         None => {
             ctx.as_object_mut().unwrap().remove("authorizer");
@@ -109,12 +111,10 @@ pub fn http_event_json(
 }
 
 /// Status and parsed JSON body of an HTTP response.
-pub fn response_json(response: lambda_http::Response<lambda_http::Body>) -> (u16, Value) {
-    let status = response.status().as_u16();
-    let body = match response.body() {
-        lambda_http::Body::Text(t) => serde_json::from_str(t).expect("JSON body"),
-        lambda_http::Body::Empty => Value::Null,
-        lambda_http::Body::Binary(b) => serde_json::from_slice(b).expect("JSON body"),
+pub fn response_json(response: chat_edge::lambda::http::HttpResponse) -> (u16, Value) {
+    let status = response.status_code as u16;
+    let body = match response.body.as_deref() {
+        Some(bytes) if !bytes.is_empty() => serde_json::from_slice(bytes).expect("JSON body"),
         _ => Value::Null,
     };
     (status, body)

@@ -236,7 +236,10 @@ impl<'a> Participant<'a> {
     /// A text frame; returns the frame sent back to the sender, parsed.
     pub async fn send(&self, body: &str) -> Value {
         let response = self.message(body).await;
-        serde_json::from_str(response.body.as_deref().expect("a frame for the sender")).unwrap()
+        serde_json::from_str(
+            chat_edge::lambda::ws::frame_of(&response).expect("a frame for the sender"),
+        )
+        .unwrap()
     }
 
     /// A seed-format message to `to`; returns the reply frame.

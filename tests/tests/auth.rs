@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use chat_edge::auth::{mint_hs256, AuthConfig, AuthError, Authorizer};
+use chat_edge::context::AuthorizerContext;
 use chat_edge::lambda::authorizer::{handle_authorizer, AuthorizerEvent, UNAUTHORIZED};
 use chat_edge::lambda::http::handle_http_with_auth;
 use chat_shared::domain::{ClientId, Role};
@@ -532,18 +533,22 @@ async fn the_connect_authorizer_allows_with_identity_context_denies_origins_and_
     )
     .await
     .unwrap();
-    assert_eq!(allow["principalId"], "user123");
-    assert_eq!(allow["policyDocument"]["Statement"][0]["Effect"], "Allow");
+    assert_eq!(allow.principal_id.as_deref(), Some("user123"));
+    let statement = &allow.policy_document.statement[0];
+    assert_eq!(json!(statement.effect), "Allow");
     assert_eq!(
-        allow["policyDocument"]["Statement"][0]["Resource"],
-        "arn:aws:execute-api:eu-west-1:123456789012:abc123def4/prod/$connect"
+        statement.resource,
+        ["arn:aws:execute-api:eu-west-1:123456789012:abc123def4/prod/$connect"]
     );
     assert_eq!(
-        allow["context"],
+        json!(allow.context),
         json!({ "client_id": "user123", "role": "user" })
     );
     // The context is exactly what the other functions read as their identity.
-    let who = chat_edge::lambda::ws::identity_from_authorizer(Some(&allow["context"])).unwrap();
+    let who = AuthorizerContext::from_fields(&allow.context)
+        .unwrap()
+        .identity()
+        .unwrap();
     assert_eq!(who.client_id.as_str(), "user123");
 
     let deny = handle_authorizer(
@@ -552,8 +557,8 @@ async fn the_connect_authorizer_allows_with_identity_context_denies_origins_and_
     )
     .await
     .unwrap();
-    assert_eq!(deny["policyDocument"]["Statement"][0]["Effect"], "Deny");
-    assert!(!deny.to_string().contains(&token));
+    assert_eq!(json!(deny.policy_document.statement[0].effect), "Deny");
+    assert!(!json!(deny).to_string().contains(&token));
 
     for (what, bad, _) in bad_tokens() {
         let result = handle_authorizer(
@@ -574,7 +579,7 @@ async fn http_with_bearer(
     let mut request = http_request("GET", target, None, None);
     if let Some(token) = token {
         request
-            .headers_mut()
+            .headers
             .insert("authorization", format!("Bearer {token}").parse().unwrap());
     }
     response_json(handle_http_with_auth(chat, Some(auth), request).await)
@@ -606,7 +611,7 @@ async fn http_bearer_tokens_are_verified(backend: Backend) {
     // Not a bearer scheme.
     let mut request = http_request("GET", "/chat/unread/user123", None, None);
     request
-        .headers_mut()
+        .headers
         .insert("authorization", format!("Basic {token}").parse().unwrap());
     let (status, _) = response_json(handle_http_with_auth(&tc.chat, Some(&auth), request).await);
     assert_eq!(status, 401);

@@ -248,7 +248,9 @@ async fn a_sync_page_stays_under_128_kib(backend: Backend) {
     loop {
         let body = json!({"action": "sync", "since": since}).to_string();
         let response = app.admin("admin456").on("c=").message(&body).await;
-        let raw = response.body.unwrap();
+        let raw = chat_edge::lambda::ws::frame_of(&response)
+            .unwrap()
+            .to_owned();
         assert!(raw.len() <= 128 * 1024, "a page of {} bytes", raw.len());
         let page: Value = serde_json::from_str(&raw).unwrap();
         let items = page["messages"].as_array().unwrap();
@@ -302,7 +304,9 @@ async fn bad_sync_frames_are_refused_clearly(backend: Backend) {
     assert_eq!(reply["code"], "internal");
     let anonymous = app.anonymous().on("x=");
     let unauthenticated = anonymous.message(r#"{"action":"sync"}"#).await;
-    assert!(unauthenticated.body.unwrap().contains("unauthorized"));
+    assert!(chat_edge::lambda::ws::frame_of(&unauthenticated)
+        .unwrap()
+        .contains("unauthorized"));
 }
 
 on_both_stores!(

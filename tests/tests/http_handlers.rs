@@ -1,4 +1,4 @@
-//! The HTTP API handler, called with HTTP API (payload 2.0) events parsed by lambda_http itself,
+//! The HTTP API handler, called with HTTP API (payload 2.0) events parsed as aws_lambda_events types,
 //! on both stores.
 
 use chat_edge::lambda::http::handle_http;
@@ -206,7 +206,7 @@ async fn history_filters_by_appointment(backend: Backend) {
     app.clock.advance(1);
     let ap2 = json!({"receiver_id":"admin456","appointment_id":"ap2","service_id":"s","message_text":"about ap2"});
     let r = app.user("user123").on("c=").message(&ap2.to_string()).await;
-    assert!(r.body.unwrap().contains("ack"));
+    assert!(chat_edge::lambda::ws::frame_of(&r).unwrap().contains("ack"));
     let target = "/chat/history/user123/admin456?appointment_id=ap2";
     let (status, page) = user.http("GET", target, None).await;
     assert_eq!(status, 200);
@@ -294,12 +294,9 @@ async fn method_not_allowed_names_the_allowed_method(backend: Backend) {
     ] {
         // The raw response: the harness's calls keep only status and body.
         let response = handle_http(&app.chat, http_request(method, target, USER, None)).await;
-        assert_eq!(response.status(), 405, "{method} {target}");
+        assert_eq!(response.status_code, 405, "{method} {target}");
         assert_eq!(
-            response
-                .headers()
-                .get("allow")
-                .and_then(|v| v.to_str().ok()),
+            response.headers.get("allow").and_then(|v| v.to_str().ok()),
             Some(allow),
             "{method} {target}: RFC 9110 requires Allow on a 405"
         );
@@ -324,7 +321,7 @@ async fn raw_characters_in_the_request_line_get_a_json_error_not_a_crash(backend
     ];
     for (target, want) in cases {
         let event = chat_tests::http_event_json("GET", target, USER, None);
-        let response = handle_http_event(&app.chat, None, event).await;
+        let response = json!(handle_http_event(&app.chat, None, event).await);
         assert_eq!(response["statusCode"], want, "{target}: {response}");
         let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
         if want == 400 {
@@ -332,16 +329,18 @@ async fn raw_characters_in_the_request_line_get_a_json_error_not_a_crash(backend
         }
     }
     let long = format!("/chat/unread/user123?pad={}", "x".repeat(70_000));
-    let response = handle_http_event(
-        &app.chat,
-        None,
-        chat_tests::http_event_json("GET", &long, USER, None),
-    )
-    .await;
+    let response = json!(
+        handle_http_event(
+            &app.chat,
+            None,
+            chat_tests::http_event_json("GET", &long, USER, None),
+        )
+        .await
+    );
     assert_eq!(response["statusCode"], 414);
     // The event path serves valid requests exactly like the request path.
     let event = chat_tests::http_event_json("GET", "/chat/unread/user123", USER, None);
-    let response = handle_http_event(&app.chat, None, event).await;
+    let response = json!(handle_http_event(&app.chat, None, event).await);
     assert_eq!(response["statusCode"], 200);
     assert_eq!(response["headers"]["content-type"], "application/json");
 }

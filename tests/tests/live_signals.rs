@@ -24,7 +24,7 @@ fn admin(app: &Harness) -> Participant<'_> {
 }
 
 fn body_json(r: &chat_edge::lambda::ws::WsResponse) -> Value {
-    serde_json::from_str(r.body.as_deref().expect("a frame")).unwrap()
+    serde_json::from_str(chat_edge::lambda::ws::frame_of(r).expect("a frame")).unwrap()
 }
 
 async fn marking_read_tells_every_connection_of_the_sender(backend: Backend) {

@@ -28,6 +28,7 @@ use chat_bench::machine;
 use chat_bench::proxy::Proxy;
 use chat_bench::runtime_api::{Record, RuntimeApi};
 use chat_bench::stats::{self, Summary};
+use chat_edge::context::AuthorizerContext;
 use chat_shared::domain::{
     ClientId, Clock, Connection, ConnectionId, MessageId, Role, SystemClock,
 };
@@ -132,9 +133,9 @@ fn event_for(template: &Value, name: &str, run: usize) -> Value {
         .and_then(Value::as_object_mut)
     {
         if name.starts_with("ws-") {
-            let id = format!("coldstart{run}");
-            auth.insert("client_id".into(), Value::String(id.clone()));
-            auth.insert("principalId".into(), Value::String(id));
+            let role = AuthorizerContext::from_fields(&*auth).map_or("user".into(), |c| c.role);
+            let context = AuthorizerContext::new(format!("coldstart{run}"), role);
+            auth.extend(context.with_principal_id().to_fields());
         }
     }
     if name == "authorizer" {

@@ -4,15 +4,16 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use aws_lambda_events::encodings::Body;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Value};
+use chat_edge::lambda::http::HttpResponse;
+use serde_json::json;
 
 use super::{now_ms, Gateway};
 use crate::events;
-use crate::functions::Function;
 
 /// The HTTP API: every request under `/chat/` becomes a payload 2.0 event for the HTTP function.
 pub(super) async fn http_api(
@@ -46,8 +47,8 @@ pub(super) async fn http_api(
         authorizer,
         now_ms(),
     );
-    match gw.invoke_logged(Function::Http, event).await {
-        Some(response) => http_response(&response),
+    match gw.invoke_http(event).await {
+        Some(response) => http_response(response),
         None => (
             StatusCode::INTERNAL_SERVER_ERROR,
             axum::Json(json!({ "message": "Internal Server Error" })),
@@ -57,31 +58,26 @@ pub(super) async fn http_api(
 }
 
 /// A payload 2.0 Lambda response as an HTTP response.
-fn http_response(response: &Value) -> Response {
+fn http_response(response: HttpResponse) -> Response {
     use base64::Engine;
-    let status = response
-        .get("statusCode")
-        .and_then(Value::as_u64)
-        .and_then(|s| StatusCode::from_u16(s as u16).ok())
+    let status = u16::try_from(response.status_code)
+        .ok()
+        .and_then(|s| StatusCode::from_u16(s).ok())
         .unwrap_or(StatusCode::OK);
-    let text = response.get("body").and_then(Value::as_str).unwrap_or("");
-    let body = if response.get("isBase64Encoded") == Some(&Value::Bool(true)) {
-        base64::engine::general_purpose::STANDARD
-            .decode(text)
-            .unwrap_or_default()
-    } else {
-        text.as_bytes().to_vec()
+    let body: Vec<u8> = match response.body {
+        // From the Invoke API, a base64 body arrives as text.
+        Some(Body::Text(text)) if response.is_base64_encoded => {
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .unwrap_or_default()
+        }
+        Some(Body::Text(text)) => text.into_bytes(),
+        Some(Body::Binary(bytes)) => bytes,
+        _ => Vec::new(),
     };
     let mut out = (status, body).into_response();
-    if let Some(headers) = response.get("headers").and_then(Value::as_object) {
-        for (name, value) in headers {
-            if let (Ok(name), Some(Ok(value))) = (
-                axum::http::HeaderName::try_from(name.as_str()),
-                value.as_str().map(HeaderValue::from_str),
-            ) {
-                out.headers_mut().insert(name, value);
-            }
-        }
+    for (name, value) in &response.headers {
+        out.headers_mut().insert(name.clone(), value.clone());
     }
     out
 }

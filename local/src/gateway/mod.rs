@@ -13,13 +13,14 @@ use std::time::Duration;
 
 use axum::routing::{any, get};
 use axum::Router;
-use serde_json::Value;
 use tokio::sync::{watch, Notify};
 
 use crate::events::Api;
 use crate::faults::{Fate, Faults};
-use crate::functions::{Function, Functions};
+use crate::functions::{Function, Functions, InvokeError};
 use crate::identity::IdentityMode;
+use chat_edge::lambda::http::{HttpRequest, HttpResponse};
+use chat_edge::lambda::ws::{WsEvent, WsResponse};
 use websocket::Conn;
 
 /// API Gateway's WebSocket quotas, emulated.
@@ -118,9 +119,7 @@ impl Gateway {
         let connections = self.connections.lock().unwrap();
         let mut ids: Vec<String> = connections
             .values()
-            .filter(|c| {
-                c.info.authorizer.get("client_id").and_then(Value::as_str) == Some(client_id)
-            })
+            .filter(|c| c.info.authorizer.client_id == client_id)
             .map(|c| c.info.connection_id.clone())
             .collect();
         ids.sort();
@@ -147,13 +146,23 @@ impl Gateway {
         }
     }
 
-    async fn invoke_logged(&self, function: Function, event: Value) -> Option<Value> {
-        match self.functions.invoke(function, event).await {
-            Ok(v) => Some(v),
-            Err(err) => {
+    /// Runs a WebSocket function; `None` (logged) when the invocation failed.
+    async fn invoke_ws(&self, function: Function, event: WsEvent) -> Option<WsResponse> {
+        let result = self.functions.invoke_ws(function, event).await;
+        Self::logged(function, result)
+    }
+
+    /// Runs the HTTP function; `None` (logged) when the invocation failed.
+    async fn invoke_http(&self, event: HttpRequest) -> Option<HttpResponse> {
+        let result = self.functions.invoke_http(event).await;
+        Self::logged(Function::Http, result)
+    }
+
+    fn logged<T>(function: Function, result: Result<T, InvokeError>) -> Option<T> {
+        result
+            .map_err(|err| {
                 tracing::error!(function = function.name(), error = %err, "invocation failed");
-                None
-            }
-        }
+            })
+            .ok()
     }
 }

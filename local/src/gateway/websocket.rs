@@ -19,6 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::{now_ms, Gateway};
 use crate::events::{self, WsConnectionInfo};
 use crate::functions::Function;
+use chat_edge::lambda::ws::frame_of;
 
 /// A route of the WebSocket API: its key, the function behind it, and whether it is two-way
 /// (has a route response, so the function's `body` goes back to the caller).
@@ -82,12 +83,9 @@ impl Gateway {
     ) {
         let route = select_route(&body);
         let event = events::ws_message(&self.api, &info, route.key, &body, binary, now_ms());
-        let request_id = event["requestContext"]["requestId"].clone();
-        let reply = match self.invoke_logged(route.function, event).await {
-            Some(response) if route.two_way => response
-                .get("body")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+        let request_id = event.request_context.request_id.clone();
+        let reply = match self.invoke_ws(route.function, event).await {
+            Some(response) if route.two_way => frame_of(&response).map(str::to_owned),
             Some(_) => None,
             // What API Gateway tells the caller when the integration fails.
             None => Some(
@@ -142,7 +140,7 @@ impl Gateway {
             writer.abort();
         }
         let event = events::ws_disconnect(&self.api, &info, code, &reason, now_ms());
-        self.invoke_logged(Function::Disconnect, event).await;
+        self.invoke_ws(Function::Disconnect, event).await;
         tracing::info!(connection_id = %info.connection_id, code, "connection closed");
     }
 
@@ -326,11 +324,8 @@ async fn connect_and_upgrade(
         authorizer,
     };
     let event = events::ws_connect(&gw.api, &info, &headers, &query, connected_at);
-    let status = match gw.invoke_logged(Function::Connect, event).await {
-        Some(response) => response
-            .get("statusCode")
-            .and_then(Value::as_u64)
-            .unwrap_or(200) as u16,
+    let status = match gw.invoke_ws(Function::Connect, event).await {
+        Some(response) => u16::try_from(response.status_code).unwrap_or(500),
         None => 500,
     };
     if !(200..300).contains(&status) {
@@ -362,7 +357,7 @@ fn upgrade_connected(
             // $connect succeeded but the handshake did not: API Gateway still sends $disconnect.
             tokio::spawn(async move {
                 let event = events::ws_disconnect(&failed_gw.api, &failed_info, 1006, "", now_ms());
-                failed_gw.invoke_logged(Function::Disconnect, event).await;
+                failed_gw.invoke_ws(Function::Disconnect, event).await;
             });
         })
         .on_upgrade(move |socket| async move {

@@ -313,11 +313,3 @@ pub fn mint_hs256(
     )
     .expect("HS256 encoding cannot fail")
 }
-
-/// The authorizer context API Gateway passes to every route of a connection.
-pub fn context_of(identity: &Identity) -> Value {
-    serde_json::json!({
-        "client_id": identity.client_id.as_str(),
-        "role": identity.role.as_str(),
-    })
-}

@@ -1,5 +1,5 @@
 //! HTTP cases and their runner: each request goes through `handle_http` as an HTTP API
-//! (payload 2.0) event parsed by lambda_http, and the status, body and store are checked.
+//! (payload 2.0) event parsed as aws_lambda_events types, and the status, body and store are checked.
 
 use chat_edge::lambda::http::handle_http;
 use chat_shared::chat::Unread;
@@ -104,14 +104,13 @@ pub async fn call_http(tc: &Harness, case: &HttpCase) -> (u16, Value, String) {
     )
     .await;
     let content_type = response
-        .headers()
+        .headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let raw = match response.body() {
-        lambda_http::Body::Text(t) => t.clone(),
-        _ => String::new(),
-    };
+    let raw = (response.body.as_deref())
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .unwrap_or_default();
     let (status, body) = response_json(response);
     assert_eq!(
         content_type.as_deref(),

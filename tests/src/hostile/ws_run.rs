@@ -44,7 +44,9 @@ pub async fn call_ws(tc: &Harness, connection: &str, case: &WsCase) -> Value {
     event.is_base64_encoded = case.base64;
     let response = handle_message(&tc.chat, event).await;
     assert_eq!(response.status_code, 200, "{}", case.label);
-    let body = response.body.expect("a frame for the sender");
+    let body = chat_edge::lambda::ws::frame_of(&response)
+        .expect("a frame for the sender")
+        .to_owned();
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("{}: reply not JSON: {e}", case.label))
 }
 

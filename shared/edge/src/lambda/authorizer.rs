@@ -1,77 +1,77 @@
 //! The `$connect` Lambda REQUEST authorizer: verifies the token in `?token=` (browsers cannot
 //! set headers on a WebSocket) and the `Origin` allowlist, and hands API Gateway the identity
-//! (`client_id`, `role`) that every route of the connection then receives in
+//! ([`AuthorizerContext`]) that every route of the connection then receives in
 //! `requestContext.authorizer`. The token is never logged.
 
-use std::collections::HashMap;
+use aws_lambda_events::apigw::{
+    ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerRequestTypeRequest,
+    ApiGatewayCustomAuthorizerResponse,
+};
+use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use crate::auth::{AuthError, Authorizer};
+use crate::context::{AuthorizerContext, Fields};
 
-use crate::auth::{context_of, AuthError, Authorizer};
+/// An API Gateway (WebSocket) REQUEST authorizer event.
+pub type AuthorizerEvent = ApiGatewayCustomAuthorizerRequestTypeRequest;
 
-/// An API Gateway (WebSocket) REQUEST authorizer event; only what is read.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AuthorizerEvent {
-    pub method_arn: String,
-    #[serde(default)]
-    pub headers: Option<HashMap<String, String>>,
-    #[serde(default)]
-    pub query_string_parameters: Option<HashMap<String, String>>,
-}
+/// The policy API Gateway applies, with the context it passes on.
+pub type AuthorizerResponse = ApiGatewayCustomAuthorizerResponse<Fields>;
 
 /// The error message API Gateway turns into a 401.
 pub const UNAUTHORIZED: &str = "Unauthorized";
 
-fn header<'a>(event: &'a AuthorizerEvent, name: &str) -> Option<&'a str> {
-    event
-        .headers
-        .as_ref()?
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-}
-
-fn policy(principal: &str, effect: &str, resource: &str, context: Value) -> Value {
-    json!({
-        "principalId": principal,
-        "policyDocument": {
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Action": "execute-api:Invoke",
-                "Effect": effect,
-                "Resource": resource,
-            }],
-        },
-        "context": context,
-    })
+fn policy(
+    principal: &str,
+    effect: IamPolicyEffect,
+    resource: &str,
+    context: Fields,
+) -> AuthorizerResponse {
+    let mut statement = IamPolicyStatement::default();
+    statement.action = vec!["execute-api:Invoke".to_owned()];
+    statement.effect = effect;
+    statement.resource = vec![resource.to_owned()];
+    let mut document = ApiGatewayCustomAuthorizerPolicy::default();
+    document.version = Some("2012-10-17".to_owned());
+    document.statement = vec![statement];
+    let mut response = AuthorizerResponse::default();
+    response.principal_id = Some(principal.to_owned());
+    response.policy_document = document;
+    response.context = context;
+    response
 }
 
 /// Allow (with the identity as context), Deny (a disallowed origin: 403), or
-/// `Err(UNAUTHORIZED)` (no or bad token: 401).
+/// `Err(UNAUTHORIZED)` (no or bad token, or no method ARN to allow: 401).
 pub async fn handle_authorizer(
     auth: &Authorizer,
     event: AuthorizerEvent,
-) -> Result<Value, &'static str> {
-    let token = event
-        .query_string_parameters
-        .as_ref()
-        .and_then(|q| q.get("token"))
-        .map(String::as_str);
-    match auth.authorize(token, header(&event, "origin")).await {
+) -> Result<AuthorizerResponse, &'static str> {
+    let token = event.query_string_parameters.first("token");
+    // Lossy, not `to_str`: an origin that is not ASCII must be refused, not taken for none.
+    let origin = event
+        .headers
+        .get("origin")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()));
+    let method_arn = event.method_arn.as_deref().ok_or(UNAUTHORIZED)?;
+    match auth.authorize(token, origin.as_deref()).await {
         Ok(identity) => {
             tracing::info!(client_id = %identity.client_id, role = %identity.role, "connection authorized");
             Ok(policy(
                 identity.client_id.as_str(),
-                "Allow",
-                &event.method_arn,
-                context_of(&identity),
+                IamPolicyEffect::Allow,
+                method_arn,
+                AuthorizerContext::of(&identity).to_fields(),
             ))
         }
         Err(AuthError::Origin) => {
             tracing::info!(auth = "origin", "connection denied");
-            Ok(policy("anonymous", "Deny", &event.method_arn, json!({})))
+            Ok(policy(
+                "anonymous",
+                IamPolicyEffect::Deny,
+                method_arn,
+                Fields::new(),
+            ))
         }
         Err(err) => {
             tracing::info!(auth = err.kind(), "connection unauthorized");

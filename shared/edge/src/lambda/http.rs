@@ -1,19 +1,19 @@
-//! The HTTP API handler (API Gateway HTTP API, payload v2):
-//!
-//! - `PUT /chat/read/{reader_id}` body `{"sender_id"}`
-//! - `GET /chat/history/{client_id}/{peer_id}?limit=&cursor=&appointment_id=`
-//! - `GET /chat/unread/{reader_id}`
-//!
-//! Routing is done here on the raw path, so the function works behind per-route integrations
-//! and behind a single `$default` route alike.
+//! The HTTP API handler (API Gateway HTTP API, payload 2.0): the routes of
+//! [`crate::routes::Route`], JSON in and out.
 
-use lambda_http::request::RequestContext;
-use lambda_http::{Body, Request, RequestExt, Response};
-use percent_encoding::percent_decode_str;
+use std::borrow::Cow;
+
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use aws_lambda_events::encodings::Body;
+use aws_lambda_events::http::header::{HeaderValue, ALLOW, CONTENT_TYPE};
+use aws_lambda_events::query_map::QueryMap;
+use base64::Engine;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::auth::Authorizer;
+use crate::context::AuthorizerContext;
+use crate::routes::{NoRoute, Route};
 use crate::wire::{self, ErrorBody, HistoryResponse, MarkReadResponse, UnreadResponse};
 use chat_shared::chat::Chat;
 use chat_shared::domain::{
@@ -22,40 +22,37 @@ use chat_shared::domain::{
 };
 use chat_shared::error::{log_error, ChatError};
 
+/// An HTTP API (payload 2.0) request event.
+pub type HttpRequest = ApiGatewayV2httpRequest;
+
+/// An HTTP API (payload 2.0) response.
+pub type HttpResponse = ApiGatewayV2httpResponse;
+
 /// The caller's identity from the HTTP API authorizer: a Lambda authorizer's context
-/// (`client_id`/`role`) or a JWT authorizer's claims (`sub` and `role` or `custom:role`).
-pub fn identity_from_request(request: &Request) -> Result<Identity, ChatError> {
-    let Some(RequestContext::ApiGatewayV2(ctx)) = request.request_context_ref() else {
-        return Err(ChatError::Unauthorized);
-    };
-    let authorizer = ctx.authorizer.as_ref().ok_or(ChatError::Unauthorized)?;
-    let from_lambda = || {
-        let fields = &authorizer.fields;
-        let id = fields
-            .get("client_id")
-            .or_else(|| fields.get("principalId"))
-            .and_then(Value::as_str)?;
-        let role = fields.get("role").and_then(Value::as_str)?;
-        Some((id.to_owned(), role.to_owned()))
-    };
-    let from_jwt = || {
-        let claims = &authorizer.jwt.as_ref()?.claims;
-        let id = claims.get("sub")?;
-        let role = claims.get("role").or_else(|| claims.get("custom:role"))?;
-        Some((id.clone(), role.clone()))
-    };
-    let (id, role) = from_lambda()
-        .or_else(from_jwt)
+/// ([`AuthorizerContext`]) or a JWT authorizer's claims (`sub` and `role` or `custom:role`).
+pub fn identity_from_request(request: &HttpRequest) -> Result<Identity, ChatError> {
+    let authorizer =
+        (request.request_context.authorizer.as_ref()).ok_or(ChatError::Unauthorized)?;
+    if let Some(context) = AuthorizerContext::from_fields(&authorizer.fields) {
+        return context.identity();
+    }
+    let claims = &authorizer
+        .jwt
+        .as_ref()
+        .ok_or(ChatError::Unauthorized)?
+        .claims;
+    let id = claims.get("sub").ok_or(ChatError::Unauthorized)?;
+    let role = (claims.get("role").or_else(|| claims.get("custom:role")))
         .ok_or(ChatError::Unauthorized)?;
     Ok(Identity {
-        client_id: ClientId::parse(&id).map_err(|_| ChatError::Unauthorized)?,
-        role: Role::parse(&role).ok_or(ChatError::Unauthorized)?,
+        client_id: ClientId::parse(id).map_err(|_| ChatError::Unauthorized)?,
+        role: Role::parse(role).ok_or(ChatError::Unauthorized)?,
     })
 }
 
 /// The caller's identity: an API Gateway authorizer's context when there is one, otherwise an
 /// `Authorization: Bearer <JWT>` header verified by `auth`. Without either: 401.
-async fn caller(request: &Request, auth: Option<&Authorizer>) -> Result<Identity, ChatError> {
+async fn caller(request: &HttpRequest, auth: Option<&Authorizer>) -> Result<Identity, ChatError> {
     if let Ok(identity) = identity_from_request(request) {
         return Ok(identity);
     }
@@ -63,7 +60,7 @@ async fn caller(request: &Request, auth: Option<&Authorizer>) -> Result<Identity
         return Err(ChatError::Unauthorized);
     };
     let token = request
-        .headers()
+        .headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
@@ -77,21 +74,31 @@ async fn caller(request: &Request, auth: Option<&Authorizer>) -> Result<Identity
 }
 
 /// Serves one HTTP request with identities from the authorizer context only.
-pub async fn handle_http(chat: &Chat, request: Request) -> Response<Body> {
+pub async fn handle_http(chat: &Chat, request: HttpRequest) -> HttpResponse {
     handle_http_with_auth(chat, None, request).await
 }
+
+/// Longest `rawPath` + `rawQueryString` accepted (API Gateway itself refuses request lines
+/// over 10 KB).
+const MAX_URI_BYTES: usize = 16 * 1024;
 
 /// Serves one HTTP request. Never fails: every error becomes a JSON error response.
 pub async fn handle_http_with_auth(
     chat: &Chat,
     auth: Option<&Authorizer>,
-    request: Request,
-) -> Response<Body> {
-    let route = route_name(&request);
-    match serve(chat, auth, &request).await {
+    request: HttpRequest,
+) -> HttpResponse {
+    let path = request.raw_path.as_deref().unwrap_or("");
+    let query_len = request.raw_query_string.as_deref().map_or(0, str::len);
+    if path.len() + query_len > MAX_URI_BYTES {
+        return refused(414);
+    }
+    let name = Route::of_path(path).map_or("unknown", |route| route.name());
+    let route = Route::match_path(request.request_context.http.method.as_str(), path);
+    match serve(chat, auth, &request, route).await {
         Ok(response) => response,
         Err(err) => {
-            log_error(&err, route);
+            log_error(&err, name);
             json_response(
                 err.http_status(),
                 &ErrorBody {
@@ -103,38 +110,46 @@ pub async fn handle_http_with_auth(
     }
 }
 
-fn route_name(request: &Request) -> &'static str {
-    let path = request.raw_http_path();
-    if path.starts_with("/chat/read/") {
-        "PUT /chat/read"
-    } else if path.starts_with("/chat/history/") {
-        "GET /chat/history"
-    } else if path.starts_with("/chat/unread/") {
-        "GET /chat/unread"
-    } else {
-        "unknown"
+/// The HTTP function's entry: the raw event, so that an event the types refuse still gets a
+/// JSON error (400) rather than a failed invocation.
+pub async fn handle_http_event(
+    chat: &Chat,
+    auth: Option<&Authorizer>,
+    event: Value,
+) -> HttpResponse {
+    match serde_json::from_value::<HttpRequest>(event) {
+        Ok(request) => handle_http_with_auth(chat, auth, request).await,
+        Err(_) => refused(400),
     }
+}
+
+/// A request refused before routing: 414 (URI too long) or 400 (not an HTTP API event).
+fn refused(status: u16) -> HttpResponse {
+    tracing::info!(status, "request refused before routing");
+    json_response(
+        status,
+        &ErrorBody {
+            code: "invalid_request",
+            message: if status == 414 {
+                "the request URI is too long"
+            } else {
+                "the request is not a valid HTTP API event"
+            },
+        },
+    )
 }
 
 async fn serve(
     chat: &Chat,
     auth: Option<&Authorizer>,
-    request: &Request,
-) -> Result<Response<Body>, ChatError> {
-    let segments: Vec<String> = request
-        .raw_http_path()
-        .trim_end_matches('/')
-        .split('/')
-        .skip(1)
-        .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
-        .collect();
-    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let method = request.method().as_str();
-    match (method, segments.as_slice()) {
-        // Inputs are validated before identity: a malformed request is 400 whoever sends it.
-        ("PUT", ["chat", "read", reader]) => {
-            let reader = ClientId::parse_field("reader_id", reader)?;
-            let sender = parse_mark_read_body(request.body())?;
+    request: &HttpRequest,
+    route: Result<Route, NoRoute>,
+) -> Result<HttpResponse, ChatError> {
+    // Inputs are validated before identity: a malformed request is 400 whoever sends it.
+    match route {
+        Ok(Route::MarkRead { reader_id }) => {
+            let reader = ClientId::parse_field("reader_id", &reader_id)?;
+            let sender = parse_mark_read_body(request)?;
             if sender == reader {
                 return Err(
                     ValidationError::new("sender_id", "must differ from the reader").into(),
@@ -151,9 +166,9 @@ async fn serve(
                 },
             ))
         }
-        ("GET", ["chat", "history", a, b]) => {
-            let a = ClientId::parse_field("client_id", a)?;
-            let b = ClientId::parse_field("peer_id", b)?;
+        Ok(Route::History { client_id, peer_id }) => {
+            let a = ClientId::parse_field("client_id", &client_id)?;
+            let b = ClientId::parse_field("peer_id", &peer_id)?;
             let query = parse_history_query(request)?;
             let who = caller(request, auth).await?;
             let history = chat.history(&who, &a, &b, &query).await?;
@@ -163,8 +178,8 @@ async fn serve(
                 &HistoryResponse::new(&history.messages, cursor),
             ))
         }
-        ("GET", ["chat", "unread", reader]) => {
-            let reader = ClientId::parse_field("reader_id", reader)?;
+        Ok(Route::Unread { reader_id }) => {
+            let reader = ClientId::parse_field("reader_id", &reader_id)?;
             let who = caller(request, auth).await?;
             let unread = chat.unread(&who, &reader).await?;
             Ok(json_response(
@@ -179,22 +194,25 @@ async fn serve(
                 },
             ))
         }
-        (_, ["chat", "read", _]) => Ok(method_not_allowed("PUT")),
-        (_, ["chat", "history", _, _]) | (_, ["chat", "unread", _]) => {
-            Ok(method_not_allowed("GET"))
-        }
-        _ => Err(ChatError::NotFound("no such route")),
+        Err(NoRoute::MethodNotAllowed { allow }) => Ok(method_not_allowed(allow)),
+        Err(NoRoute::NotFound) => Err(ChatError::NotFound("no such route")),
     }
 }
 
-fn parse_mark_read_body(body: &Body) -> Result<ClientId, ChatError> {
-    let bytes: &[u8] = match body {
-        Body::Empty => b"",
-        Body::Text(t) => t.as_bytes(),
-        Body::Binary(b) => b,
-        _ => b"",
-    };
-    let value: Value = serde_json::from_slice(bytes).map_err(|_| ChatError::InvalidJson)?;
+/// The request body's bytes (decoded when API Gateway base64-encoded it).
+fn body_bytes(request: &HttpRequest) -> Result<Cow<'_, [u8]>, ChatError> {
+    let body = request.body.as_deref().unwrap_or("");
+    if request.is_base64_encoded {
+        let engine = base64::engine::general_purpose::STANDARD;
+        let bytes = engine.decode(body).map_err(|_| ChatError::InvalidJson)?;
+        return Ok(Cow::Owned(bytes));
+    }
+    Ok(Cow::Borrowed(body.as_bytes()))
+}
+
+fn parse_mark_read_body(request: &HttpRequest) -> Result<ClientId, ChatError> {
+    let value: Value =
+        serde_json::from_slice(&body_bytes(request)?).map_err(|_| ChatError::InvalidJson)?;
     let Value::Object(obj) = value else {
         return Err(ChatError::InvalidJson);
     };
@@ -204,9 +222,18 @@ fn parse_mark_read_body(body: &Body) -> Result<ClientId, ChatError> {
     )?)
 }
 
-fn parse_history_query(request: &Request) -> Result<HistoryQuery, ChatError> {
-    let params = request.query_string_parameters_ref();
-    let get = |key: &str| params.and_then(|p| p.first(key)).filter(|v| !v.is_empty());
+/// The query parameters, decoded from `rawQueryString` (as `lambda_http` does: API Gateway's
+/// own `queryStringParameters` join repeated keys with commas).
+fn query_of(request: &HttpRequest) -> Cow<'_, QueryMap> {
+    match request.raw_query_string.as_deref() {
+        Some(raw) => Cow::Owned(raw.parse().unwrap_or_default()),
+        None => Cow::Borrowed(&request.query_string_parameters),
+    }
+}
+
+fn parse_history_query(request: &HttpRequest) -> Result<HistoryQuery, ChatError> {
+    let params = query_of(request);
+    let get = |key: &str| params.first(key).filter(|v| !v.is_empty());
     let limit = match get("limit") {
         None => DEFAULT_HISTORY_LIMIT,
         Some(raw) => raw
@@ -234,7 +261,7 @@ fn parse_history_query(request: &Request) -> Result<HistoryQuery, ChatError> {
 }
 
 /// 405 with the `Allow` header that RFC 9110 requires of it.
-fn method_not_allowed(allow: &'static str) -> Response<Body> {
+fn method_not_allowed(allow: &'static str) -> HttpResponse {
     let mut response = json_response(
         405,
         &ErrorBody {
@@ -243,100 +270,19 @@ fn method_not_allowed(allow: &'static str) -> Response<Body> {
         },
     );
     response
-        .headers_mut()
-        .insert("allow", lambda_http::http::HeaderValue::from_static(allow));
+        .headers
+        .insert(ALLOW, HeaderValue::from_static(allow));
     response
 }
 
-fn json_response<T: Serialize>(status: u16, body: &T) -> Response<Body> {
-    Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(Body::Text(
-            serde_json::to_string(body).expect("responses serialize"),
-        ))
-        .expect("status and header are valid")
-}
-
-/// Longest `rawPath` + `rawQueryString` accepted (the `http` crate refuses URIs over 64 KB).
-const MAX_URI_BYTES: usize = 16 * 1024;
-
-/// Percent-encodes every byte a URI cannot carry literally (`"`, `<`, space, controls,
-/// non-ASCII...), keeping existing `%XX` escapes: API Gateway forwards what clients send, and
-/// `lambda_http` would otherwise fail to build the request.
-fn uri_safe(raw: &str, keep: &[u8]) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for &b in raw.as_bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@%".contains(&b) || keep.contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// The HTTP function on the raw HTTP API (payload 2.0) event: JSON in, JSON out. Never fails
-/// and never panics on what a client sent: malformed request lines get JSON errors.
-pub async fn handle_http_event(chat: &Chat, auth: Option<&Authorizer>, mut event: Value) -> Value {
-    for (field, keep) in [("rawPath", &b"/"[..]), ("rawQueryString", &b"/?"[..])] {
-        if let Some(raw) = event.get(field).and_then(Value::as_str) {
-            let safe = uri_safe(raw, keep);
-            event[field] = Value::String(safe);
-        }
-    }
-    let uri_len = ["rawPath", "rawQueryString"]
-        .iter()
-        .filter_map(|f| event.get(*f).and_then(Value::as_str))
-        .map(str::len)
-        .sum::<usize>();
-    let request = if uri_len > MAX_URI_BYTES {
-        Err(414)
-    } else {
-        lambda_http::request::from_str(&event.to_string()).map_err(|_| 400)
-    };
-    let response = match request {
-        Ok(request) => handle_http_with_auth(chat, auth, request).await,
-        Err(status) => {
-            tracing::info!(status, "request refused before routing");
-            json_response(
-                status,
-                &ErrorBody {
-                    code: "invalid_request",
-                    message: if status == 414 {
-                        "the request URI is too long"
-                    } else {
-                        "the request is not a valid HTTP API event"
-                    },
-                },
-            )
-        }
-    };
-    response_json(response)
-}
-
-/// An HTTP API (payload 2.0) response as Lambda returns it.
-pub fn response_json(response: Response<Body>) -> Value {
-    use base64::Engine;
-    let headers: serde_json::Map<String, Value> = response
-        .headers()
-        .iter()
-        .map(|(name, value)| {
-            (
-                name.as_str().to_owned(),
-                Value::String(String::from_utf8_lossy(value.as_bytes()).into_owned()),
-            )
-        })
-        .collect();
-    let (body, is_base64) = match response.body() {
-        Body::Text(t) => (t.clone(), false),
-        Body::Binary(b) => (base64::engine::general_purpose::STANDARD.encode(b), true),
-        _ => (String::new(), false),
-    };
-    serde_json::json!({
-        "statusCode": response.status().as_u16(),
-        "headers": headers,
-        "body": body,
-        "isBase64Encoded": is_base64,
-    })
+fn json_response<T: Serialize>(status: u16, body: &T) -> HttpResponse {
+    let mut response = HttpResponse::default();
+    response.status_code = i64::from(status);
+    response
+        .headers
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.body = Some(Body::Text(
+        serde_json::to_string(body).expect("responses serialize"),
+    ));
+    response
 }

@@ -1,4 +1,4 @@
-//! Lambda entry points: handlers (plain async fns over real event shapes) and the shared
+//! Lambda entry points: handlers (plain async fns over `aws_lambda_events` types) and the shared
 //! start-up of the function binaries.
 
 pub mod authorizer;

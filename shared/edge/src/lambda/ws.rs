@@ -1,117 +1,80 @@
 //! WebSocket handlers: API Gateway WebSocket proxy events in, proxy responses out.
 //! Plain async functions, so tests and chat-local call them with real event JSON.
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
+use aws_lambda_events::encodings::Body;
 
+use crate::context::AuthorizerContext;
 use crate::wire::{self, Inbound};
 use chat_shared::chat::Chat;
-use chat_shared::domain::{ClientId, ConnectionId, Identity, Role};
+use chat_shared::domain::{ConnectionId, Identity};
 use chat_shared::error::{log_error, ChatError};
 
 /// An API Gateway WebSocket proxy event (`$connect`, `$disconnect`, `$default`, custom routes).
-/// Only the fields the chat reads are declared; the rest are ignored.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WsEvent {
-    pub request_context: WsRequestContext,
-    #[serde(default)]
-    pub body: Option<String>,
-    #[serde(default)]
-    pub is_base64_encoded: bool,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WsRequestContext {
-    pub route_key: String,
-    #[serde(default)]
-    pub event_type: Option<String>,
-    pub connection_id: String,
-    #[serde(default)]
-    pub connected_at: Option<i64>,
-    #[serde(default)]
-    pub request_time_epoch: Option<i64>,
-    #[serde(default)]
-    pub domain_name: Option<String>,
-    #[serde(default)]
-    pub stage: Option<String>,
-    /// The authorizer's context (`principalId`, `client_id`, `role`), present on every route of
-    /// a connection once `$connect` was authorized.
-    #[serde(default)]
-    pub authorizer: Option<Value>,
-}
+pub type WsEvent = ApiGatewayWebsocketProxyRequest;
 
 /// A WebSocket proxy integration response. With a route response configured, API Gateway sends
 /// `body` to the calling connection: that is how acks and error frames travel.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WsResponse {
-    pub status_code: u16,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
+pub type WsResponse = ApiGatewayProxyResponse;
+
+fn status(status_code: u16) -> WsResponse {
+    let mut response = WsResponse::default();
+    response.status_code = i64::from(status_code);
+    response
 }
 
-impl WsResponse {
-    fn status(status_code: u16) -> Self {
-        Self {
-            status_code,
-            body: None,
-        }
-    }
+fn frame(body: String) -> WsResponse {
+    let mut response = status(200);
+    response.body = Some(Body::Text(body));
+    response
+}
 
-    fn frame(body: String) -> Self {
-        Self {
-            status_code: 200,
-            body: Some(body),
-        }
+/// The frame a response carries back to the caller, if any.
+pub fn frame_of(response: &WsResponse) -> Option<&str> {
+    match response.body.as_ref()? {
+        Body::Text(text) => Some(text),
+        Body::Binary(bytes) => std::str::from_utf8(bytes).ok(),
+        _ => None,
     }
 }
 
-/// The caller's identity from the authorizer context: `client_id` (or `principalId`) and
-/// `role`. Never from the message body.
-pub fn identity_from_authorizer(authorizer: Option<&Value>) -> Result<Identity, ChatError> {
-    let ctx = authorizer
-        .and_then(Value::as_object)
-        .ok_or(ChatError::Unauthorized)?;
-    let client_id = ctx
-        .get("client_id")
-        .or_else(|| ctx.get("principalId"))
-        .and_then(Value::as_str)
-        .and_then(|raw| ClientId::parse(raw).ok())
-        .ok_or(ChatError::Unauthorized)?;
-    let role = ctx
-        .get("role")
-        .and_then(Value::as_str)
-        .and_then(Role::parse)
-        .ok_or(ChatError::Unauthorized)?;
-    Ok(Identity { client_id, role })
+/// The caller's identity from the authorizer context (never from the message body).
+fn identity_of(event: &WsEvent) -> Result<Identity, ChatError> {
+    AuthorizerContext::from_fields(&event.request_context.authorizer.fields)
+        .ok_or(ChatError::Unauthorized)?
+        .identity()
+}
+
+/// The connection id as sent (for logs); empty when absent.
+fn raw_connection_id(event: &WsEvent) -> &str {
+    event.request_context.connection_id.as_deref().unwrap_or("")
 }
 
 fn connection_of(event: &WsEvent) -> Result<ConnectionId, ChatError> {
-    Ok(ConnectionId::parse(&event.request_context.connection_id)?)
+    Ok(ConnectionId::parse(raw_connection_id(event))?)
 }
 
 /// `$connect`: 200 accepts the connection; 401 refuses it (API Gateway then fails the handshake).
 pub async fn handle_connect(chat: &Chat, event: WsEvent) -> WsResponse {
     let ctx = &event.request_context;
     let result = async {
-        let who = identity_from_authorizer(ctx.authorizer.as_ref())?;
+        let who = identity_of(&event)?;
         let connection_id = connection_of(&event)?;
-        let at = ctx
-            .connected_at
-            .or(ctx.request_time_epoch)
+        // Absent fields read as 0: then the request's time, then the clock.
+        let at = [ctx.connected_at, ctx.request_time_epoch]
+            .into_iter()
+            .find(|ms| *ms > 0)
             .unwrap_or_else(|| chat.now_ms());
         chat.connect(&who, connection_id, at).await?;
-        tracing::info!(client_id = %who.client_id, role = %who.role, connection_id = %ctx.connection_id, "connected");
+        tracing::info!(client_id = %who.client_id, role = %who.role, connection_id = %raw_connection_id(&event), "connected");
         Ok::<_, ChatError>(())
     }
     .await;
     match result {
-        Ok(()) => WsResponse::status(200),
+        Ok(()) => status(200),
         Err(err) => {
             log_error(&err, "$connect");
-            WsResponse::status(err.http_status())
+            status(err.http_status())
         }
     }
 }
@@ -119,27 +82,25 @@ pub async fn handle_connect(chat: &Chat, event: WsEvent) -> WsResponse {
 /// `$disconnect`: best effort (API Gateway ignores the response); a missed one is cleaned up by
 /// the connection item's TTL.
 pub async fn handle_disconnect(chat: &Chat, event: WsEvent) -> WsResponse {
-    let ctx = &event.request_context;
     let result = async {
-        let who = identity_from_authorizer(ctx.authorizer.as_ref())?;
+        let who = identity_of(&event)?;
         let connection_id = connection_of(&event)?;
         chat.disconnect(&who, &connection_id).await?;
-        tracing::info!(client_id = %who.client_id, connection_id = %ctx.connection_id, "disconnected");
+        tracing::info!(client_id = %who.client_id, connection_id = %raw_connection_id(&event), "disconnected");
         Ok::<_, ChatError>(())
     }
     .await;
     if let Err(err) = result {
         log_error(&err, "$disconnect");
     }
-    WsResponse::status(200)
+    status(200)
 }
 
 /// `$default` (and `sendmessage`): a client frame. Answers with an ack frame once the message
 /// is stored, or with an error frame; the connection stays open either way.
 pub async fn handle_message(chat: &Chat, event: WsEvent) -> WsResponse {
-    let ctx = &event.request_context;
     let result = async {
-        let who = identity_from_authorizer(ctx.authorizer.as_ref())?;
+        let who = identity_of(&event)?;
         if event.is_base64_encoded {
             return Err(ChatError::InvalidJson);
         }
@@ -181,11 +142,12 @@ pub async fn handle_message(chat: &Chat, event: WsEvent) -> WsResponse {
     }
     .await;
     match result {
-        Ok(Some(frame)) => WsResponse::frame(frame),
-        Ok(None) => WsResponse::status(200),
+        Ok(Some(body)) => frame(body),
+        Ok(None) => status(200),
         Err(err) => {
-            log_error(&err, &ctx.route_key);
-            WsResponse::frame(wire::error_frame(&err))
+            let route = event.request_context.route_key.as_deref().unwrap_or("");
+            log_error(&err, route);
+            frame(wire::error_frame(&err))
         }
     }
 }

@@ -1,0 +1,152 @@
+//! The HTTP API's route table, in one place: the HTTP function routes with it, and chat-local's
+//! dev identity finds the path's owner with it.
+//!
+//! - `PUT /chat/read/{reader_id}`
+//! - `GET /chat/history/{client_id}/{peer_id}`
+//! - `GET /chat/unread/{reader_id}`
+//!
+//! Routing is on the raw path, so the function works behind per-route integrations and behind
+//! a single `$default` route alike. Path parameters are percent-decoded.
+
+use percent_encoding::percent_decode_str;
+
+/// A route with its path parameters (percent-decoded, not yet validated).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// `PUT /chat/read/{reader_id}`
+    MarkRead { reader_id: String },
+    /// `GET /chat/history/{client_id}/{peer_id}`
+    History { client_id: String, peer_id: String },
+    /// `GET /chat/unread/{reader_id}`
+    Unread { reader_id: String },
+}
+
+/// Why a request matches no route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoRoute {
+    /// No route has this path.
+    NotFound,
+    /// A route has this path, with another method (the `Allow` header's value).
+    MethodNotAllowed { allow: &'static str },
+}
+
+impl Route {
+    /// The route whose path this is, whatever the method.
+    pub fn of_path(path: &str) -> Option<Self> {
+        let segments: Vec<String> = path
+            .trim_end_matches('/')
+            .split('/')
+            .skip(1)
+            .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
+            .collect();
+        let mut params = segments.into_iter();
+        let (Some(root), Some(kind)) = (params.next(), params.next()) else {
+            return None;
+        };
+        let params: Vec<String> = params.collect();
+        match (
+            root.as_str(),
+            kind.as_str(),
+            <[String; 1]>::try_from(params),
+        ) {
+            ("chat", "read", Ok([reader_id])) => Some(Self::MarkRead { reader_id }),
+            ("chat", "unread", Ok([reader_id])) => Some(Self::Unread { reader_id }),
+            ("chat", "history", Err(params)) => {
+                let [client_id, peer_id] = <[String; 2]>::try_from(params).ok()?;
+                Some(Self::History { client_id, peer_id })
+            }
+            _ => None,
+        }
+    }
+
+    /// The route for this method and path.
+    pub fn match_path(method: &str, path: &str) -> Result<Self, NoRoute> {
+        let route = Self::of_path(path).ok_or(NoRoute::NotFound)?;
+        if method == route.method() {
+            Ok(route)
+        } else {
+            Err(NoRoute::MethodNotAllowed {
+                allow: route.method(),
+            })
+        }
+    }
+
+    pub fn method(&self) -> &'static str {
+        match self {
+            Self::MarkRead { .. } => "PUT",
+            Self::History { .. } | Self::Unread { .. } => "GET",
+        }
+    }
+
+    /// The route's name in logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::MarkRead { .. } => "PUT /chat/read",
+            Self::History { .. } => "GET /chat/history",
+            Self::Unread { .. } => "GET /chat/unread",
+        }
+    }
+
+    /// The client whose data the path names (the reader, or the history's first party): whom
+    /// chat-local's dev identity takes the caller to be.
+    pub fn owner(&self) -> &str {
+        match self {
+            Self::MarkRead { reader_id } | Self::Unread { reader_id } => reader_id,
+            Self::History { client_id, .. } => client_id,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_match_their_routes_with_decoded_parameters() {
+        assert_eq!(
+            Route::match_path("PUT", "/chat/read/user%20123/"),
+            Ok(Route::MarkRead {
+                reader_id: "user 123".into()
+            })
+        );
+        assert_eq!(
+            Route::match_path("GET", "/chat/history/a/b"),
+            Ok(Route::History {
+                client_id: "a".into(),
+                peer_id: "b".into()
+            })
+        );
+        assert_eq!(
+            Route::match_path("GET", "/chat/unread/a").map(|r| r.owner().to_owned()),
+            Ok("a".to_owned())
+        );
+    }
+
+    #[test]
+    fn other_methods_and_paths_are_refused() {
+        assert_eq!(
+            Route::match_path("GET", "/chat/read/a"),
+            Err(NoRoute::MethodNotAllowed { allow: "PUT" })
+        );
+        assert_eq!(
+            Route::match_path("POST", "/chat/history/a/b"),
+            Err(NoRoute::MethodNotAllowed { allow: "GET" })
+        );
+        for path in [
+            "/chat/read",
+            "/chat/read/a/b",
+            "/chat/history/a",
+            "/chat/history/a/b/c",
+            "/chat/unread//",
+            "/other/read/a",
+            "/",
+            "",
+        ] {
+            assert_eq!(
+                Route::match_path("GET", path),
+                Err(NoRoute::NotFound),
+                "{path}"
+            );
+        }
+    }
+}
