@@ -6,6 +6,8 @@ pub mod faults;
 pub mod functions;
 pub mod gateway;
 pub mod identity;
+pub mod logging;
+mod serve;
 pub mod web;
 
 use std::net::SocketAddr;
@@ -27,6 +29,7 @@ pub use crate::faults::Faults;
 use crate::functions::{Functions, InProcess, InvokeApi};
 pub use crate::gateway::{Gateway, Limits};
 pub use crate::identity::IdentityMode;
+pub use crate::serve::Timeouts;
 
 #[derive(Clone)]
 pub struct Options {
@@ -40,6 +43,8 @@ pub struct Options {
     pub stage: String,
     pub identity: IdentityMode,
     pub limits: Limits,
+    /// Deadlines on the phases of an HTTP request (headers, body, idle keep-alive).
+    pub timeouts: Timeouts,
     pub settings: Settings,
     /// A store supplied by the embedder (tests use it to inspect state); overrides
     /// `dynamodb_endpoint` for the in-process handlers.
@@ -71,6 +76,7 @@ impl Default for Options {
             stage: "local".into(),
             identity: IdentityMode::Dev,
             limits: Limits::default(),
+            timeouts: Timeouts::default(),
             settings: Settings::default(),
             store: None,
             faults: Faults::default(),
@@ -160,17 +166,12 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         banner.push(format!("  FAULTS:         {}", options.faults.describe()));
     }
     gateway.set_faults(options.faults.clone());
-    let app = gateway
-        .router()
-        .into_make_service_with_connect_info::<SocketAddr>();
-    let (stop_server, mut stop) = watch::channel(false);
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|s| *s).await;
-            })
-            .await
-    });
+    let app = gateway.router().layer(axum::middleware::from_fn_with_state(
+        options.timeouts.body,
+        gateway::guard::requests,
+    ));
+    let (stop_server, stop) = watch::channel(false);
+    let server = tokio::spawn(serve::serve(listener, app, options.timeouts.clone(), stop));
     Ok(Running {
         addr,
         banner,

@@ -70,6 +70,19 @@ struct Cli {
     /// Longest WebSocket connection, seconds (API Gateway: 7200).
     #[arg(long, default_value_t = 7200)]
     max_connection: u64,
+    /// Seconds a client may take to send a request's headers; also how long an idle
+    /// keep-alive connection stays open.
+    #[arg(long, default_value_t = 10)]
+    header_timeout: u64,
+    /// Seconds a client may take to send a request's body (API Gateway: 30).
+    #[arg(long, default_value_t = 30)]
+    body_timeout: u64,
+    /// Inbound WebSocket frames one connection may have in flight; more get `rate_limited`.
+    #[arg(long, default_value_t = 16)]
+    frames_in_flight: usize,
+    /// Inbound WebSocket frames in flight across all connections.
+    #[arg(long, default_value_t = 1000)]
+    frames_in_flight_total: usize,
     /// Fault injection: share (0-1) of Management API posts answered 200 but not delivered.
     #[arg(long, default_value_t = 0.0)]
     fault_drop: f64,
@@ -120,13 +133,7 @@ fn fail(message: impl std::fmt::Display) -> ! {
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn,chat_local=info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    chat_local::logging::init();
     let cli = Cli::parse();
     if let Some(Command::Token {
         client_id,
@@ -224,7 +231,13 @@ fn options(cli: Cli) -> chat_local::Options {
         limits: chat_local::Limits {
             idle_timeout: Duration::from_secs(cli.idle_timeout),
             max_connection: Duration::from_secs(cli.max_connection),
+            frames_in_flight: cli.frames_in_flight.max(1),
+            frames_in_flight_total: cli.frames_in_flight_total.max(1),
             ..chat_local::Limits::default()
+        },
+        timeouts: chat_local::Timeouts {
+            header: Duration::from_secs(cli.header_timeout.max(1)),
+            body: Duration::from_secs(cli.body_timeout.max(1)),
         },
         ..chat_local::Options::default()
     }
@@ -257,6 +270,15 @@ mod tests {
         Cli::command().debug_assert();
         let defaults = options(Cli::try_parse_from(["chat-local"]).unwrap());
         assert_eq!(defaults.settings, chat_shared::Settings::default());
+        assert_eq!(defaults.timeouts, chat_local::Timeouts::default());
+        let limits = chat_local::Limits::default();
+        assert_eq!(
+            (
+                defaults.limits.frames_in_flight,
+                defaults.limits.frames_in_flight_total
+            ),
+            (limits.frames_in_flight, limits.frames_in_flight_total)
+        );
         // As before: 0 turns the limit off, a burst of 0 is taken as 1.
         let cli = Cli::try_parse_from(["chat-local", "--rate-limit", "3", "--rate-burst", "0"]);
         let rule = options(cli.unwrap()).settings.rate_limit.unwrap();

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tokio::sync::mpsc;
 
+use super::flow::Flow;
 use super::websocket::Outbound;
 use super::Gateway;
 use crate::faults::Fate;
@@ -23,6 +24,14 @@ fn gone() -> Response {
         axum::Json(json!({ "message": null })),
     )
         .into_response()
+}
+
+fn too_slow() -> Response {
+    json_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "LimitExceededException",
+        "the client is not reading fast enough",
+    )
 }
 
 fn json_error(status: StatusCode, error_type: &'static str, message: &str) -> Response {
@@ -64,14 +73,15 @@ async fn management_call(gw: Arc<Gateway>, id: String, method: Method, body: Byt
                 c.tx.clone(),
                 c.info.clone(),
                 c.last_active.load(Ordering::Relaxed),
+                c.flow.clone(),
             )
         })
     };
-    let Some((tx, info, last_active)) = found else {
+    let Some((tx, info, last_active, flow)) = found else {
         return gone();
     };
     match method {
-        Method::POST => post(&gw, tx, body).await,
+        Method::POST => post(&gw, (tx, flow), body).await,
         Method::GET => axum::Json(json!({
             "ConnectedAt": chat_shared::domain::rfc3339_millis(info.connected_at),
             "Identity": { "SourceIp": info.source_ip, "UserAgent": info.user_agent },
@@ -92,8 +102,12 @@ async fn management_call(gw: Arc<Gateway>, id: String, method: Method, body: Byt
 }
 
 /// `POST @connections/{id}`: the frame goes to the connection's writer, unless a fault says
-/// otherwise or the client is too slow (429).
-async fn post(gw: &Gateway, tx: mpsc::Sender<Outbound>, body: Bytes) -> Response {
+/// otherwise or the client is too slow (429: its outbound bytes are all taken).
+async fn post(
+    gw: &Gateway,
+    (tx, flow): (mpsc::Sender<Outbound>, Arc<Flow>),
+    body: Bytes,
+) -> Response {
     if body.len() > gw.limits.message_bytes {
         return json_error(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -101,6 +115,7 @@ async fn post(gw: &Gateway, tx: mpsc::Sender<Outbound>, body: Bytes) -> Response
             "Message too long",
         );
     }
+    let len = body.len();
     let message = match std::str::from_utf8(&body) {
         Ok(text) => Message::Text(text.into()),
         Err(_) => Message::Binary(body),
@@ -128,19 +143,20 @@ async fn post(gw: &Gateway, tx: mpsc::Sender<Outbound>, body: Bytes) -> Response
             // a slow API Gateway would); the answer comes after `by` too.
             tokio::spawn(async move {
                 tokio::time::sleep(by).await;
-                let _ = tx.send(Outbound::Frame(message)).await;
+                if let Some(reserved) = flow.reserve(len).await {
+                    let _ = tx.send(Outbound::Frame(message, reserved)).await;
+                }
             });
             tokio::time::sleep(by).await;
             return StatusCode::OK.into_response();
         }
     }
-    match tx.try_send(Outbound::Frame(message)) {
+    let Some(reserved) = flow.try_reserve(len) else {
+        return too_slow();
+    };
+    match tx.try_send(Outbound::Frame(message, reserved)) {
         Ok(()) => StatusCode::OK.into_response(),
-        Err(mpsc::error::TrySendError::Full(_)) => json_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "LimitExceededException",
-            "the client is not reading fast enough",
-        ),
+        Err(mpsc::error::TrySendError::Full(_)) => too_slow(),
         Err(mpsc::error::TrySendError::Closed(_)) => gone(),
     }
 }

@@ -2,6 +2,8 @@
 //! (`/@connections/{id}`, [`management`]), and the HTTP API (`/chat/...`, [`http`]), in front of
 //! the [`Functions`].
 
+mod flow;
+pub(crate) mod guard;
 mod http;
 mod management;
 mod websocket;
@@ -34,6 +36,13 @@ pub struct Limits {
     pub idle_timeout: Duration,
     /// Longest connection (2 hours).
     pub max_connection: Duration,
+    /// Inbound frames one connection may have in flight (invoked, reply not yet queued);
+    /// more are refused with a `rate_limited` error frame ([`flow`]).
+    pub frames_in_flight: usize,
+    /// Inbound frames in flight across all connections (Lambda's default concurrency).
+    pub frames_in_flight_total: usize,
+    /// Bytes that may wait in a connection's outbound queue for a client that is not reading.
+    pub outbound_bytes: usize,
 }
 
 impl Default for Limits {
@@ -43,6 +52,9 @@ impl Default for Limits {
             message_bytes: 128 * 1024,
             idle_timeout: Duration::from_secs(600),
             max_connection: Duration::from_secs(7200),
+            frames_in_flight: 16,
+            frames_in_flight_total: 1000,
+            outbound_bytes: 1024 * 1024,
         }
     }
 }
@@ -57,6 +69,8 @@ pub struct Gateway {
     active: AtomicUsize,
     all_closed: Notify,
     faults: Mutex<(Faults, fastrand::Rng)>,
+    /// Frames in flight across all connections ([`Limits::frames_in_flight_total`]).
+    in_flight_total: Arc<tokio::sync::Semaphore>,
 }
 
 fn now_ms() -> i64 {
@@ -71,7 +85,9 @@ impl Gateway {
         identity: IdentityMode,
         limits: Limits,
     ) -> Arc<Self> {
+        let in_flight_total = Arc::new(tokio::sync::Semaphore::new(limits.frames_in_flight_total));
         Arc::new(Self {
+            in_flight_total,
             api,
             functions,
             identity,

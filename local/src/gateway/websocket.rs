@@ -16,6 +16,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, oneshot};
 
+use super::flow::{Flow, Replier, Reserved};
 use super::{now_ms, Gateway};
 use crate::events::{self, WsConnectionInfo};
 use crate::functions::Function;
@@ -55,7 +56,8 @@ fn select_route(body: &[u8]) -> &'static Route {
 
 /// Frames for a connection's writer task.
 pub(super) enum Outbound {
-    Frame(Message),
+    /// A frame and the outbound bytes it holds until written.
+    Frame(Message, Reserved),
     Close(u16, &'static str),
 }
 
@@ -67,6 +69,7 @@ pub(super) struct Conn {
     pub(super) tx: mpsc::Sender<Outbound>,
     pub(super) info: WsConnectionInfo,
     pub(super) last_active: Arc<AtomicI64>,
+    pub(super) flow: Arc<Flow>,
 }
 
 /// Why a connection ended: close code, reason, and whether we (not the client) close it.
@@ -79,7 +82,7 @@ impl Gateway {
         info: WsConnectionInfo,
         body: Bytes,
         binary: bool,
-        tx: mpsc::Sender<Outbound>,
+        reply_to: Replier,
     ) {
         let route = select_route(&body);
         let event = events::ws_message(&self.api, &info, route.key, &body, binary, now_ms());
@@ -98,7 +101,7 @@ impl Gateway {
             ),
         };
         if let Some(body) = reply {
-            let _ = tx.send(Outbound::Frame(Message::Text(body.into()))).await;
+            reply_to.send(body).await;
         }
     }
 
@@ -106,12 +109,14 @@ impl Gateway {
         let (sink, stream) = socket.split();
         let (tx, rx) = mpsc::channel::<Outbound>(OUTBOUND_QUEUE);
         let last_active = Arc::new(AtomicI64::new(now_ms()));
+        let flow = Flow::new(&self.limits, self.in_flight_total.clone());
         self.connections.lock().unwrap().insert(
             info.connection_id.clone(),
             Conn {
                 tx: tx.clone(),
                 info: info.clone(),
                 last_active: last_active.clone(),
+                flow: flow.clone(),
             },
         );
         // The writer tells the reader when it closed the socket itself (Management API DELETE),
@@ -120,17 +125,15 @@ impl Gateway {
         let mut writer = tokio::spawn(write_frames(sink, rx, closed_tx));
         let (code, reason, we_close) = self
             .clone()
-            .read_frames(stream, &info, &tx, &last_active, closed_by_server)
+            .read_frames(stream, &info, (&tx, &flow), &last_active, closed_by_server)
             .await;
 
         self.connections.lock().unwrap().remove(&info.connection_id);
+        flow.close();
         if we_close {
-            let reason: &'static str = if code == 1009 {
-                "Message too big"
-            } else {
-                "Going away"
-            };
-            let _ = tx.send(Outbound::Close(code, reason)).await;
+            // Bounded: a client that does not read may keep the queue full.
+            let close = tx.send(Outbound::Close(code, close_reason(code)));
+            let _ = tokio::time::timeout(Duration::from_secs(2), close).await;
         }
         drop(tx);
         if tokio::time::timeout(Duration::from_secs(2), &mut writer)
@@ -150,7 +153,7 @@ impl Gateway {
         self: Arc<Self>,
         mut stream: SplitStream<WebSocket>,
         info: &WsConnectionInfo,
-        tx: &mpsc::Sender<Outbound>,
+        (tx, flow): (&mpsc::Sender<Outbound>, &Arc<Flow>),
         last_active: &AtomicI64,
         mut closed_by_server: oneshot::Receiver<(u16, &'static str)>,
     ) -> Ending {
@@ -163,16 +166,10 @@ impl Gateway {
             tokio::select! {
                 frame = stream.next() => match frame {
                     None => return (1006, "Connection lost".into(), false),
-                    Some(Err(err)) => {
-                        return if is_too_big(err) {
-                            (1009, "Message too big".into(), true)
-                        } else {
-                            (1006, "Connection lost".into(), false)
-                        };
-                    }
+                    Some(Err(err)) => return ending_of(err),
                     Some(Ok(message)) => {
                         last_active.store(now_ms(), Ordering::Relaxed);
-                        if let Some(ending) = self.clone().on_frame(message, info, tx) {
+                        if let Some(ending) = self.clone().on_frame(message, info, tx, flow) {
                             return ending;
                         }
                     }
@@ -195,6 +192,7 @@ impl Gateway {
         message: Message,
         info: &WsConnectionInfo,
         tx: &mpsc::Sender<Outbound>,
+        flow: &Arc<Flow>,
     ) -> Option<Ending> {
         let (body, binary) = match message {
             Message::Text(text) => (Bytes::from(text), false),
@@ -208,26 +206,41 @@ impl Gateway {
             // Pings are answered by the WebSocket layer; both keep the connection alive.
             Message::Ping(_) | Message::Pong(_) => return None,
         };
-        tokio::spawn(self.dispatch(info.clone(), body, binary, tx.clone()));
+        let Some(slot) = flow.admit() else {
+            flow.refuse(tx);
+            return None;
+        };
+        let reply_to = Replier {
+            tx: tx.clone(),
+            flow: flow.clone(),
+            _slot: slot,
+        };
+        tokio::spawn(self.dispatch(info.clone(), body, binary, reply_to));
         None
     }
 }
 
 /// The connection's writer: frames already queued go out together, in one write; a `Close`
-/// sends the close frame, closes the socket and tells the reader.
+/// sends the close frame, closes the socket and tells the reader. A batch's outbound bytes
+/// are given back once it is flushed (handed to the socket).
 async fn write_frames(
     mut sink: SplitSink<WebSocket, Message>,
     mut rx: mpsc::Receiver<Outbound>,
     closed_tx: oneshot::Sender<(u16, &'static str)>,
 ) {
     let mut next = rx.recv().await;
+    let mut batch = Vec::new();
     while let Some(out) = next.take() {
         match out {
-            Outbound::Frame(message) => {
+            Outbound::Frame(message, reserved) => {
+                batch.push(reserved);
                 let mut ok = sink.feed(message).await.is_ok();
                 while ok {
                     match rx.try_recv() {
-                        Ok(Outbound::Frame(m)) => ok = sink.feed(m).await.is_ok(),
+                        Ok(Outbound::Frame(m, reserved)) => {
+                            batch.push(reserved);
+                            ok = sink.feed(m).await.is_ok();
+                        }
                         Ok(close) => {
                             next = Some(close);
                             break;
@@ -238,6 +251,7 @@ async fn write_frames(
                 if !ok || sink.flush().await.is_err() {
                     break;
                 }
+                batch.clear();
                 if next.is_none() {
                     next = rx.recv().await;
                 }
@@ -256,12 +270,28 @@ async fn write_frames(
     }
 }
 
-fn is_too_big(err: axum::Error) -> bool {
+/// How a read error ends the connection: a frame over the quota (1009), a protocol
+/// violation such as an unmasked frame (1002) or a text frame that is not UTF-8 (1007) are
+/// answered with a close frame; anything else is a lost connection.
+fn ending_of(err: axum::Error) -> Ending {
     use tokio_tungstenite::tungstenite::Error;
-    matches!(
-        err.into_inner().downcast_ref::<Error>(),
-        Some(Error::Capacity(_))
-    )
+    let code = match err.into_inner().downcast_ref::<Error>() {
+        Some(Error::Capacity(_)) => 1009,
+        Some(Error::Protocol(_)) => 1002,
+        Some(Error::Utf8(_)) => 1007,
+        _ => return (1006, "Connection lost".into(), false),
+    };
+    (code, close_reason(code).into(), true)
+}
+
+/// The reason sent with a close frame of ours.
+fn close_reason(code: u16) -> &'static str {
+    match code {
+        1002 => "Protocol error",
+        1007 => "Invalid frame payload data",
+        1009 => "Message too big",
+        _ => "Going away",
+    }
 }
 
 /// `GET /ws?token=...` (as on API Gateway, the identity comes from the token alone).
