@@ -6,6 +6,7 @@ pub mod faults;
 pub mod functions;
 pub mod gateway;
 pub mod identity;
+pub mod management_auth;
 pub mod web;
 
 use std::net::SocketAddr;
@@ -27,6 +28,7 @@ pub use crate::faults::Faults;
 use crate::functions::{Functions, InProcess, InvokeApi};
 pub use crate::gateway::{Gateway, Limits};
 pub use crate::identity::IdentityMode;
+pub use crate::management_auth::ManagementKeys;
 
 #[derive(Clone)]
 pub struct Options {
@@ -46,6 +48,8 @@ pub struct Options {
     pub store: Option<Arc<dyn Store>>,
     /// Management API faults (off by default); `Gateway::set_faults` changes them later.
     pub faults: Faults,
+    /// The SigV4 keys the Management API accepts ([`management_auth`]).
+    pub management: ManagementKeys,
 }
 
 impl std::fmt::Debug for Options {
@@ -56,6 +60,7 @@ impl std::fmt::Debug for Options {
             .field("dynamodb_endpoint", &self.dynamodb_endpoint)
             .field("invoke_endpoint", &self.invoke_endpoint)
             .field("store", &self.store.as_ref().map(|_| "supplied"))
+            .field("management", &self.management)
             .finish_non_exhaustive()
     }
 }
@@ -74,6 +79,7 @@ impl Default for Options {
             settings: Settings::default(),
             store: None,
             faults: Faults::default(),
+            management: ManagementKeys::default(),
         }
     }
 }
@@ -84,6 +90,8 @@ pub enum StartError {
     Bind(String, #[source] std::io::Error),
     #[error("cannot prepare the DynamoDB tables at {0}: {1}")]
     Tables(String, #[source] chat_shared::store::StoreError),
+    #[error(transparent)]
+    ManagementSecret(#[from] management_auth::SecretNeeded),
 }
 
 /// A running chat-local.
@@ -131,6 +139,11 @@ fn management_endpoint(addr: SocketAddr) -> String {
 
 /// Binds, prepares the store and functions, and starts serving.
 pub async fn start(options: Options) -> Result<Running, StartError> {
+    let access = management_auth::resolve(
+        &options.management,
+        &options.identity,
+        options.invoke_endpoint.is_some(),
+    )?;
     let bind = format!("{}:{}", options.host, options.port);
     let listener = TcpListener::bind(&bind)
         .await
@@ -155,6 +168,7 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         },
         format!("  HTTP API:       http://{addr}/chat/..."),
         format!("  Management API: {management}/@connections/{{connectionId}}"),
+        access.banner.clone(),
     ];
 
     let tables = TableNames::with_prefix(&options.table_prefix);
@@ -191,7 +205,10 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
                     "in-memory (lost on exit)".to_owned(),
                 )
             });
-            let notifier = ApiGatewayNotifier::new(management_client(&management));
+            let notifier = ApiGatewayNotifier::new(management_auth::management_client(
+                &management,
+                &access.signing,
+            ));
             let chat = Chat::new(
                 store,
                 Arc::new(notifier),
@@ -219,6 +236,7 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         functions,
         options.identity.clone(),
         options.limits.clone(),
+        access.auth,
     );
     if options.faults.any() {
         banner.push(format!("  FAULTS:         {}", options.faults.describe()));
@@ -242,19 +260,4 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         stop_server,
         server,
     })
-}
-
-/// The real Management API client, pointed at this gateway: placeholder credentials (requests
-/// are signed but not checked locally) and a fixed region.
-fn management_client(endpoint: &str) -> aws_sdk_apigatewaymanagement::Client {
-    use aws_sdk_apigatewaymanagement::config::{BehaviorVersion, Credentials, Region};
-    let config = aws_sdk_apigatewaymanagement::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("local", "local", None, None, "chat-local"))
-        .endpoint_url(endpoint)
-        .retry_config(chat_shared::sdk::retry())
-        .timeout_config(chat_shared::sdk::management_timeouts())
-        .build();
-    aws_sdk_apigatewaymanagement::Client::from_conf(config)
 }

@@ -4,6 +4,7 @@
 
 mod http;
 mod management;
+pub(crate) mod sigv4;
 mod websocket;
 
 use std::collections::HashMap;
@@ -20,6 +21,7 @@ use crate::events::Api;
 use crate::faults::{Fate, Faults};
 use crate::functions::{Function, Functions};
 use crate::identity::IdentityMode;
+use crate::management_auth::ManagementAuth;
 use websocket::Conn;
 
 /// API Gateway's WebSocket quotas, emulated.
@@ -56,6 +58,8 @@ pub struct Gateway {
     active: AtomicUsize,
     all_closed: Notify,
     faults: Mutex<(Faults, fastrand::Rng)>,
+    /// What a Management API caller must show.
+    management_auth: ManagementAuth,
 }
 
 fn now_ms() -> i64 {
@@ -69,6 +73,7 @@ impl Gateway {
         functions: Arc<dyn Functions>,
         identity: IdentityMode,
         limits: Limits,
+        management_auth: ManagementAuth,
     ) -> Arc<Self> {
         Arc::new(Self {
             api,
@@ -80,6 +85,7 @@ impl Gateway {
             active: AtomicUsize::new(0),
             all_closed: Notify::new(),
             faults: Mutex::new((Faults::default(), fastrand::Rng::with_seed(0))),
+            management_auth,
         })
     }
 
