@@ -10,6 +10,7 @@ pub mod faulty;
 pub mod harness;
 pub mod hostile;
 pub mod local;
+pub mod management;
 
 use std::sync::Arc;
 
