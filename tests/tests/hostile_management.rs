@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use chat_edge::auth::{mint_hs256, AuthConfig, Authorizer};
@@ -36,6 +36,7 @@ fn jwt_mode() -> chat_local::IdentityMode {
 }
 
 async fn start(identity: chat_local::IdentityMode, secret: Option<&str>) -> chat_local::Running {
+    captured_logs();
     start_with(chat_local::Options {
         port: 0,
         identity,
@@ -238,7 +239,9 @@ async fn dev_mode_is_open_and_says_so_unless_a_secret_is_configured() {
     locked.shutdown().await;
 }
 
-/// Collects what chat-local logs at `info` on this (current-thread) runtime.
+/// Collects what chat-local logs at `info`, from every test of this binary. Installed globally
+/// before any chat-local starts: a thread-scoped subscriber can miss events when parallel tests
+/// register the same callsites without one.
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
 
@@ -252,17 +255,22 @@ impl Write for Captured {
     }
 }
 
+fn captured_logs() -> &'static Captured {
+    static LOGS: OnceLock<Captured> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        tracing_subscriber::fmt()
+            .with_env_filter("chat_local=info")
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .init();
+        captured
+    })
+}
+
 #[tokio::test]
 async fn connection_ids_are_unpredictable_and_stay_out_of_the_info_log() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter("chat_local=info")
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
     let local = start(chat_local::IdentityMode::Dev, Some("a-dev-secret")).await;
     let mut ids = HashSet::new();
     for _ in 0..20 {
@@ -280,7 +288,7 @@ async fn connection_ids_are_unpredictable_and_stay_out_of_the_info_log() {
     for id in &ids {
         assert_eq!((id.len(), id.ends_with('=')), (16, true), "{id}");
     }
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = String::from_utf8(captured_logs().0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("refused"), "the capture works: {logs}");
     for id in &ids {
         assert!(!logs.contains(id.as_str()), "{id} logged at info:\n{logs}");
