@@ -171,3 +171,18 @@ fn amz_dates_round_trip() {
     assert_eq!(parse_amz_date("2026-11-24T13:40:19Z"), None);
     assert_eq!(parse_amz_date("20261324T134019Z"), None);
 }
+
+#[test]
+fn a_presigned_query_string_is_not_a_signature_here() {
+    let now = SystemTime::now();
+    let uri: Uri = format!(
+        "{PATH}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=local%2F20260101%2Fus-east-1\
+         %2Fexecute-api%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-SignedHeaders=host\
+         &X-Amz-Signature=00"
+    )
+    .parse()
+    .unwrap();
+    let headers = HeaderMap::new();
+    let refused = verify(&keys("s3cret"), &Method::POST, &uri, &headers, b"{}", now);
+    assert_eq!(refused, Err(Refusal::Missing));
+}
