@@ -31,9 +31,14 @@ pub fn request_id() -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// A connection id in API Gateway's format: 16 base64 characters ending in `=`.
+/// A connection id in API Gateway's format: 16 base64 characters ending in `=`, from the
+/// operating system's generator: an id is what a Management API call names, so it must not be
+/// guessable from earlier ones.
 pub fn connection_id() -> String {
-    request_id()
+    let mut bytes = [0u8; 11];
+    // The OS generator does not fail on supported platforms; there is no safe fallback.
+    getrandom::fill(&mut bytes).expect("the operating system's random generator");
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// API Gateway's `requestTime`: `24/Nov/2026:13:40:19 +0000`.

@@ -7,6 +7,7 @@ pub mod functions;
 pub mod gateway;
 pub mod identity;
 pub mod logging;
+pub mod management_auth;
 mod serve;
 pub mod web;
 
@@ -27,8 +28,10 @@ use tokio::task::JoinHandle;
 use crate::events::Api;
 pub use crate::faults::Faults;
 use crate::functions::{Functions, InProcess, InvokeApi};
+use crate::gateway::sigv4::Credentials;
 pub use crate::gateway::{Gateway, Limits};
 pub use crate::identity::IdentityMode;
+pub use crate::management_auth::ManagementKeys;
 pub use crate::serve::Timeouts;
 
 #[derive(Clone)]
@@ -51,6 +54,8 @@ pub struct Options {
     pub store: Option<Arc<dyn Store>>,
     /// Management API faults (off by default); `Gateway::set_faults` changes them later.
     pub faults: Faults,
+    /// The SigV4 keys the Management API accepts ([`management_auth`]).
+    pub management: ManagementKeys,
 }
 
 impl std::fmt::Debug for Options {
@@ -61,6 +66,7 @@ impl std::fmt::Debug for Options {
             .field("dynamodb_endpoint", &self.dynamodb_endpoint)
             .field("invoke_endpoint", &self.invoke_endpoint)
             .field("store", &self.store.as_ref().map(|_| "supplied"))
+            .field("management", &self.management)
             .finish_non_exhaustive()
     }
 }
@@ -80,6 +86,7 @@ impl Default for Options {
             settings: Settings::default(),
             store: None,
             faults: Faults::default(),
+            management: ManagementKeys::default(),
         }
     }
 }
@@ -90,6 +97,8 @@ pub enum StartError {
     Bind(String, #[source] std::io::Error),
     #[error("cannot prepare the DynamoDB tables at {0}: {1}")]
     Tables(String, #[source] chat_shared::store::StoreError),
+    #[error(transparent)]
+    ManagementSecret(#[from] management_auth::SecretNeeded),
 }
 
 /// A running chat-local.
@@ -137,6 +146,11 @@ fn management_endpoint(addr: SocketAddr) -> String {
 
 /// Binds, prepares the store and functions, and starts serving.
 pub async fn start(options: Options) -> Result<Running, StartError> {
+    let access = management_auth::resolve(
+        &options.management,
+        &options.identity,
+        options.invoke_endpoint.is_some(),
+    )?;
     let bind = format!("{}:{}", options.host, options.port);
     let listener = TcpListener::bind(&bind)
         .await
@@ -146,8 +160,9 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         .map_err(|e| StartError::Bind(bind.clone(), e))?;
     let management = management_endpoint(addr);
     let mut banner = banner(addr, &management, &options.identity);
+    banner.push(access.banner.clone());
     let store = open_store(&options).await?;
-    let functions = functions(&options, store, &management, &mut banner);
+    let functions = functions(&options, store, (&management, &access.signing), &mut banner);
     banner.push(format!("  Functions:      {}", functions.describe()));
     banner.push(format!("  Identity:       {}", options.identity.describe()));
 
@@ -161,6 +176,7 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         functions,
         options.identity.clone(),
         options.limits.clone(),
+        access.auth,
     );
     if options.faults.any() {
         banner.push(format!("  FAULTS:         {}", options.faults.describe()));
@@ -230,7 +246,7 @@ async fn open_store(options: &Options) -> Result<Option<(Arc<dyn Store>, String)
 fn functions(
     options: &Options,
     store: Option<(Arc<dyn Store>, String)>,
-    management: &str,
+    (management, signing): (&str, &Credentials),
     banner: &mut Vec<String>,
 ) -> Arc<dyn Functions> {
     if let Some(endpoint) = &options.invoke_endpoint {
@@ -245,7 +261,7 @@ fn functions(
             "in-memory (lost on exit)".to_owned(),
         )
     });
-    let notifier = ApiGatewayNotifier::new(management_client(management));
+    let notifier = ApiGatewayNotifier::new(management_auth::management_client(management, signing));
     let chat = Chat::new(
         store,
         Arc::new(notifier),
@@ -258,19 +274,4 @@ fn functions(
         description,
         options.identity.http_verifier(),
     ))
-}
-
-/// The real Management API client, pointed at this gateway: placeholder credentials (requests
-/// are signed but not checked locally) and a fixed region.
-fn management_client(endpoint: &str) -> aws_sdk_apigatewaymanagement::Client {
-    use aws_sdk_apigatewaymanagement::config::{BehaviorVersion, Credentials, Region};
-    let config = aws_sdk_apigatewaymanagement::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("local", "local", None, None, "chat-local"))
-        .endpoint_url(endpoint)
-        .retry_config(chat_shared::sdk::retry())
-        .timeout_config(chat_shared::sdk::management_timeouts())
-        .build();
-    aws_sdk_apigatewaymanagement::Client::from_conf(config)
 }

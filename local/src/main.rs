@@ -103,6 +103,13 @@ struct Cli {
     /// Seed of the fault draws.
     #[arg(long, default_value_t = 1)]
     fault_seed: u64,
+    /// Access key id of Management API signatures (SigV4).
+    #[arg(long, default_value = chat_local::management_auth::LOCAL_KEY)]
+    management_access_key_id: String,
+    /// Secret key of Management API signatures: given, SigV4 is required in every mode; not
+    /// given, dev mode leaves the Management API open and `--auth jwt` draws one per run.
+    #[arg(long, env = "CHAT_LOCAL_MANAGEMENT_SECRET", hide_env_values = true)]
+    management_secret: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -220,6 +227,10 @@ fn options(cli: Cli) -> chat_local::Options {
     faults.validate().unwrap_or_else(|e| fail(e));
     chat_local::Options {
         faults,
+        management: chat_local::ManagementKeys {
+            access_key_id: cli.management_access_key_id,
+            secret_access_key: cli.management_secret,
+        },
         host: cli.host,
         port: cli.port,
         dynamodb_endpoint: cli.dynamodb_endpoint,

@@ -6,6 +6,9 @@
 //! well inside the functions' 10 s limit: a DynamoDB call gives up after 5 s in all (2 s an
 //! attempt); a Management API post after 3 s (1 s an attempt), because a slow or stuck
 //! client must not hold up a send for long.
+//!
+//! [`management_client_with_keys`] builds the Management API client for chat-local with a
+//! static key pair (chat-local checks its SigV4 signatures).
 
 use std::time::Duration;
 
@@ -30,4 +33,24 @@ pub fn management_timeouts() -> TimeoutConfig {
         .operation_attempt_timeout(Duration::from_secs(1))
         .operation_timeout(Duration::from_secs(3))
         .build()
+}
+
+/// A Management API client for a local endpoint (chat-local), signing with a static key pair
+/// and a fixed region (chat-local checks the key pair, not the region).
+pub fn management_client_with_keys(
+    endpoint: &str,
+    access_key_id: &str,
+    secret_access_key: &str,
+) -> aws_sdk_apigatewaymanagement::Client {
+    use aws_sdk_apigatewaymanagement::config::{BehaviorVersion, Credentials, Region};
+    let credentials = Credentials::new(access_key_id, secret_access_key, None, None, "static");
+    let config = aws_sdk_apigatewaymanagement::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(credentials)
+        .endpoint_url(endpoint)
+        .retry_config(retry())
+        .timeout_config(management_timeouts())
+        .build();
+    aws_sdk_apigatewaymanagement::Client::from_conf(config)
 }

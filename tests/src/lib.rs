@@ -11,6 +11,7 @@ pub mod faulty;
 pub mod harness;
 pub mod hostile;
 pub mod local;
+pub mod management;
 
 use std::sync::Arc;
 

@@ -191,8 +191,8 @@ async fn the_management_api_describes_and_closes_connections(backend: Backend) {
     let url = format!("{}/@connections/{encoded}", local.http_url());
     let (status, info, _) = http("GET", &url, None).await;
     assert_eq!(status, 200);
-    assert!(info["ConnectedAt"].as_str().unwrap().ends_with('Z'));
-    assert_eq!(info["Identity"]["SourceIp"], "127.0.0.1");
+    assert!(info["connectedAt"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(info["identity"]["sourceIp"], "127.0.0.1");
     // Also under the stage prefix, as the endpoint `https://{api}/{stage}` builds it.
     let (status, _, _) = http(
         "GET",

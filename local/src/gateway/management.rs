@@ -1,5 +1,7 @@
 //! The Management API: `POST /@connections/{id}` sends, `GET` describes, `DELETE` closes;
-//! 410 for unknown ids. Posts go through the fault switches ([`crate::faults`]).
+//! 410 for unknown ids. Posts go through the fault switches ([`crate::faults`]). Every call is
+//! first checked against [`ManagementAuth`]: refused calls get API Gateway's 403 and change
+//! nothing.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -7,15 +9,16 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::ws::Message;
 use axum::extract::{Path, State};
-use axum::http::{Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::flow::Flow;
 use super::websocket::Outbound;
-use super::Gateway;
+use super::{sigv4, Gateway};
 use crate::faults::Fate;
+use crate::management_auth::ManagementAuth;
 
 fn gone() -> Response {
     (
@@ -43,12 +46,42 @@ fn json_error(status: StatusCode, error_type: &'static str, message: &str) -> Re
         .into_response()
 }
 
+/// The caller's signature, checked as API Gateway's IAM authorization checks it: `None` lets
+/// the call through, `Some` is the 403 refusing it.
+fn refusal(
+    gw: &Gateway,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Option<Response> {
+    let ManagementAuth::SigV4(keys) = &gw.management_auth else {
+        return None;
+    };
+    let now = std::time::SystemTime::now();
+    let refused = sigv4::verify(keys, method, uri, headers, body, now).err()?;
+    tracing::info!(
+        error_type = refused.error_type(),
+        "Management API call refused"
+    );
+    Some(json_error(
+        StatusCode::FORBIDDEN,
+        refused.error_type(),
+        &refused.message(),
+    ))
+}
+
 pub(super) async fn management_in_stage(
     State(gw): State<Arc<Gateway>>,
     Path((stage, id)): Path<(String, String)>,
     method: Method,
+    uri: Uri,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Some(refused) = refusal(&gw, &method, &uri, &headers, &body) {
+        return refused;
+    }
     if stage != gw.api.stage {
         return json_error(StatusCode::FORBIDDEN, "ForbiddenException", "Forbidden");
     }
@@ -59,8 +92,13 @@ pub(super) async fn management(
     State(gw): State<Arc<Gateway>>,
     Path(id): Path<String>,
     method: Method,
+    uri: Uri,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Some(refused) = refusal(&gw, &method, &uri, &headers, &body) {
+        return refused;
+    }
     management_call(gw, id, method, body).await
 }
 
@@ -82,10 +120,11 @@ async fn management_call(gw: Arc<Gateway>, id: String, method: Method, body: Byt
     };
     match method {
         Method::POST => post(&gw, (tx, flow), body).await,
+        // API Gateway's GetConnection shape: lower camel case, ISO 8601 timestamps.
         Method::GET => axum::Json(json!({
-            "ConnectedAt": chat_shared::domain::rfc3339_millis(info.connected_at),
-            "Identity": { "SourceIp": info.source_ip, "UserAgent": info.user_agent },
-            "LastActiveAt": chat_shared::domain::rfc3339_millis(last_active),
+            "connectedAt": chat_shared::domain::rfc3339_millis(info.connected_at),
+            "identity": { "sourceIp": info.source_ip, "userAgent": info.user_agent },
+            "lastActiveAt": chat_shared::domain::rfc3339_millis(last_active),
         }))
         .into_response(),
         Method::DELETE => {

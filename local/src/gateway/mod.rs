@@ -6,6 +6,7 @@ mod flow;
 pub(crate) mod guard;
 mod http;
 mod management;
+pub(crate) mod sigv4;
 mod websocket;
 
 use std::collections::HashMap;
@@ -21,6 +22,7 @@ use crate::events::Api;
 use crate::faults::{Fate, Faults};
 use crate::functions::{Function, Functions, InvokeError};
 use crate::identity::IdentityMode;
+use crate::management_auth::ManagementAuth;
 use chat_edge::lambda::http::{HttpRequest, HttpResponse};
 use chat_edge::lambda::ws::{WsEvent, WsResponse};
 use websocket::Conn;
@@ -71,6 +73,8 @@ pub struct Gateway {
     faults: Mutex<(Faults, fastrand::Rng)>,
     /// Frames in flight across all connections ([`Limits::frames_in_flight_total`]).
     in_flight_total: Arc<tokio::sync::Semaphore>,
+    /// What a Management API caller must show.
+    management_auth: ManagementAuth,
 }
 
 fn now_ms() -> i64 {
@@ -84,6 +88,7 @@ impl Gateway {
         functions: Arc<dyn Functions>,
         identity: IdentityMode,
         limits: Limits,
+        management_auth: ManagementAuth,
     ) -> Arc<Self> {
         let in_flight_total = Arc::new(tokio::sync::Semaphore::new(limits.frames_in_flight_total));
         Arc::new(Self {
@@ -97,6 +102,7 @@ impl Gateway {
             active: AtomicUsize::new(0),
             all_closed: Notify::new(),
             faults: Mutex::new((Faults::default(), fastrand::Rng::with_seed(0))),
+            management_auth,
         })
     }
 

@@ -144,7 +144,7 @@ impl Gateway {
         }
         let event = events::ws_disconnect(&self.api, &info, code, &reason, now_ms());
         self.invoke_ws(Function::Disconnect, event).await;
-        tracing::info!(connection_id = %info.connection_id, code, "connection closed");
+        tracing::debug!(connection_id = %info.connection_id, code, "connection closed");
     }
 
     /// Reads frames (each dispatched on its own task) until the connection ends: closed by
