@@ -3,6 +3,7 @@
 //! switches ([`FaultyStore`]), the hostile-input corpus and its runner ([`hostile`]), and
 //! end-to-end helpers for chat-local ([`local`]).
 
+pub mod counting;
 pub mod dynamo_process;
 pub mod events;
 pub mod fakes;

@@ -4,10 +4,13 @@
 //! the read bucket. Handler level, with API Gateway's event JSON, on both stores; the clock
 //! stands still unless a test moves it, so a bucket refills only when told.
 
+use std::sync::Arc;
+
 use chat_shared::chat::Settings;
 use chat_shared::domain::ClientId;
 use chat_shared::store::RateRule;
-use chat_tests::{on_both_stores, Backend, Harness, Participant};
+use chat_tests::counting::CountingStore;
+use chat_tests::{on_both_stores, store_for, Backend, Harness, Participant};
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 
@@ -30,10 +33,11 @@ fn limited() -> Settings {
     }
 }
 
-/// A chat with [`limited`] buckets, the administrator and the user connected, and one
-/// message from each to the other (unread on both sides).
-async fn chat_with_a_conversation(backend: Backend) -> Harness {
-    let app = Harness::with_settings(backend, limited()).await;
+/// A chat with [`limited`] buckets over a store that counts its reads, the administrator and
+/// the user connected, and one message from each to the other (unread on both sides).
+async fn chat_with_a_conversation(backend: Backend) -> (Harness, Arc<CountingStore>) {
+    let store = CountingStore::new(store_for(backend).await);
+    let app = Harness::over(store.clone(), limited());
     admin(&app).connected().await;
     user(&app).connected().await;
     for (from, to) in [(admin(&app), "user123"), (user(&app), "admin456")] {
@@ -42,7 +46,7 @@ async fn chat_with_a_conversation(backend: Backend) -> Harness {
         // A message a second: the message bucket never runs dry while the scene is set.
         app.clock.advance(1_000);
     }
-    app
+    (app, store)
 }
 
 fn user(app: &Harness) -> Participant<'_> {
@@ -100,7 +104,7 @@ fn rate_limited_body() -> Value {
 /// A hundred sync frames at once: a burst runs, the other eighty are refused without
 /// reading anything, and nothing is posted to any connection.
 async fn a_hundred_syncs_at_once_run_a_burst_and_the_rest_are_rate_limited(backend: Backend) {
-    let app = chat_with_a_conversation(backend).await;
+    let (app, store) = chat_with_a_conversation(backend).await;
     let posted = app.notifier.frames_to("userConn=").len();
     let u = user(&app);
     let replies = join_all((0..100).map(|_| u.message(SYNC))).await;
@@ -117,11 +121,8 @@ async fn a_hundred_syncs_at_once_run_a_burst_and_the_rest_are_rate_limited(backe
         }
     }
     assert_eq!(app.notifier.frames_to("userConn=").len(), posted);
-    // A refused sync reads nothing: with the store's catch-up failing, it is still refused
-    // for the rate, not answered `internal`.
-    app.faults.fail("sync");
-    assert_eq!(sync(&u).await, "rate_limited");
-    app.faults.heal("sync");
+    // A refused sync read nothing: the store served exactly the syncs that ran.
+    assert_eq!(store.reads("sync"), READ_BURST);
     // A token comes back every 200 ms, one at a time.
     app.clock.advance(200);
     assert_eq!(sync(&u).await, "sync");
@@ -131,7 +132,7 @@ async fn a_hundred_syncs_at_once_run_a_burst_and_the_rest_are_rate_limited(backe
 /// History, unread counts and mark-read over the read budget: 429 `rate_limited` in the
 /// documented error shape, and a refused mark-read changes nothing.
 async fn history_unread_and_mark_read_over_the_limit_get_429(backend: Backend) {
-    let app = chat_with_a_conversation(backend).await;
+    let (app, store) = chat_with_a_conversation(backend).await;
     let u = user(&app);
     for i in 0..READ_BURST {
         let (status, _) = match i % 2 {
@@ -140,7 +141,13 @@ async fn history_unread_and_mark_read_over_the_limit_get_429(backend: Backend) {
         };
         assert_eq!(status, 200, "read {}", i + 1);
     }
+    let pages = store.reads("history");
     assert_eq!(history(&u, "admin456").await, (429, rate_limited_body()));
+    assert_eq!(
+        store.reads("history"),
+        pages,
+        "a refused history reads no page"
+    );
     assert_eq!(unread(&u).await, (429, rate_limited_body()));
     assert_eq!(u.mark_read("admin456").await, (429, rate_limited_body()));
     assert_eq!(stored_unread(&app, "user123", "admin456").await, 1);
@@ -159,7 +166,7 @@ async fn history_unread_and_mark_read_over_the_limit_get_429(backend: Backend) {
 
 /// WebSocket syncs and HTTP reads draw from the same read bucket.
 async fn syncs_and_http_reads_share_one_budget(backend: Backend) {
-    let app = chat_with_a_conversation(backend).await;
+    let (app, _) = chat_with_a_conversation(backend).await;
     let u = user(&app);
     for _ in 0..READ_BURST {
         assert_eq!(sync(&u).await, "sync");
@@ -172,7 +179,7 @@ async fn syncs_and_http_reads_share_one_budget(backend: Backend) {
 
 /// Reading never spends the budget for sending, and sending never spends the one for reading.
 async fn reads_never_block_sends_and_sends_never_block_reads(backend: Backend) {
-    let app = chat_with_a_conversation(backend).await;
+    let (app, _) = chat_with_a_conversation(backend).await;
     let u = user(&app);
     for _ in 0..READ_BURST {
         assert_eq!(sync(&u).await, "sync");
@@ -198,7 +205,7 @@ async fn reads_never_block_sends_and_sends_never_block_reads(backend: Backend) {
 /// Refusals that cost no read (validation, authorization) take no token: a client that
 /// probes other people's state cannot spend its own budget, nor anyone else's.
 async fn requests_refused_before_reading_take_no_token(backend: Backend) {
-    let app = chat_with_a_conversation(backend).await;
+    let (app, _) = chat_with_a_conversation(backend).await;
     let u = user(&app);
     for _ in 0..3 * READ_BURST {
         assert_eq!(u.http("GET", "/chat/unread/admin456", None).await.0, 403);
