@@ -8,7 +8,8 @@ use chat_edge::auth::{mint_hs256, AuthConfig, Authorizer};
 use chat_shared::domain::{ClientId, Role};
 use chat_shared::settings::{
     hs256_secret_is_long_enough, parse_allowed_origins, DEFAULT_RATE_BURST,
-    DEFAULT_RATE_PER_SECOND, MIN_HS256_SECRET_BYTES,
+    DEFAULT_RATE_PER_SECOND, DEFAULT_READ_RATE_BURST, DEFAULT_READ_RATE_PER_SECOND,
+    MIN_HS256_SECRET_BYTES,
 };
 use chat_shared::store::RateRule;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -45,6 +46,12 @@ struct Cli {
     /// Burst of messages per sender.
     #[arg(long, default_value_t = DEFAULT_RATE_BURST)]
     rate_burst: u32,
+    /// Reads (sync, history, unread counts, mark-read) a second per client (0: unlimited).
+    #[arg(long, default_value_t = DEFAULT_READ_RATE_PER_SECOND)]
+    read_rate_limit: u32,
+    /// Burst of reads per client.
+    #[arg(long, default_value_t = DEFAULT_READ_RATE_BURST)]
+    read_rate_burst: u32,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
@@ -213,6 +220,10 @@ fn options(cli: Cli) -> chat_local::Options {
             per_second: cli.rate_limit,
             burst: cli.rate_burst.max(1),
         }),
+        read_rate_limit: (cli.read_rate_limit > 0).then_some(RateRule {
+            per_second: cli.read_rate_limit,
+            burst: cli.read_rate_burst.max(1),
+        }),
         ..chat_shared::Settings::default()
     };
     let faults = chat_local::Faults {
@@ -296,6 +307,23 @@ mod tests {
         assert_eq!((rule.per_second, rule.burst), (3, 1));
         let cli = Cli::try_parse_from(["chat-local", "--rate-limit", "0"]);
         assert_eq!(options(cli.unwrap()).settings.rate_limit, None);
+        // The read bucket has flags of its own, read the same way.
+        let cli = [
+            "chat-local",
+            "--read-rate-limit",
+            "2",
+            "--read-rate-burst",
+            "0",
+        ];
+        let settings = options(Cli::try_parse_from(cli).unwrap()).settings;
+        let rule = settings.read_rate_limit.unwrap();
+        assert_eq!((rule.per_second, rule.burst), (2, 1));
+        assert_eq!(
+            settings.rate_limit,
+            chat_shared::Settings::default().rate_limit
+        );
+        let cli = Cli::try_parse_from(["chat-local", "--read-rate-limit", "0"]);
+        assert_eq!(options(cli.unwrap()).settings.read_rate_limit, None);
     }
 
     #[test]

@@ -4,10 +4,11 @@ use std::ops::RangeInclusive;
 
 use crate::chat::Settings;
 use crate::settings::{
-    CONNECTION_TTL_RANGE_S, DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND, MAX_MESSAGE_CHARS_RANGE,
-    RATE_BURST_RANGE, RATE_PER_SECOND_RANGE,
+    CONNECTION_TTL_RANGE_S, DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND, DEFAULT_READ_RATE_BURST,
+    DEFAULT_READ_RATE_PER_SECOND, MAX_MESSAGE_CHARS_RANGE, RATE_BURST_RANGE, RATE_PER_SECOND_RANGE,
 };
 use crate::store::dynamodb::TableNames;
+use crate::store::RateRule;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -44,6 +45,7 @@ impl Config {
     /// | `MAX_MESSAGE_CHARS` | longest message, characters (1 to 30000) | 4000 |
     /// | `CONNECTION_TTL_SECONDS` | lifetime of a connection item | 7500 |
     /// | `RATE_LIMIT_PER_SECOND`, `RATE_LIMIT_BURST` | messages per sender (0: unlimited) | 10, 20 |
+    /// | `READ_RATE_LIMIT_PER_SECOND`, `READ_RATE_LIMIT_BURST` | reads per client (0: unlimited) | 5, 20 |
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let required = |key: &'static str| {
             lookup(key)
@@ -85,25 +87,33 @@ impl Config {
                     defaults.connection_ttl_s,
                     CONNECTION_TTL_RANGE_S,
                 )?,
-                rate_limit: {
-                    let per_second = number(
-                        "RATE_LIMIT_PER_SECOND",
-                        DEFAULT_RATE_PER_SECOND.into(),
-                        RATE_PER_SECOND_RANGE,
-                    )?;
-                    let burst = number(
-                        "RATE_LIMIT_BURST",
-                        DEFAULT_RATE_BURST.into(),
-                        RATE_BURST_RANGE,
-                    )?;
-                    (per_second > 0).then_some(crate::store::RateRule {
-                        per_second: per_second as u32,
-                        burst: burst as u32,
-                    })
-                },
+                rate_limit: rate_rule(
+                    &number,
+                    ("RATE_LIMIT_PER_SECOND", DEFAULT_RATE_PER_SECOND),
+                    ("RATE_LIMIT_BURST", DEFAULT_RATE_BURST),
+                )?,
+                read_rate_limit: rate_rule(
+                    &number,
+                    ("READ_RATE_LIMIT_PER_SECOND", DEFAULT_READ_RATE_PER_SECOND),
+                    ("READ_RATE_LIMIT_BURST", DEFAULT_READ_RATE_BURST),
+                )?,
             },
         })
     }
+}
+
+/// A token bucket from its two variables (each with its default); `None` when the rate is 0.
+fn rate_rule(
+    number: &impl Fn(&'static str, i64, RangeInclusive<i64>) -> Result<i64, ConfigError>,
+    (rate_key, default_rate): (&'static str, u32),
+    (burst_key, default_burst): (&'static str, u32),
+) -> Result<Option<RateRule>, ConfigError> {
+    let per_second = number(rate_key, default_rate.into(), RATE_PER_SECOND_RANGE)?;
+    let burst = number(burst_key, default_burst.into(), RATE_BURST_RANGE)?;
+    Ok((per_second > 0).then_some(RateRule {
+        per_second: per_second as u32,
+        burst: burst as u32,
+    }))
 }
 
 #[cfg(test)]
@@ -151,5 +161,29 @@ mod tests {
         let mut ok = TABLES.to_vec();
         ok.push(("MAX_MESSAGE_CHARS", "500"));
         assert_eq!(from(&ok).unwrap().settings.max_message_chars, 500);
+    }
+
+    #[test]
+    fn each_bucket_has_its_own_variables_and_zero_turns_it_off() {
+        let mut env = TABLES.to_vec();
+        env.extend([
+            ("READ_RATE_LIMIT_PER_SECOND", "2"),
+            ("READ_RATE_LIMIT_BURST", "3"),
+            ("RATE_LIMIT_PER_SECOND", "0"),
+        ]);
+        let settings = from(&env).unwrap().settings;
+        assert_eq!(settings.rate_limit, None);
+        assert_eq!(
+            settings.read_rate_limit,
+            Some(RateRule {
+                per_second: 2,
+                burst: 3
+            })
+        );
+        env.push(("READ_RATE_LIMIT_BURST", "0"));
+        assert!(matches!(
+            from(&env),
+            Err(ConfigError::Invalid("READ_RATE_LIMIT_BURST", _))
+        ));
     }
 }

@@ -57,7 +57,7 @@ impl ChatError {
             Self::Forbidden(why) => (*why).into(),
             Self::NotFound(what) => (*what).into(),
             Self::Conflict(why) => (*why).into(),
-            Self::RateLimited => "too many messages; slow down".into(),
+            Self::RateLimited => "too many requests; slow down".into(),
             Self::Contention | Self::Store(_) => "internal error; try again".into(),
         }
     }

@@ -15,6 +15,16 @@ pub const DEFAULT_RATE_BURST: u32 = 20;
 /// Accepted `RATE_LIMIT_BURST` values.
 pub const RATE_BURST_RANGE: RangeInclusive<i64> = 1..=100_000;
 
+/// Reads a second per client by default (`READ_RATE_LIMIT_PER_SECOND`, `--read-rate-limit`):
+/// sync, history, unread counts and mark-read each take one. A client opening the app syncs a
+/// few pages, loads a conversation, reads its unread counts and marks a conversation read: a
+/// burst of 20 covers that, 5 a second covers a person clicking through conversations.
+pub const DEFAULT_READ_RATE_PER_SECOND: u32 = 5;
+/// Burst of reads per client by default (`READ_RATE_LIMIT_BURST`, `--read-rate-burst`).
+pub const DEFAULT_READ_RATE_BURST: u32 = 20;
+// The read bucket accepts the same ranges as the message bucket (RATE_PER_SECOND_RANGE,
+// RATE_BURST_RANGE): the same GCRA, and the same "0: unlimited".
+
 /// Accepted `MAX_MESSAGE_CHARS` values: 30,000 characters of up to 4 bytes each, plus the
 /// frame's other fields, stay under API Gateway's 128 KB message limit.
 pub const MAX_MESSAGE_CHARS_RANGE: RangeInclusive<i64> = 1..=30_000;
@@ -64,5 +74,7 @@ mod tests {
     fn the_default_rate_limit_is_within_its_bounds() {
         assert!(RATE_PER_SECOND_RANGE.contains(&DEFAULT_RATE_PER_SECOND.into()));
         assert!(RATE_BURST_RANGE.contains(&DEFAULT_RATE_BURST.into()));
+        assert!(RATE_PER_SECOND_RANGE.contains(&DEFAULT_READ_RATE_PER_SECOND.into()));
+        assert!(RATE_BURST_RANGE.contains(&DEFAULT_READ_RATE_BURST.into()));
     }
 }

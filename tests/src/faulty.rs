@@ -15,8 +15,8 @@ use chat_shared::domain::{
     Message, MessageId, SendClaim, SyncPage, SyncQuery,
 };
 use chat_shared::store::{
-    ConnectionStore, InboxStore, MessageStore, Presence, RateLimitStore, RateRule, SendClaimStore,
-    Store, StoreError,
+    ConnectionStore, InboxStore, MessageStore, Presence, RateBucket, RateLimitStore, RateRule,
+    SendClaimStore, Store, StoreError,
 };
 
 /// When an operation switched on fails.
@@ -133,6 +133,6 @@ delegate_with_faults! {
         unread_counts(owner: &ClientId) -> Vec<(ClientId, u64)>;
     }
     RateLimitStore {
-        admit(client: &ClientId, rule: RateRule, now_ms: EpochMillis) -> bool;
+        admit(client: &ClientId, b: RateBucket, rule: RateRule, now_ms: EpochMillis) -> bool;
     }
 }

@@ -57,6 +57,7 @@ pub fn test_chat_with(store: Arc<dyn Store>, settings: Settings) -> Harness {
 fn no_rate_limit() -> Settings {
     Settings {
         rate_limit: None,
+        read_rate_limit: None,
         ..Settings::default()
     }
 }

@@ -4,6 +4,7 @@
 //! end-to-end helpers for chat-local ([`local`]).
 
 pub mod child;
+pub mod counting;
 pub mod dynamo_process;
 pub mod events;
 pub mod fakes;

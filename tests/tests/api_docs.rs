@@ -276,11 +276,27 @@ async fn seed_conversation(url: impl Fn(&str, &str) -> String) {
     user.close().await;
 }
 
+/// Settings for the fuzzed chat-local: schemathesis sends hundreds of requests a second as
+/// the same few callers, which the read budget (5 a second) would answer with the documented
+/// 429 and leave the success schemas unchecked. hostile_rate.rs tests the budget.
+fn without_read_limit() -> Settings {
+    Settings {
+        read_rate_limit: None,
+        ..Settings::default()
+    }
+}
+
 /// chat-local's default dev identity mode: the caller is the id in the path, so every
 /// operation can succeed.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_http_api_answers_as_openapi_yaml_says() {
-    let local = start_local(store_for(Backend::Memory).await).await;
+    let local = start_with(chat_local::Options {
+        port: 0,
+        store: Some(store_for(Backend::Memory).await),
+        settings: without_read_limit(),
+        ..chat_local::Options::default()
+    })
+    .await;
     seed_conversation(|id, role| local.ws_url(&format!("{id}?role={role}"))).await;
     // Every check but positive_data_acceptance, which wants 2xx for every schema-valid
     // request: mark-read refuses a `sender_id` equal to the `reader_id` (a rule across the
@@ -311,6 +327,7 @@ async fn the_http_api_with_bearer_tokens_answers_as_openapi_yaml_says() {
         port: 0,
         store: Some(store_for(Backend::Memory).await),
         identity: chat_local::IdentityMode::Jwt(Arc::new(auth)),
+        settings: without_read_limit(),
         ..chat_local::Options::default()
     })
     .await;

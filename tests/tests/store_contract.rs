@@ -6,7 +6,7 @@ use chat_shared::domain::{
     AppointmentId, ClientId, Connection, ConnectionId, HistoryQuery, InboxEntry, Message,
     MessageId, MessageText, Role, SendClaim, ServiceId, SyncQuery,
 };
-use chat_shared::store::{RateRule, Store, StoreError};
+use chat_shared::store::{RateBucket, RateRule, Store, StoreError};
 use chat_tests::T0;
 
 fn id(raw: &str) -> ClientId {
@@ -345,6 +345,8 @@ async fn a_late_recorded_message_already_marked_read_is_not_counted(store: &dyn 
     assert_eq!(fresh.map(|e| e.unread), Some(2));
 }
 
+const MESSAGES: RateBucket = RateBucket::Messages;
+
 const TEN_A_SECOND_BURST_20: RateRule = RateRule {
     per_second: 10,
     burst: 20,
@@ -355,38 +357,41 @@ async fn the_rate_limiter_refuses_the_21st_of_a_burst_and_admits_after_refill(st
     let rule = TEN_A_SECOND_BURST_20;
     for i in 0..20 {
         assert!(
-            store.admit(&alice, rule, T0).await.unwrap(),
+            store.admit(&alice, MESSAGES, rule, T0).await.unwrap(),
             "message {}",
             i + 1
         );
     }
-    assert!(!store.admit(&alice, rule, T0).await.unwrap(), "the 21st");
     assert!(
-        !store.admit(&alice, rule, T0 + 99).await.unwrap(),
+        !store.admit(&alice, MESSAGES, rule, T0).await.unwrap(),
+        "the 21st"
+    );
+    assert!(
+        !store.admit(&alice, MESSAGES, rule, T0 + 99).await.unwrap(),
         "before a token refills"
     );
     // Buckets are per sender.
-    assert!(store.admit(&bob, rule, T0).await.unwrap());
+    assert!(store.admit(&bob, MESSAGES, rule, T0).await.unwrap());
     // One token a 100 ms.
-    assert!(store.admit(&alice, rule, T0 + 100).await.unwrap());
-    assert!(!store.admit(&alice, rule, T0 + 100).await.unwrap());
+    assert!(store.admit(&alice, MESSAGES, rule, T0 + 100).await.unwrap());
+    assert!(!store.admit(&alice, MESSAGES, rule, T0 + 100).await.unwrap());
     // After a quiet spell the whole burst is back, and no more.
     let later = T0 + 60_000;
     for i in 0..20 {
         assert!(
-            store.admit(&alice, rule, later).await.unwrap(),
+            store.admit(&alice, MESSAGES, rule, later).await.unwrap(),
             "refilled {}",
             i + 1
         );
     }
-    assert!(!store.admit(&alice, rule, later).await.unwrap());
+    assert!(!store.admit(&alice, MESSAGES, rule, later).await.unwrap());
 }
 
 async fn a_steady_pace_at_the_rate_is_always_admitted(store: &dyn Store) {
     let alice = id("alice");
     for i in 0..50 {
         assert!(store
-            .admit(&alice, TEN_A_SECOND_BURST_20, T0 + i * 100)
+            .admit(&alice, MESSAGES, TEN_A_SECOND_BURST_20, T0 + i * 100)
             .await
             .unwrap());
     }
@@ -398,7 +403,7 @@ async fn rate_limit_state_does_not_disturb_presence(store: &dyn Store) {
         .await
         .unwrap();
     store
-        .admit(&id("alice"), TEN_A_SECOND_BURST_20, T0)
+        .admit(&id("alice"), MESSAGES, TEN_A_SECOND_BURST_20, T0)
         .await
         .unwrap();
     let p = store.presence(&id("alice"), NOW_S).await.unwrap();

@@ -8,8 +8,11 @@ use chat_edge::auth::AuthConfig;
 use chat_shared::config::{Config, ConfigError};
 use chat_shared::settings::{
     parse_allowed_origins, CONNECTION_TTL_RANGE_S, DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND,
-    MAX_MESSAGE_CHARS_RANGE, MIN_HS256_SECRET_BYTES, RATE_BURST_RANGE, RATE_PER_SECOND_RANGE,
+    DEFAULT_READ_RATE_BURST, DEFAULT_READ_RATE_PER_SECOND, MAX_MESSAGE_CHARS_RANGE,
+    MIN_HS256_SECRET_BYTES, RATE_BURST_RANGE, RATE_PER_SECOND_RANGE,
 };
+use chat_shared::store::dynamodb::schema::{tables, TableRole};
+use chat_shared::store::dynamodb::TTL_ATTRIBUTE;
 use chat_shared::Settings;
 use serde_norway::Value;
 
@@ -83,11 +86,16 @@ fn the_template_defaults_configure_the_functions_as_settings_default() {
         (rule.per_second, rule.burst),
         (DEFAULT_RATE_PER_SECOND, DEFAULT_RATE_BURST)
     );
+    let reads = config.settings.read_rate_limit.unwrap();
+    assert_eq!(
+        (reads.per_second, reads.burst),
+        (DEFAULT_READ_RATE_PER_SECOND, DEFAULT_READ_RATE_BURST)
+    );
 }
 
 /// The numeric parameters the functions read from the Globals environment: variable,
 /// parameter, and the range the functions accept.
-fn numeric_settings() -> [(&'static str, &'static str, std::ops::RangeInclusive<i64>); 4] {
+fn numeric_settings() -> [(&'static str, &'static str, std::ops::RangeInclusive<i64>); 6] {
     [
         (
             "RATE_LIMIT_PER_SECOND",
@@ -95,6 +103,16 @@ fn numeric_settings() -> [(&'static str, &'static str, std::ops::RangeInclusive<
             RATE_PER_SECOND_RANGE,
         ),
         ("RATE_LIMIT_BURST", "RateLimitBurst", RATE_BURST_RANGE),
+        (
+            "READ_RATE_LIMIT_PER_SECOND",
+            "ReadRateLimitPerSecond",
+            RATE_PER_SECOND_RANGE,
+        ),
+        (
+            "READ_RATE_LIMIT_BURST",
+            "ReadRateLimitBurst",
+            RATE_BURST_RANGE,
+        ),
         (
             "MAX_MESSAGE_CHARS",
             "MaxMessageChars",
@@ -169,4 +187,54 @@ fn the_token_functions_get_the_secret_and_origins_the_code_reads() {
         secret.contains(&format!("at least {MIN_HS256_SECRET_BYTES} bytes")),
         "{secret}"
     );
+}
+
+/// The HTTP function takes read tokens (an UpdateItem on the Connections table) under a
+/// condition that names the attributes the rate limiter writes: the table's key, `tat` and
+/// the TTL attribute. Renaming one in code without the template would deny every read.
+#[test]
+fn the_http_function_may_update_only_the_rate_limit_attributes_of_connections() {
+    let template = template();
+    let function = &template["Resources"]["HttpApiFunction"]["Properties"];
+    let on_connections = |statement: &&Value| match &statement["Resource"] {
+        Value::Tagged(t) => t.tag == "GetAtt" && t.value.as_str() == Some("ConnectionsTable.Arn"),
+        _ => false,
+    };
+    let updates: Vec<&Value> = function["Policies"][0]["Statement"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter(on_connections)
+        .filter(|s| {
+            serde_norway::to_string(&s["Action"])
+                .unwrap()
+                .contains("UpdateItem")
+        })
+        .collect();
+    assert_eq!(
+        updates.len(),
+        1,
+        "one statement grants UpdateItem on Connections"
+    );
+    assert_eq!(updates[0]["Action"].as_str(), Some("dynamodb:UpdateItem"));
+    let mut allowed: Vec<&str> = updates[0]["Condition"]["ForAllValues:StringEquals"]
+        ["dynamodb:Attributes"]
+        .as_sequence()
+        .expect("a dynamodb:Attributes condition")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let connections = tables()
+        .into_iter()
+        .find(|t| t.role == TableRole::Connections)
+        .unwrap();
+    let mut expected = vec![
+        connections.partition_key.name,
+        connections.sort_key.name,
+        "tat",
+        TTL_ATTRIBUTE,
+    ];
+    allowed.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(allowed, expected);
 }

@@ -1,9 +1,9 @@
-//! Admission of a send or a typing indicator: the sender's rate limit and the receiver
-//! lookup in one round trip, then the rule of who may write to whom.
+//! Admission: the caller's rate limits, and for a send or a typing indicator the receiver
+//! lookup in the same round trip, then the rule of who may write to whom.
 
 use crate::domain::{policy, ClientId, EpochMillis, Identity, ValidationError};
 use crate::error::ChatError;
-use crate::store::{ConnectionStore, Presence, RateLimitStore, RateRule};
+use crate::store::{ConnectionStore, Presence, RateBucket, RateLimitStore, RateRule};
 
 /// Refuses a frame addressed to its own sender.
 pub fn not_to_self(who: &Identity, receiver: &ClientId) -> Result<(), ChatError> {
@@ -13,9 +13,36 @@ pub fn not_to_self(who: &Identity, receiver: &ClientId) -> Result<(), ChatError>
     Ok(())
 }
 
-/// One round trip: takes a token from the sender's rate limit (`rule`, `None`: unlimited)
-/// and, concurrently, looks up the receiver (role and connections); then checks that the
-/// sender may write to it.
+/// One token to take from a caller's bucket before a request does its work.
+#[derive(Clone, Copy)]
+pub struct RateCheck<'a> {
+    pub limits: &'a dyn RateLimitStore,
+    pub bucket: RateBucket,
+    /// `None`: unlimited.
+    pub rule: Option<RateRule>,
+    pub now_ms: EpochMillis,
+}
+
+impl RateCheck<'_> {
+    /// Takes the token from `who`'s bucket; [`ChatError::RateLimited`] when it is empty.
+    pub async fn take(self, who: &Identity) -> Result<(), ChatError> {
+        let Some(rule) = self.rule else {
+            return Ok(());
+        };
+        let admitted = self
+            .limits
+            .admit(&who.client_id, self.bucket, rule, self.now_ms)
+            .await?;
+        if admitted {
+            Ok(())
+        } else {
+            Err(ChatError::RateLimited)
+        }
+    }
+}
+
+/// One round trip: takes a token from the sender's message bucket and, concurrently, looks
+/// up the receiver (role and connections); then checks that the sender may write to it.
 pub async fn admit_to(
     limits: &dyn RateLimitStore,
     connections: &dyn ConnectionStore,
@@ -24,19 +51,17 @@ pub async fn admit_to(
     receiver: &ClientId,
     now_ms: EpochMillis,
 ) -> Result<Presence, ChatError> {
-    let admitted = async {
-        match rule {
-            Some(rule) => limits.admit(&who.client_id, rule, now_ms).await,
-            None => Ok(true),
-        }
+    let check = RateCheck {
+        limits,
+        bucket: RateBucket::Messages,
+        rule,
+        now_ms,
     };
     let (admitted, presence) = tokio::join!(
-        admitted,
+        check.take(who),
         connections.presence(receiver, now_ms.div_euclid(1000))
     );
-    if !admitted? {
-        return Err(ChatError::RateLimited);
-    }
+    admitted?;
     let presence = presence?;
     if !policy::may_send(who, presence.role) {
         return Err(ChatError::Forbidden(

@@ -4,6 +4,8 @@ use crate::domain::{policy, ClientId, HistoryQuery, Identity, MessageId, StoredM
 use crate::error::ChatError;
 use crate::store::{InboxStore, MessageStore};
 
+use super::admit::RateCheck;
+
 /// A history page with read flags.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct History {
@@ -11,10 +13,12 @@ pub struct History {
     pub next_cursor: Option<MessageId>,
 }
 
-/// The conversation between `a` and `b`: one page and both read pointers, in one round trip.
+/// The conversation between `a` and `b`: a token from the caller's read bucket (`reads`),
+/// then one page and both read pointers in one round trip.
 pub async fn history(
     messages: &dyn MessageStore,
     inbox: &dyn InboxStore,
+    reads: RateCheck<'_>,
     who: &Identity,
     a: &ClientId,
     b: &ClientId,
@@ -25,6 +29,9 @@ pub async fn history(
             "history is visible only to its participants",
         ));
     }
+    // The token before the page: a refused request must not spend a page of reads, which
+    // its caller can make up to 1 MB with long messages.
+    reads.take(who).await?;
     let (page, a_reads_b, b_reads_a) = tokio::join!(
         messages.history(a, b, query),
         inbox.inbox_entry(a, b),

@@ -5,6 +5,7 @@ use crate::domain::{policy, ClientId, Clock, Identity, MessageId, Outbound, Vali
 use crate::error::{Chain, ChatError};
 use crate::store::{ConnectionStore, InboxStore, Presence, StoreError};
 
+use super::admit::RateCheck;
 use super::deliver::Deliverer;
 
 /// Compare-and-set retries under concurrent sends.
@@ -17,10 +18,13 @@ pub struct MarkRead<'a> {
     pub sender: &'a ClientId,
 }
 
-/// Returns how many messages went from unread to read.
+/// Returns how many messages went from unread to read. Costs a token from the caller's read
+/// bucket (`reads`), taken in the same round trip as the first reads; refused, nothing is
+/// written.
 pub async fn mark_read(
     inbox: &dyn InboxStore,
     connections: &dyn ConnectionStore,
+    reads: RateCheck<'_>,
     deliverer: &Deliverer,
     clock: &dyn Clock,
     who: &Identity,
@@ -34,13 +38,16 @@ pub async fn mark_read(
     if reader == sender {
         return Err(ValidationError::new("sender_id", "must differ from the reader").into());
     }
-    // The sender's connections (for the read receipt) are looked up in the same round trip
-    // as the two inbox entries, so the receipt costs no extra sequential request.
-    let (mine, theirs, sender_presence) = tokio::join!(
+    // The sender's connections (for the read receipt) and the rate limit's token are taken in
+    // the same round trip as the two inbox entries, so neither costs an extra sequential
+    // request (these reads are small: two items and a client's connections).
+    let (admitted, mine, theirs, sender_presence) = tokio::join!(
+        reads.take(who),
         inbox.inbox_entry(reader, sender),
         inbox.inbox_entry(sender, reader),
-        connections.presence(sender, clock.now_ms().div_euclid(1000))
+        connections.presence(sender, reads.now_ms.div_euclid(1000))
     );
+    admitted?;
     let (mine, theirs) = (mine?, theirs?);
     let mut entry = match mine {
         Some(entry) => entry,

@@ -22,7 +22,9 @@ use crate::domain::{
 };
 use crate::error::ChatError;
 use crate::notify::Notifier;
-use crate::store::{RateRule, Store};
+use crate::store::{RateBucket, RateRule, Store};
+
+use admit::RateCheck;
 
 pub use deliver::{Deliverer, FrameEncoder, Outcomes, GONE_GRACE_MS};
 pub use history::History;
@@ -38,8 +40,12 @@ pub struct Settings {
     /// How long a connection item lives without a `$disconnect`: API Gateway closes every
     /// connection after 2 hours, so a little more than that.
     pub connection_ttl_s: i64,
-    /// Messages a sender may send: a token bucket per sender (`None`: unlimited).
+    /// Messages a sender may send: a token bucket per sender (`None`: unlimited). Typing
+    /// indicators draw from it too.
     pub rate_limit: Option<RateRule>,
+    /// Reads a client may make (sync, history, unread counts, mark-read): a second token
+    /// bucket per client, apart from the first so neither starves the other (`None`: unlimited).
+    pub read_rate_limit: Option<RateRule>,
 }
 
 impl Default for Settings {
@@ -50,6 +56,10 @@ impl Default for Settings {
             rate_limit: Some(RateRule {
                 per_second: crate::settings::DEFAULT_RATE_PER_SECOND,
                 burst: crate::settings::DEFAULT_RATE_BURST,
+            }),
+            read_rate_limit: Some(RateRule {
+                per_second: crate::settings::DEFAULT_READ_RATE_PER_SECOND,
+                burst: crate::settings::DEFAULT_READ_RATE_BURST,
             }),
         }
     }
@@ -92,6 +102,16 @@ impl Chat {
         self.clock.now_ms()
     }
 
+    /// A token from the caller's read bucket, now.
+    fn reads(&self) -> RateCheck<'_> {
+        RateCheck {
+            limits: &*self.store,
+            bucket: RateBucket::Reads,
+            rule: self.settings.read_rate_limit,
+            now_ms: self.now_ms(),
+        }
+    }
+
     /// Records a verified client's new connection.
     pub async fn connect(
         &self,
@@ -125,7 +145,8 @@ impl Chat {
         peer: Option<ClientId>,
     ) -> Result<Synced, ChatError> {
         let request = SyncRequest { since, peer };
-        sync::sync(&*self.store, &self.deliverer, &*self.clock, who, request).await
+        let (store, clock) = (&*self.store, &*self.clock);
+        sync::sync(store, self.reads(), &self.deliverer, clock, who, request).await
     }
 
     /// See [`mark_read::mark_read`].
@@ -137,7 +158,8 @@ impl Chat {
     ) -> Result<u64, ChatError> {
         let (store, clock) = (&*self.store, &*self.clock);
         let what = MarkRead { reader, sender };
-        mark_read::mark_read(store, store, &self.deliverer, clock, who, what).await
+        let reads = self.reads();
+        mark_read::mark_read(store, store, reads, &self.deliverer, clock, who, what).await
     }
 
     /// See [`typing::typing`].
@@ -154,11 +176,11 @@ impl Chat {
         b: &ClientId,
         query: &HistoryQuery,
     ) -> Result<History, ChatError> {
-        history::history(&*self.store, &*self.store, who, a, b, query).await
+        history::history(&*self.store, &*self.store, self.reads(), who, a, b, query).await
     }
 
     /// See [`unread::unread`].
     pub async fn unread(&self, who: &Identity, reader: &ClientId) -> Result<Unread, ChatError> {
-        unread::unread(&*self.store, who, reader).await
+        unread::unread(&*self.store, self.reads(), who, reader).await
     }
 }

@@ -8,6 +8,7 @@ use crate::domain::{
 use crate::error::ChatError;
 use crate::store::MessageStore;
 
+use super::admit::RateCheck;
 use super::deliver::Deliverer;
 
 /// The longest time between a message id's timestamp and the moment the message can be read
@@ -41,9 +42,11 @@ pub struct Synced {
     pub next_since: Option<MessageId>,
 }
 
-/// One page of catch-up for `who`; `deliverer` renders the frames whose size bounds the page.
+/// One page of catch-up for `who`, after a token from its read bucket (`reads`); `deliverer`
+/// renders the frames whose size bounds the page.
 pub async fn sync(
     messages: &dyn MessageStore,
+    reads: RateCheck<'_>,
     deliverer: &Deliverer,
     clock: &dyn Clock,
     who: &Identity,
@@ -57,6 +60,9 @@ pub async fn sync(
         peer: request.peer,
         limit: MAX_SYNC_LIMIT,
     };
+    // The token first, then the Queries: a refused sync must not spend up to two pages of
+    // reads (a client sizes them with its own messages, up to 1 MB each).
+    reads.take(who).await?;
     let page = messages.sync(&who.client_id, &query).await?;
     // Read after the query: the resume point below must not be later than what it saw.
     let now_ms = clock.now_ms();

@@ -6,6 +6,8 @@ use crate::domain::{policy, ClientId, Identity};
 use crate::error::ChatError;
 use crate::store::InboxStore;
 
+use super::admit::RateCheck;
+
 /// Unread counts of one reader.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Unread {
@@ -13,8 +15,11 @@ pub struct Unread {
     pub by_sender: BTreeMap<ClientId, u64>,
 }
 
+/// `reader`'s unread counts; a token from the caller's read bucket (`reads`) is taken in the
+/// same round trip (the Query is sized by the peers who wrote to the reader, not by the caller).
 pub async fn unread(
     inbox: &dyn InboxStore,
+    reads: RateCheck<'_>,
     who: &Identity,
     reader: &ClientId,
 ) -> Result<Unread, ChatError> {
@@ -23,7 +28,9 @@ pub async fn unread(
             "unread counts are visible only to their owner",
         ));
     }
-    let counts = inbox.unread_counts(reader).await?;
+    let (admitted, counts) = tokio::join!(reads.take(who), inbox.unread_counts(reader));
+    admitted?;
+    let counts = counts?;
     Ok(Unread {
         total: counts.iter().map(|(_, n)| n).sum(),
         by_sender: counts.into_iter().collect(),

@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::{
-    ConnectionStore, InboxStore, MessageStore, Presence, RateLimitStore, RateRule, SendClaimStore,
-    StoreError,
+    ConnectionStore, InboxStore, MessageStore, Presence, RateBucket, RateLimitStore, RateRule,
+    SendClaimStore, StoreError,
 };
 use crate::domain::{
     ClientId, Connection, ConnectionId, ConversationKey, EpochMillis, HistoryPage, HistoryQuery,
@@ -21,8 +21,8 @@ struct State {
     connections: HashMap<ClientId, BTreeMap<ConnectionId, Connection>>,
     conversations: HashMap<ConversationKey, BTreeMap<MessageId, Message>>,
     inbox: HashMap<ClientId, BTreeMap<ClientId, InboxEntry>>,
-    /// GCRA theoretical arrival time per client.
-    rate: HashMap<ClientId, EpochMillis>,
+    /// GCRA theoretical arrival time per client and bucket.
+    rate: HashMap<(ClientId, RateBucket), EpochMillis>,
     /// Send claims by (sender, client_msg_id), with their expiry (epoch seconds).
     claims: HashMap<(ClientId, String), (SendClaim, i64)>,
 }
@@ -310,18 +310,20 @@ impl RateLimitStore for MemoryStore {
     async fn admit(
         &self,
         client_id: &ClientId,
+        bucket: RateBucket,
         rule: RateRule,
         now_ms: EpochMillis,
     ) -> Result<bool, StoreError> {
+        let key = (client_id.clone(), bucket);
         let mut state = self.lock();
-        let tat = state.rate.get(client_id).copied();
+        let tat = state.rate.get(&key).copied();
         let next = match tat {
             None => now_ms + rule.interval_ms(),
             Some(tat) if tat <= now_ms => now_ms + rule.interval_ms(),
             Some(tat) if tat <= now_ms + rule.tolerance_ms() => tat + rule.interval_ms(),
             Some(_) => return Ok(false),
         };
-        state.rate.insert(client_id.clone(), next);
+        state.rate.insert(key, next);
         Ok(true)
     }
 }

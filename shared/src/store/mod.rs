@@ -174,14 +174,26 @@ impl RateRule {
     }
 }
 
+/// Which of a client's token buckets a request draws from. Each is its own GCRA state, so
+/// reading (catch-up, history, unread counts, mark-read) never spends the budget for sending,
+/// and a burst of sends never blocks a client from reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RateBucket {
+    /// Sends and typing indicators.
+    Messages,
+    /// Sync, history, unread counts and mark-read: each costs an invocation and reads.
+    Reads,
+}
+
 #[async_trait]
 pub trait RateLimitStore: Send + Sync {
-    /// Takes one token from `client_id`'s bucket at `now_ms`; `false` when the bucket is
-    /// empty. The state is one "theoretical arrival time" per client (GCRA), updated with
-    /// conditional writes, so it holds across processes.
+    /// Takes one token from `client_id`'s `bucket` at `now_ms`; `false` when the bucket is
+    /// empty. The state is one "theoretical arrival time" per client and bucket (GCRA),
+    /// updated with conditional writes, so it holds across processes.
     async fn admit(
         &self,
         client_id: &ClientId,
+        bucket: RateBucket,
         rule: RateRule,
         now_ms: EpochMillis,
     ) -> Result<bool, StoreError>;

@@ -2,7 +2,7 @@
 //!
 //! | table | partition key | sort key | items |
 //! |---|---|---|---|
-//! | Connections | `client_id` | `sk` | `#profile` (role), one per open connection (`sk` = connection id, TTL `expires_at`) |
+//! | Connections | `client_id` | `sk` | `#profile` (role), one per open connection (`sk` = connection id, TTL `expires_at`), rate-limit state (`#rate`, `#rate#reads`, TTL) |
 //! | Messages | `conversation_id` (`a#b`, sorted) | `message_id` (time-sortable) | one per message; send claims under `#sent#<sender>` / `client_msg_id` (TTL `expires_at`) |
 //! | Inbox | `owner_id` | `peer_id` | unread counter, last message id, read-up-to pointer |
 //!
@@ -36,8 +36,10 @@ use codec::Item;
 /// API Gateway connection id, so it cannot collide with a connection item.
 const PROFILE_SK: &str = "#profile";
 
-/// The sort key of a client's rate-limit item (GCRA state) in the Connections table.
+/// The sort keys of a client's rate-limit items (GCRA state) in the Connections table: the
+/// message bucket keeps the key it always had, so stored state stays valid across versions.
 const RATE_SK: &str = "#rate";
+const READ_RATE_SK: &str = "#rate#reads";
 
 /// Names of the three tables.
 #[derive(Debug, Clone, PartialEq, Eq)]

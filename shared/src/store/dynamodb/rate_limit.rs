@@ -1,17 +1,28 @@
-//! Rate limiting (GCRA), one item per client in the Connections table (`sk` = `#rate`).
+//! Rate limiting (GCRA), one item per client and bucket in the Connections table: `sk` =
+//! `#rate` (messages) or `#rate#reads` (reads).
 
 use async_trait::async_trait;
 
 use super::codec::{n, s};
-use super::{is_conditional_failure, DynamoStore, RATE_SK, TTL_ATTRIBUTE};
+use super::{is_conditional_failure, DynamoStore, RATE_SK, READ_RATE_SK, TTL_ATTRIBUTE};
 use crate::domain::{ClientId, EpochMillis};
-use crate::store::{RateLimitStore, RateRule, StoreError};
+use crate::store::{RateBucket, RateLimitStore, RateRule, StoreError};
+
+/// The sort key of `bucket`'s item. Both start with `#`, which the codec reads as "neither a
+/// profile nor a connection", so presence lookups skip them.
+fn sort_key(bucket: RateBucket) -> &'static str {
+    match bucket {
+        RateBucket::Messages => RATE_SK,
+        RateBucket::Reads => READ_RATE_SK,
+    }
+}
 
 #[async_trait]
 impl RateLimitStore for DynamoStore {
     async fn admit(
         &self,
         client_id: &ClientId,
+        bucket: RateBucket,
         rule: RateRule,
         now_ms: EpochMillis,
     ) -> Result<bool, StoreError> {
@@ -24,7 +35,7 @@ impl RateLimitStore for DynamoStore {
             .update_item()
             .table_name(&self.tables.connections)
             .key("client_id", s(client_id.as_str()))
-            .key("sk", s(RATE_SK))
+            .key("sk", s(sort_key(bucket)))
             .update_expression("SET tat = :fresh, #ttl = :exp")
             .condition_expression("attribute_not_exists(tat) OR tat <= :now")
             .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
@@ -44,7 +55,7 @@ impl RateLimitStore for DynamoStore {
             .update_item()
             .table_name(&self.tables.connections)
             .key("client_id", s(client_id.as_str()))
-            .key("sk", s(RATE_SK))
+            .key("sk", s(sort_key(bucket)))
             .update_expression("SET tat = tat + :t, #ttl = :exp")
             .condition_expression("tat <= :limit")
             .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
@@ -58,5 +69,18 @@ impl RateLimitStore for DynamoStore {
             Err(e) if is_conditional_failure(&e) => Ok(false),
             Err(e) => Err(StoreError::backend("rate_limit", e)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_message_bucket_keeps_the_key_it_always_had() {
+        // Items written before the read bucket existed stay the message bucket's state.
+        assert_eq!(sort_key(RateBucket::Messages), "#rate");
+        assert_ne!(sort_key(RateBucket::Reads), sort_key(RateBucket::Messages));
+        assert!(sort_key(RateBucket::Reads).starts_with('#'));
     }
 }

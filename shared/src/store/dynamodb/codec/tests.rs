@@ -124,3 +124,13 @@ fn a_rate_limit_item_is_neither_profile_nor_connection() {
     let item = stored(&[("client_id", s("a")), ("sk", s("#rate")), ("tat", n(1))]);
     assert!(matches!(client_item(item).unwrap(), ClientItem::Other));
 }
+
+#[test]
+fn a_read_rate_limit_item_is_neither_profile_nor_connection() {
+    let item = stored(&[
+        ("client_id", s("a")),
+        ("sk", s("#rate#reads")),
+        ("tat", n(1)),
+    ]);
+    assert!(matches!(client_item(item).unwrap(), ClientItem::Other));
+}
