@@ -82,13 +82,14 @@ impl Deliverer {
         outcomes
     }
 
-    /// Posts to one connection; a connection that is gone is forgotten.
+    /// Posts to one connection; a connection that is gone is forgotten. Connection ids are
+    /// logged at `debug` only: knowing one is enough to post to it where the Management API is open.
     async fn post(&self, connection: &Connection, payload: &[u8], now_ms: EpochMillis) -> Post {
         let connection_id = &connection.connection_id;
         match self.notifier.post(connection_id, payload).await {
             Ok(()) => Post::Delivered,
             Err(NotifyError::Gone) if now_ms - connection.connected_at_ms < GONE_GRACE_MS => {
-                tracing::info!(%connection_id, "connection not established yet; kept");
+                tracing::debug!(%connection_id, "connection not established yet; kept");
                 Post::Gone
             }
             Err(NotifyError::Gone) => {
@@ -97,15 +98,15 @@ impl Deliverer {
                     .delete_connection(&connection.client_id, connection_id)
                     .await
                 {
-                    Ok(()) => tracing::info!(%connection_id, "stale connection removed"),
+                    Ok(()) => tracing::debug!(%connection_id, "stale connection removed"),
                     Err(err) => {
-                        tracing::warn!(error = %Chain(&err), %connection_id, "stale connection not removed")
+                        tracing::warn!(error = %Chain(&err), client_id = %connection.client_id, "stale connection not removed")
                     }
                 }
                 Post::Gone
             }
             Err(err) => {
-                tracing::warn!(error = %Chain(&err), %connection_id, "post failed");
+                tracing::warn!(error = %Chain(&err), client_id = %connection.client_id, "post failed");
                 Post::Failed
             }
         }

@@ -66,7 +66,8 @@ pub async fn handle_connect(chat: &Chat, event: WsEvent) -> WsResponse {
             .find(|ms| *ms > 0)
             .unwrap_or_else(|| chat.now_ms());
         chat.connect(&who, connection_id, at).await?;
-        tracing::info!(client_id = %who.client_id, role = %who.role, connection_id = %raw_connection_id(&event), "connected");
+        tracing::info!(client_id = %who.client_id, role = %who.role, "connected");
+        tracing::debug!(connection_id = %raw_connection_id(&event), "connected");
         Ok::<_, ChatError>(())
     }
     .await;
@@ -86,7 +87,8 @@ pub async fn handle_disconnect(chat: &Chat, event: WsEvent) -> WsResponse {
         let who = identity_of(&event)?;
         let connection_id = connection_of(&event)?;
         chat.disconnect(&who, &connection_id).await?;
-        tracing::info!(client_id = %who.client_id, connection_id = %raw_connection_id(&event), "disconnected");
+        tracing::info!(client_id = %who.client_id, "disconnected");
+        tracing::debug!(connection_id = %raw_connection_id(&event), "disconnected");
         Ok::<_, ChatError>(())
     }
     .await;
