@@ -13,16 +13,23 @@ const INDEX_HTML: &str = include_str!("../web/index.html");
 const APP_JS: &str = include_str!("../web/app.js");
 const APP_CSS: &str = include_str!("../web/app.css");
 
+/// `(name, contents)` of files of `clients/js/src/`.
+macro_rules! library {
+    ($($file:literal),* $(,)?) => {
+        &[$(($file, include_str!(concat!("../../clients/js/src/", $file)))),*]
+    };
+}
+
 /// The client library's modules, by file name (`tests/client_js.rs` checks that every file of
 /// `clients/js/src/` is here).
-const LIB: &[(&str, &str)] = &[
-    ("index.js", include_str!("../../clients/js/src/index.js")),
-    ("client.js", include_str!("../../clients/js/src/client.js")),
-    ("errors.js", include_str!("../../clients/js/src/errors.js")),
-    ("http.js", include_str!("../../clients/js/src/http.js")),
-    ("storage.js", include_str!("../../clients/js/src/storage.js")),
-    ("util.js", include_str!("../../clients/js/src/util.js")),
-    ("wire.js", include_str!("../../clients/js/src/wire.js")),
+const LIB: &[(&str, &str)] = library![
+    "index.js",
+    "client.js",
+    "errors.js",
+    "http.js",
+    "storage.js",
+    "util.js",
+    "wire.js",
 ];
 
 /// Only this origin: scripts, styles and connections (`'self'` covers `ws://` to the same

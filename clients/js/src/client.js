@@ -456,6 +456,25 @@ export class ChatClient {
     socket.onclose = () => {
       if (this.#socket === socket) this.#onClose();
     };
+    // A failed handshake: browsers fire error then close; Node 20's WebSocket fires only error
+    // and stays CONNECTING. Either way it is a failed attempt, handled once.
+    socket.onerror = () => {
+      if (this.#socket === socket && socket.readyState !== 1) this.#failAttempt(socket);
+    };
+    // A handshake that hangs counts as failed too.
+    setTimeout(() => {
+      if (this.#socket === socket && socket.readyState === 0) this.#failAttempt(socket);
+    }, this.#config.requestTimeoutMs);
+  }
+
+  /** @param {WebSocket} socket */
+  #failAttempt(socket) {
+    this.#onClose();
+    try {
+      socket.close();
+    } catch (_) {
+      // Already failed.
+    }
   }
 
   /** The URL with the identity: `?token=` or chat-local's `/{client_id}?role=`. */
@@ -719,6 +738,7 @@ export class ChatClient {
   #syncFailed(error) {
     this.#syncing = false;
     this.#emit('error', error);
+    this.#settleSync(error);
     // Try again shortly while online (a store failure on the server is usually brief).
     const delay = backoffDelay(this.#syncFailures, { minMs: 1000, maxMs: 30_000 });
     this.#syncFailures += 1;
