@@ -199,7 +199,7 @@ async fn node(args: Vec<String>, envs: Vec<(&'static str, String)>) -> String {
     );
     let _one_at_a_time = NODE.lock().await;
     let output = tokio::task::spawn_blocking(move || {
-        let mut child = Command::new("node")
+        let child = Command::new("node")
             // Node 22+ has a global WebSocket; Node 20 needs the flag (harmless later).
             .arg("--experimental-websocket")
             .args(args)

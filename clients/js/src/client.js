@@ -428,8 +428,10 @@ export class ChatClient {
     this.#setState('connecting');
     let url;
     try {
+      // One token per attempt (it also tells who this is, before the cursor is read).
+      const token = await this.#currentToken('connect');
       if (!this.#cursor) await this.#loadCursor();
-      url = await this.#socketUrl();
+      url = this.#socketUrl(token);
     } catch (err) {
       this.#emit('error', asChatError(err, 'connection'));
       this.#scheduleReconnect();
@@ -461,6 +463,15 @@ export class ChatClient {
     socket.onerror = () => {
       if (this.#socket === socket && socket.readyState !== 1) this.#failAttempt(socket);
     };
+    // A close that never reports (Node 20's WebSocket can sit in CLOSING after the server's
+    // close frame): checked every second, so the client still reconnects.
+    const watchdog = setInterval(() => {
+      if (this.#socket !== socket) clearInterval(watchdog);
+      else if (socket.readyState >= 2) {
+        clearInterval(watchdog);
+        this.#onClose();
+      }
+    }, 1000);
     // A handshake that hangs counts as failed too.
     setTimeout(() => {
       if (this.#socket === socket && socket.readyState === 0) this.#failAttempt(socket);
@@ -477,10 +488,12 @@ export class ChatClient {
     }
   }
 
-  /** The URL with the identity: `?token=` or chat-local's `/{client_id}?role=`. */
-  async #socketUrl() {
+  /**
+   * The URL with the identity: `?token=` or chat-local's `/{client_id}?role=`.
+   * @param {string | null} token
+   */
+  #socketUrl(token) {
     const base = this.#options.url.replace(/\/+$/, '');
-    const token = await this.#currentToken('connect');
     if (token) return `${base}${base.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
     const id = /** @type {{ clientId: string, role: string }} */ (this.#identity);
     return `${base}/${encodeURIComponent(id.clientId)}?role=${encodeURIComponent(id.role)}`;
