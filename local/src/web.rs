@@ -1,8 +1,10 @@
 //! The browser client: the static files of `local/web/`, built into the binary and served at
-//! `/`, `/app.js` and `/app.css`. No build step, no framework, nothing fetched from elsewhere
+//! `/`, `/app.js` and `/app.css`, and the client library it uses (`clients/js/src/`, ES modules
+//! served as they are at `/lib/`). No build step, no framework, nothing fetched from elsewhere
 //! (the Content-Security-Policy allows only this origin).
 
-use axum::http::header;
+use axum::extract::Path;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -10,6 +12,25 @@ use axum::Router;
 const INDEX_HTML: &str = include_str!("../web/index.html");
 const APP_JS: &str = include_str!("../web/app.js");
 const APP_CSS: &str = include_str!("../web/app.css");
+
+/// `(name, contents)` of files of `clients/js/src/`.
+macro_rules! library {
+    ($($file:literal),* $(,)?) => {
+        &[$(($file, include_str!(concat!("../../clients/js/src/", $file)))),*]
+    };
+}
+
+/// The client library's modules, by file name (`tests/client_js.rs` checks that every file of
+/// `clients/js/src/` is here).
+const LIB: &[(&str, &str)] = library![
+    "index.js",
+    "client.js",
+    "errors.js",
+    "http.js",
+    "storage.js",
+    "util.js",
+    "wire.js",
+];
 
 /// Only this origin: scripts, styles and connections (`'self'` covers `ws://` to the same
 /// host); no inline script or style, so text that slipped into the DOM as HTML could not run.
@@ -32,6 +53,14 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
             "/app.css",
             get(|| async { asset("text/css; charset=utf-8", APP_CSS) }),
         )
+        .route("/lib/{file}", get(library))
+}
+
+async fn library(Path(file): Path<String>) -> Response {
+    match LIB.iter().find(|(name, _)| *name == file) {
+        Some((_, body)) => asset("text/javascript; charset=utf-8", body),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {

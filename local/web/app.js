@@ -1,19 +1,18 @@
 // The chat's browser client: plain JavaScript, no framework, no build step, nothing fetched
-// from anywhere but this origin. Text that comes from the network is only ever put into the
-// page with textContent / createTextNode, never parsed as HTML, so a message is always shown
+// from anywhere but this origin. The connection, catch-up, sends and the HTTP API are the client
+// library's (clients/js, served by chat-local at /lib/ and loaded as an ES module); this file
+// keeps the page's state and renders it. Text that comes from the network is only ever put into
+// the page with textContent / createTextNode, never parsed as HTML, so a message is always shown
 // as the text it is.
 'use strict';
 
 (() => {
   const ID_RE = /^[A-Za-z0-9_.:@|-]{1,128}$/;
   const HISTORY_PAGE = 20;
-  const TYPING_SEND_EVERY_MS = 2000;
   const TYPING_SHOW_MS = 3000;
-  const RESYNC_EVERY_MS = 60000;
-  const REQUEST_TIMEOUT_MS = 10000;
-  const BACKOFF_MIN_MS = 500;
-  const BACKOFF_MAX_MS = 5000;
   const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  // The library, as an ES module from this origin (this script stays a classic one).
+  const lib = import('/lib/index.js');
 
   const $ = (id) => document.getElementById(id);
   const el = (tag, className, text) => {
@@ -26,56 +25,30 @@
   /** The signed-in client; null when signed out. */
   let session = null;
 
-  // ---------------------------------------------------------------- identity and storage
+  // ---------------------------------------------------------------- stored conversation list
 
-  function decodeToken(token) {
-    const part = token.split('.')[1];
-    if (!part) throw new Error('this is not a JWT (header.payload.signature)');
-    const b64 = part.replace(/-/g, '+').replace(/_/g, '/');
-    const json = new TextDecoder().decode(
-      Uint8Array.from(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0)),
-    );
-    const claims = JSON.parse(json);
-    if (typeof claims.sub !== 'string' || !ID_RE.test(claims.sub)) {
-      throw new Error('the token has no valid "sub" claim (the client id)');
-    }
-    const groups = Array.isArray(claims['cognito:groups']) ? claims['cognito:groups'] : [];
-    const role = claims.role || claims['custom:role'] || (groups.includes('admin') ? 'admin' : 'user');
-    return { me: claims.sub, role: role === 'admin' ? 'admin' : 'user' };
-  }
-
+  // The library keeps the catch-up cursor (`chat-client:{id}`); the page keeps its list here.
   const storageKey = (me) => `chat:${me}`;
 
   function loadStored(me) {
     try {
       const stored = JSON.parse(localStorage.getItem(storageKey(me)) || 'null');
-      if (stored && typeof stored.next_since === 'string' && Array.isArray(stored.peers)) return stored;
+      if (stored && Array.isArray(stored.peers)) return stored;
     } catch (_) {
-      // Unreadable storage: start from the beginning.
+      // Unreadable storage: the list comes back from the catch-up.
     }
     return null;
   }
 
   function saveStored(s) {
-    if (s.nextSince === null) return; // not synced yet: nothing worth keeping
     const peers = [...s.conversations.values()]
       .filter((c) => c.lastId)
       .map((c) => ({ peer: c.peer, last_id: c.lastId }));
     try {
-      localStorage.setItem(storageKey(s.me), JSON.stringify({ next_since: s.nextSince, peers }));
+      localStorage.setItem(storageKey(s.me), JSON.stringify({ peers }));
     } catch (_) {
-      // Storage full or disabled: the next reconnect syncs from the beginning.
+      // Storage full or disabled: the list comes back from the next catch-up.
     }
-  }
-
-  function uuid() {
-    if (crypto.randomUUID) return crypto.randomUUID();
-    // Not a secure context (e.g. http:// on a LAN address): build a v4 UUID by hand.
-    const b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
 
   /** Now as the time prefix of a message id, so new conversations sort among the others. */
@@ -89,75 +62,26 @@
     return out;
   }
 
-  // ---------------------------------------------------------------- HTTP API
-
-  class ApiError extends Error {
-    constructor(status, code, message) {
-      super(message);
-      this.status = status;
-      this.code = code;
-    }
-  }
-
-  async function api(method, path, body) {
-    const headers = {};
-    if (session.token) headers.Authorization = `Bearer ${session.token}`;
-    else headers['X-Chat-Role'] = session.role;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await fetch(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      cache: 'no-store',
-    });
-    let data = null;
-    try {
-      data = await response.json();
-    } catch (_) {
-      // No JSON body.
-    }
-    if (!response.ok) {
-      throw new ApiError(
-        response.status,
-        (data && data.code) || `http_${response.status}`,
-        (data && (data.message || data.code)) || response.statusText,
-      );
-    }
-    return data;
-  }
-
-  const enc = encodeURIComponent;
+  const errorText = (err) => `${err.code || 'error'}: ${err.message}`;
 
   // ---------------------------------------------------------------- model
 
-  function newSession(me, role, token) {
+  function newSession(me, role, token, client) {
     const stored = loadStored(me);
     const s = {
       me,
       role,
       token,
-      ws: null,
-      connected: false,
-      signedOut: false,
-      backoff: BACKOFF_MIN_MS,
-      holdUntil: 0,
-      reconnectTimer: null,
-      resyncTimer: null,
+      client,
       conversations: new Map(), // peer -> conversation
       current: null,
-      queue: [], // requests not sent yet: {kind: 'send' | 'sync', frame, msg?}
-      inFlight: null, // the one request waiting for its answer
       outbox: new Map(), // client_msg_id -> my message not acknowledged yet
       readUpTo: new Map(), // peer -> newest of my message ids that peer has read
-      nextSince: stored ? stored.next_since : null,
-      syncing: false,
-      lastTypingSent: 0,
-      lastTypingAt: 0,
       typingTimer: null,
       seq: 0,
       unreadFetching: false,
       unreadStale: false,
-      debug: { syncReplies: 0, syncedIds: new Set(), resent: 0, connects: 0 },
+      syncedIds: new Set(),
     };
     if (stored) {
       for (const p of stored.peers) {
@@ -181,7 +105,7 @@
         lastText: '',
         createdKey: idForNow(),
         history: 'none', // none | more | done
-        cursor: null,
+        pages: null, // the library's history iterator
         loading: false,
         li: null,
       };
@@ -225,152 +149,50 @@
     );
   }
 
-  // ---------------------------------------------------------------- WebSocket
+  // ---------------------------------------------------------------- the library's events
 
-  function wsUrl(s) {
-    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    if (s.token) return `${scheme}://${location.host}/ws?token=${enc(s.token)}`;
-    return `${scheme}://${location.host}/ws/${enc(s.me)}?role=${enc(s.role)}`;
-  }
+  const CONNECTION = { online: 'open', connecting: 'connecting', reconnecting: 'closed', offline: 'closed' };
 
-  function connect() {
-    const s = session;
-    if (!s || s.signedOut || s.ws) return;
-    clearTimeout(s.reconnectTimer);
-    setConnection('connecting');
-    const ws = new WebSocket(wsUrl(s));
-    s.ws = ws;
-    // Each handler first checks that this socket is still the session's, and the session
-    // still the page's (a socket closed by sign-out reports after the next sign-in).
-    const current = () => s.ws === ws && session === s;
-    ws.onopen = () => {
+  function listen(s) {
+    const c = s.client;
+    const current = () => session === s;
+    c.on('state', (state) => {
+      if (current()) setConnection(CONNECTION[state]);
+    });
+    c.on('message', (m, { source }) => {
       if (!current()) return;
-      s.connected = true;
-      s.backoff = BACKOFF_MIN_MS;
-      s.debug.connects += 1;
-      setConnection('open');
-      onConnected(s);
-    };
-    ws.onmessage = (event) => {
-      if (current()) onFrame(s, event.data);
-    };
-    ws.onclose = () => {
+      if (source === 'sync') s.syncedIds.add(m.message_id);
+      addMessage(s, m, source);
+    });
+    c.on('synced', () => {
       if (!current()) return;
-      s.ws = null;
-      s.connected = false;
-      // What was waiting for an answer is asked again on the next connection: a send keeps its
-      // client_msg_id (the server answers a retried send with the same ack); syncs start over.
-      const waiting = s.inFlight;
-      if (waiting) clearTimeout(waiting.timer);
-      s.inFlight = null;
-      s.syncing = false;
-      s.queue = s.queue.filter((r) => r.kind === 'send');
-      if (waiting && waiting.kind === 'send') s.queue.unshift(waiting);
-      setConnection('closed');
-      scheduleReconnect(s);
-    };
+      saveStored(s);
+      refreshUnread(s);
+    });
+    c.on('typing', (frame) => {
+      if (current()) onTyping(s, frame);
+    });
+    c.on('read', (frame) => {
+      if (current()) noteRead(s, frame.reader_id, frame.up_to);
+    });
+    c.on('error', (err) => {
+      if (!current()) return;
+      if (err.code === 'timeout') showBanner('No answer from the server: reconnecting.');
+      else showBanner(errorText(err));
+      if (err.source === 'sync') syncFailed(s);
+    });
   }
 
-  function scheduleReconnect(s) {
-    if (s.signedOut) return;
-    const jittered = s.backoff * (0.8 + Math.random() * 0.4);
-    const delay = Math.max(jittered, s.holdUntil - Date.now());
-    s.backoff = Math.min(s.backoff * 2, BACKOFF_MAX_MS);
-    clearTimeout(s.reconnectTimer);
-    s.reconnectTimer = setTimeout(connect, delay);
-  }
-
-  function onConnected(s) {
-    // Sends still pending (sent before the connection dropped, or written while offline) go
-    // first, with their client_msg_id; then the catch-up.
-    s.debug.resent += s.queue.length;
-    startSync(s);
-    pump(s);
-  }
-
-  function startSync(s) {
-    if (s.syncing || !s.connected) return;
-    s.syncing = true;
-    enqueue(s, { kind: 'sync', frame: { action: 'sync', since: s.nextSince || '' } });
-  }
-
-  function enqueue(s, request) {
-    s.queue.push(request);
-    pump(s);
-  }
-
-  /** One request at a time: replies carry no request id, and sends keep their order. */
-  function pump(s) {
-    if (!s.connected || s.inFlight || s.queue.length === 0) return;
-    const request = s.queue.shift();
-    s.inFlight = request;
-    request.sentAt = Date.now();
-    request.timer = setTimeout(() => {
-      if (s.inFlight === request && s.ws) {
-        showBanner('No answer from the server: reconnecting.');
-        s.ws.close(4001, 'no answer');
-      }
-    }, REQUEST_TIMEOUT_MS);
-    s.ws.send(JSON.stringify(request.frame));
-  }
-
-  function finish(s, request) {
-    if (!request || s.inFlight !== request) return;
-    clearTimeout(request.timer);
-    s.inFlight = null;
-    pump(s);
-  }
-
-  function onFrame(s, data) {
-    let frame;
-    try {
-      frame = JSON.parse(data);
-    } catch (_) {
-      return;
-    }
-    if (!frame || typeof frame !== 'object') return;
-    switch (frame.type) {
-      case 'ack':
-        onAck(s, frame);
-        break;
-      case 'message':
-        if (validWireMessage(frame)) addMessage(s, frame, 'live');
-        break;
-      case 'sync':
-        onSync(s, frame);
-        break;
-      case 'typing':
-        onTyping(s, frame);
-        break;
-      case 'read':
-        onRead(s, frame);
-        break;
-      case 'error':
-        onError(s, String(frame.code || 'error'), String(frame.message || ''));
-        break;
-      default:
-        // API Gateway's answer when the function failed: {"message":"Internal server error",…}
-        if (typeof frame.message === 'string') onError(s, 'internal', frame.message);
-    }
-  }
-
-  function onAck(s, frame) {
-    const request = s.inFlight;
-    // The ack names its send by client_msg_id; one without it answers the send in flight.
-    let msg = null;
-    if (typeof frame.client_msg_id === 'string') msg = s.outbox.get(frame.client_msg_id) || null;
-    else if (request && request.kind === 'send') msg = request.msg;
-    if (request && request.kind === 'send' && request.msg === msg) finish(s, request);
-    if (!msg || typeof frame.message_id !== 'string') return;
+  function onAck(s, msg, ack) {
     s.outbox.delete(msg.clientMsgId);
     const conv = conversationOf(s, msg.peer);
-    if (conv.messages.has(frame.message_id)) {
+    if (conv.messages.has(ack.message_id)) {
       // Already here (a sync brought it before this ack): keep one row.
       removeRow(msg);
       return;
     }
-    msg.id = frame.message_id;
-    msg.timestamp = frame.timestamp || msg.timestamp;
+    msg.id = ack.message_id;
+    msg.timestamp = ack.timestamp || msg.timestamp;
     msg.state = isReadByPeer(s, msg.peer, msg.id) ? 'read' : 'sent';
     conv.messages.set(msg.id, msg);
     touchConversation(s, conv, msg);
@@ -406,51 +228,6 @@
     return true;
   }
 
-  function onSync(s, frame) {
-    const request = s.inFlight;
-    const messages = Array.isArray(frame.messages) ? frame.messages : [];
-    s.debug.syncReplies += 1;
-    for (const m of messages) {
-      if (!validWireMessage(m)) continue;
-      s.debug.syncedIds.add(m.message_id);
-      addMessage(s, m, 'sync');
-    }
-    if (frame.has_more && messages.length > 0) {
-      const since = messages[messages.length - 1].message_id;
-      s.queue.unshift({ kind: 'sync', frame: { action: 'sync', since } });
-    } else {
-      if (typeof frame.next_since === 'string') s.nextSince = frame.next_since;
-      s.syncing = false;
-      saveStored(s);
-      refreshUnread(s);
-    }
-    if (request && request.kind === 'sync') finish(s, request);
-  }
-
-  function onError(s, code, message) {
-    const request = s.inFlight;
-    // Typing frames get no answer unless refused, so an error just after one may be its.
-    const typingJustSent = request && s.lastTypingAt >= request.sentAt && Date.now() - s.lastTypingAt < 1000;
-    if (request && !(typingJustSent && code !== 'conflict' && code !== 'internal')) {
-      if (request.kind === 'send') {
-        if (code === 'rate_limited') {
-          // Slow down and send it again, with the same client_msg_id.
-          clearTimeout(request.timer);
-          s.inFlight = null;
-          s.queue.unshift(request);
-          setTimeout(() => pump(s), 1000);
-          showBanner(`${code}: ${message}`);
-          return;
-        }
-        failMessage(s, request.msg, code, message);
-      } else if (request.kind === 'sync') {
-        syncFailed(s);
-      }
-      finish(s, request);
-    }
-    showBanner(`${code}: ${message}`);
-  }
-
   function syncFailed(s) {
     s.syncing = false;
     // Without a catch-up, at least the open conversation's newest page and the badges are fresh.
@@ -458,12 +235,11 @@
     if (s.current) loadNewest(s, conversationOf(s, s.current));
   }
 
-  function failMessage(s, msg, code, message) {
-    if (!msg) return;
+  function failMessage(s, msg, err) {
     s.outbox.delete(msg.clientMsgId);
     conversationOf(s, msg.peer).failed.push(msg);
     msg.state = 'failed';
-    msg.error = `${code}: ${message}`;
+    msg.error = errorText(err);
     renderRow(s, msg);
   }
 
@@ -507,16 +283,6 @@
       }
     }
   }
-
-  function sendTyping(s) {
-    if (!s.connected || !s.current) return;
-    const now = Date.now();
-    if (now - s.lastTypingSent < TYPING_SEND_EVERY_MS) return;
-    s.lastTypingSent = now;
-    s.lastTypingAt = now;
-    s.ws.send(JSON.stringify({ action: 'typing', receiver_id: s.current }));
-  }
-
   // ---------------------------------------------------------------- HTTP-backed state
 
   /** The server's unread counts replace the live ones. A message that arrives while the
@@ -530,7 +296,7 @@
     s.unreadStale = false;
     let data;
     try {
-      data = await api('GET', `/chat/unread/${enc(s.me)}`);
+      data = await s.client.unread();
     } catch (err) {
       if (session === s) showBanner(`Unread counts: ${err.message}`);
       return;
@@ -559,7 +325,7 @@
     conv.unread = 0;
     renderBadge(s, conv);
     try {
-      await api('PUT', `/chat/read/${enc(s.me)}`, { sender_id: conv.peer });
+      await s.client.markRead(conv.peer);
     } catch (err) {
       // 404: nothing exchanged yet, so nothing to mark.
       if (err.status !== 404 && session === s) showBanner(`Marking read: ${err.message}`);
@@ -572,12 +338,17 @@
     const first = conv.history === 'none';
     const status = $('history-status');
     if (s.current === conv.peer) status.textContent = 'Loading…';
-    const query = new URLSearchParams({ limit: String(HISTORY_PAGE) });
-    if (!first) query.set('cursor', conv.cursor);
+    // The library's pages, one per call; after a failure, again from the last cursor.
+    if (!conv.pages) {
+      const from = first ? {} : { cursor: conv.cursor };
+      conv.pages = s.client.history(conv.peer, { limit: HISTORY_PAGE, ...from });
+    }
     let data;
     try {
-      data = await api('GET', `/chat/history/${enc(s.me)}/${enc(conv.peer)}?${query}`);
+      const next = await conv.pages.next();
+      data = next.done ? { messages: [], next_cursor: null } : next.value;
     } catch (err) {
+      conv.pages = null;
       conv.loading = false;
       if (session !== s) return;
       if (err.status === 404) conv.history = 'done';
@@ -614,10 +385,8 @@
   /** The newest page again (after a failed catch-up), merged by message_id. */
   async function loadNewest(s, conv) {
     try {
-      const data = await api(
-        'GET',
-        `/chat/history/${enc(s.me)}/${enc(conv.peer)}?limit=${HISTORY_PAGE}`,
-      );
+      const newest = await s.client.history(conv.peer, { limit: HISTORY_PAGE }).next();
+      const data = newest.done ? null : newest.value;
       if (session !== s) return;
       for (const m of (data && data.messages) || []) {
         if (validWireMessage(m)) addMessage(s, m, 'sync-fallback');
@@ -815,7 +584,7 @@
     s.seq += 1;
     const msg = {
       id: null,
-      clientMsgId: uuid(),
+      clientMsgId: s.lib.uuid(),
       seq: s.seq,
       peer,
       mine: true,
@@ -831,23 +600,39 @@
     };
     s.outbox.set(msg.clientMsgId, msg);
     renderRow(s, msg);
-    enqueue(s, {
-      kind: 'send',
-      msg,
-      frame: {
-        action: 'sendmessage',
+    // The library sends it when online (one request at a time, so sends keep their order),
+    // again with the same client_msg_id after a reconnect, and past a rate limit.
+    s.client
+      .send({
         receiver_id: peer,
         appointment_id: appointment,
         service_id: service,
         message_text: text,
         client_msg_id: msg.clientMsgId,
-      },
-    });
+      })
+      .then(
+        (ack) => {
+          if (session === s) onAck(s, msg, ack);
+        },
+        (err) => {
+          if (session !== s || err.code === 'closed') return;
+          failMessage(s, msg, err);
+          showBanner(errorText(err));
+        },
+      );
   }
 
-  function signIn(me, role, token) {
-    session = newSession(me, role, token);
+  function signIn(library, me, role, token) {
+    const client = new library.ChatClient({
+      url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`,
+      httpUrl: location.origin,
+      ...(token ? { token } : { clientId: me, role }),
+      maxAttempts: 20,
+    });
+    session = newSession(me, role, token, client);
     const s = session;
+    s.lib = library;
+    listen(s);
     try {
       localStorage.setItem('chat:last-signin', JSON.stringify({ me: token ? '' : me, role }));
     } catch (_) {
@@ -861,19 +646,17 @@
     $('conversation').hidden = true;
     $('no-conversation').hidden = false;
     renderList(s);
-    connect();
-    s.resyncTimer = setInterval(() => startSync(s), RESYNC_EVERY_MS);
+    client.connect().catch(() => {
+      // Signed out before it connected.
+    });
     refreshUnread(s);
   }
 
   function signOut() {
     const s = session;
     if (!s) return;
-    s.signedOut = true;
-    clearTimeout(s.reconnectTimer);
-    clearInterval(s.resyncTimer);
-    if (s.ws) s.ws.close(1000, 'signed out');
     session = null;
+    s.client.close();
     $('app').hidden = true;
     $('signin').hidden = false;
     document.title = 'Chat';
@@ -890,15 +673,23 @@
       // Nothing remembered.
     }
 
-    $('signin-form').addEventListener('submit', (event) => {
+    $('signin-form').addEventListener('submit', async (event) => {
       event.preventDefault();
       const error = $('signin-error');
       error.textContent = '';
+      let library;
+      try {
+        library = await lib;
+      } catch (err) {
+        error.textContent = `The client library did not load: ${err.message}`;
+        return;
+      }
+      if (session) return; // a second click while the library loaded
       const token = $('signin-token').value.trim();
       if (token) {
         try {
-          const { me, role } = decodeToken(token);
-          signIn(me, role, token);
+          const { clientId, role } = library.tokenClaims(token);
+          signIn(library, clientId, role, token);
         } catch (err) {
           error.textContent = `Token: ${err.message}`;
         }
@@ -910,7 +701,7 @@
         return;
       }
       const role = document.querySelector('input[name=role]:checked').value;
-      signIn(me, role === 'admin' ? 'admin' : 'user', null);
+      signIn(library, me, role === 'admin' ? 'admin' : 'user', null);
     });
 
     $('signout').addEventListener('click', signOut);
@@ -938,7 +729,6 @@
       if (!session || !text.trim()) return;
       sendMessage(session, text);
       composer.value = '';
-      session.lastTypingSent = 0;
     });
     composer.addEventListener('keydown', (event) => {
       if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
@@ -947,7 +737,8 @@
       }
     });
     composer.addEventListener('input', () => {
-      if (session && composer.value.trim()) sendTyping(session);
+      // The library throttles typing frames (one per peer every 2 s).
+      if (session && session.current && composer.value.trim()) session.client.typing(session.current);
     });
 
     $('scroller').addEventListener('scroll', () => {
@@ -967,31 +758,24 @@
   window.chatDebug = {
     /** Closes the socket as a network drop would; reconnects after `holdMs` at the earliest. */
     dropConnection(holdMs = 0) {
-      const s = session;
-      if (!s) return;
-      s.holdUntil = Date.now() + holdMs;
-      if (s.ws) s.ws.close(4000, 'dropped for a test');
+      if (session) session.client.dropConnection({ holdMs });
     },
     /** Ends a hold set by dropConnection and reconnects now. */
     reconnectNow() {
-      const s = session;
-      if (!s) return;
-      s.holdUntil = 0;
-      clearTimeout(s.reconnectTimer);
-      connect();
+      if (session) session.client.reconnectNow();
     },
     state() {
       const s = session;
       if (!s) return null;
       return {
         me: s.me,
-        connected: s.connected,
-        nextSince: s.nextSince,
-        syncReplies: s.debug.syncReplies,
-        syncedIds: [...s.debug.syncedIds],
-        resent: s.debug.resent,
-        connects: s.debug.connects,
-        pending: s.outbox.size,
+        connected: s.client.state === 'online',
+        nextSince: s.client.cursor,
+        syncReplies: s.client.stats.syncPages,
+        syncedIds: [...s.syncedIds],
+        resent: s.client.stats.resent,
+        connects: s.client.stats.connects,
+        pending: s.client.pending,
       };
     },
   };

@@ -1,0 +1,89 @@
+// Every stable error code of the wire contract as a class of its own, so callers can write
+// `if (err instanceof ForbiddenError)` (or test `err.code`). The map at the bottom is typed by
+// the codes generated from the API documents: a code added there and missing here (or removed
+// there and left here) fails the type check.
+
+/** @typedef {import('./wire.js').ErrorCode} ErrorCode */
+
+/** What the library did when a server error arrived, for error events. */
+/** @typedef {'send' | 'sync' | 'typing' | 'request' | 'http' | 'connection'} ErrorSource */
+
+/** The base class: `code` is the server's stable code, or one of the library's own. */
+export class ChatError extends Error {
+  /**
+   * @param {string} message
+   * @param {{ code?: string, status?: number, source?: ErrorSource, cause?: unknown }} [details]
+   */
+  constructor(message, details = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    /** The stable code (`forbidden`, `rate_limited`, …) or the library's (`timeout`, `closed`, `http_503`). */
+    this.code = details.code ?? 'error';
+    /** The HTTP status, for HTTP API errors. */
+    this.status = details.status;
+    /** What the error answered: a send, a sync, a typing frame, a raw request, an HTTP call. */
+    this.source = details.source;
+  }
+}
+
+/** The frame or body is not a JSON object. */
+export class InvalidJsonError extends ChatError {}
+/** `action` is not one the server knows. */
+export class UnknownActionError extends ChatError {}
+/** A field is missing, of the wrong type or breaks its rule (the message names it). */
+export class ValidationError extends ChatError {}
+/** No verified identity (a missing, expired or forged token). */
+export class UnauthorizedError extends ChatError {}
+/** The caller may not do this (a user writing to a client that is not an administrator). */
+export class ForbiddenError extends ChatError {}
+/** A `client_msg_id` reused for a different message. */
+export class ConflictError extends ChatError {}
+/** The sender's message budget is spent. */
+export class RateLimitedError extends ChatError {}
+/** A store failure on the server; trying again is safe. */
+export class InternalError extends ChatError {}
+/** A request line the HTTP API cannot carry. */
+export class InvalidRequestError extends ChatError {}
+/** Never exchanged a message (mark read), or not a route. */
+export class NotFoundError extends ChatError {}
+/** A method the HTTP route does not have. */
+export class MethodNotAllowedError extends ChatError {}
+
+/** No answer within the request timeout (the connection is then replaced). */
+export class TimeoutError extends ChatError {}
+/** The client was closed before the request was answered. */
+export class ClosedError extends ChatError {}
+/** An HTTP failure without a stable code (API Gateway's own answers: 429, 500, 503). */
+export class HttpError extends ChatError {}
+
+/** @type {Record<ErrorCode, typeof ChatError>} */
+const BY_CODE = {
+  invalid_json: InvalidJsonError,
+  unknown_action: UnknownActionError,
+  validation: ValidationError,
+  unauthorized: UnauthorizedError,
+  forbidden: ForbiddenError,
+  conflict: ConflictError,
+  rate_limited: RateLimitedError,
+  internal: InternalError,
+  invalid_request: InvalidRequestError,
+  not_found: NotFoundError,
+  method_not_allowed: MethodNotAllowedError,
+};
+
+/**
+ * The typed error for a server code (a `ChatError` for a code this version does not know).
+ * @param {string} code
+ * @param {string} message
+ * @param {{ status?: number, source?: ErrorSource }} [details]
+ * @returns {ChatError}
+ */
+export function errorFor(code, message, details = {}) {
+  const Class = Object.prototype.hasOwnProperty.call(BY_CODE, code)
+    ? BY_CODE[/** @type {ErrorCode} */ (code)]
+    : ChatError;
+  return new Class(message || code, { ...details, code });
+}
+
+/** The class of each code (for callers that map codes themselves). */
+export const ERROR_CLASSES = Object.freeze(BY_CODE);

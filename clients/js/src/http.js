@@ -1,0 +1,130 @@
+// The HTTP API (docs/openapi.yaml): mark read, history pages, unread counts. Errors become the
+// typed errors of errors.js; a bearer token refused with 401 is refreshed once and retried.
+
+import { ChatError, HttpError, errorFor } from './errors.js';
+
+/** @typedef {import('./wire.js').MarkReadResponse} MarkReadResponse */
+/** @typedef {import('./wire.js').HistoryResponse} HistoryResponse */
+/** @typedef {import('./wire.js').UnreadResponse} UnreadResponse */
+/** @typedef {import('./wire.js').HttpErrorBody} HttpErrorBody */
+
+/**
+ * @typedef {object} HttpIdentity
+ * @property {string} clientId
+ * @property {'user' | 'admin'} role
+ * @property {(refresh: boolean) => Promise<string | null>} token the bearer token (null in
+ *   chat-local's dev identity mode, where the role travels as `X-Chat-Role`)
+ */
+
+const enc = encodeURIComponent;
+
+export class HttpApi {
+  /**
+   * @param {string} baseUrl e.g. `http://127.0.0.1:8000` or the deployed `HttpApiUrl`
+   * @param {() => Promise<HttpIdentity>} identity
+   * @param {typeof fetch} fetchImpl
+   */
+  constructor(baseUrl, identity, fetchImpl) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.identity = identity;
+    this.fetch = fetchImpl;
+  }
+
+  /**
+   * @param {string} senderId
+   * @returns {Promise<MarkReadResponse>}
+   */
+  async markRead(senderId) {
+    const me = (await this.identity()).clientId;
+    return this.call('PUT', `/chat/read/${enc(me)}`, { sender_id: senderId });
+  }
+
+  /**
+   * @param {string} peerId
+   * @param {{ limit?: number, cursor?: string | null, appointmentId?: string }} [page]
+   * @returns {Promise<HistoryResponse>}
+   */
+  async history(peerId, page = {}) {
+    const me = (await this.identity()).clientId;
+    const query = new URLSearchParams();
+    if (page.limit !== undefined) query.set('limit', String(page.limit));
+    if (page.cursor) query.set('cursor', page.cursor);
+    if (page.appointmentId) query.set('appointment_id', page.appointmentId);
+    const q = query.toString();
+    return this.call('GET', `/chat/history/${enc(me)}/${enc(peerId)}${q ? `?${q}` : ''}`);
+  }
+
+  /** @returns {Promise<UnreadResponse>} */
+  async unread() {
+    const me = (await this.identity()).clientId;
+    return this.call('GET', `/chat/unread/${enc(me)}`);
+  }
+
+  /**
+   * One request; a 401 with a token is tried once more with a refreshed token.
+   * @param {string} method
+   * @param {string} path
+   * @param {object} [body]
+   * @returns {Promise<any>}
+   */
+  async call(method, path, body) {
+    try {
+      return await this.once(method, path, body, false);
+    } catch (err) {
+      if (!(err instanceof ChatError) || err.status !== 401) throw err;
+      const id = await this.identity();
+      if ((await id.token(false)) === null) throw err;
+      return this.once(method, path, body, true);
+    }
+  }
+
+  /**
+   * @param {string} method
+   * @param {string} path
+   * @param {object | undefined} body
+   * @param {boolean} refresh
+   */
+  async once(method, path, body, refresh) {
+    const id = await this.identity();
+    const token = await id.token(refresh);
+    /** @type {Record<string, string>} */
+    const headers = {};
+    if (token) headers.Authorization = `Bearer ${token}`;
+    else headers['X-Chat-Role'] = id.role;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let response;
+    try {
+      response = await this.fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+      });
+    } catch (cause) {
+      throw new HttpError(`${method} ${path}: ${String(cause)}`, { code: 'network', source: 'http', cause });
+    }
+    /** @type {any} */
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (_) {
+      // No JSON body (e.g. an HTML error page from a proxy).
+    }
+    if (response.ok) return data;
+    /** @type {Partial<HttpErrorBody> | null} */
+    const error = data;
+    if (error && typeof error.code === 'string') {
+      throw errorFor(error.code, error.message || error.code, { status: response.status, source: 'http' });
+    }
+    // API Gateway's own shape {"message"} (throttling, timeouts), or no body at all.
+    const message = (data && typeof data.message === 'string' && data.message) || response.statusText;
+    if (response.status === 401) {
+      throw errorFor('unauthorized', message || 'Unauthorized', { status: 401, source: 'http' });
+    }
+    throw new HttpError(message || `HTTP ${response.status}`, {
+      code: `http_${response.status}`,
+      status: response.status,
+      source: 'http',
+    });
+  }
+}

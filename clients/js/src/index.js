@@ -1,0 +1,25 @@
+// The chat's client library: `ChatClient` and what comes with it. See README.md.
+export { ChatClient } from './client.js';
+export * from './errors.js';
+export { memoryStorage, defaultStorage } from './storage.js';
+export { tokenClaims, uuid, backoffDelay, ID_PATTERN } from './util.js';
+export { FIELDS, ERROR_CODES, WS_ERROR_CODES, HTTP_ERROR_CODES } from './wire.js';
+
+/** @typedef {import('./client.js').ChatClientOptions} ChatClientOptions */
+/** @typedef {import('./client.js').ChatEvents} ChatEvents */
+/** @typedef {import('./client.js').ConnectionState} ConnectionState */
+/** @typedef {import('./client.js').OutgoingMessage} OutgoingMessage */
+/** @typedef {import('./client.js').TokenRequest} TokenRequest */
+/** @typedef {import('./storage.js').KeyValueStorage} KeyValueStorage */
+/** @typedef {import('./wire.js').MessageFrame} MessageFrame */
+/** @typedef {import('./wire.js').AckFrame} AckFrame */
+/** @typedef {import('./wire.js').ReadFrame} ReadFrame */
+/** @typedef {import('./wire.js').TypingFrame} TypingFrame */
+/** @typedef {import('./wire.js').ErrorFrame} ErrorFrame */
+/** @typedef {import('./wire.js').SyncFrame} SyncFrame */
+/** @typedef {import('./wire.js').SendFrame} SendFrame */
+/** @typedef {import('./wire.js').HistoryResponse} HistoryResponse */
+/** @typedef {import('./wire.js').HistoryMessage} HistoryMessage */
+/** @typedef {import('./wire.js').UnreadResponse} UnreadResponse */
+/** @typedef {import('./wire.js').MarkReadResponse} MarkReadResponse */
+/** @typedef {import('./wire.js').ErrorCode} ErrorCode */

@@ -1,0 +1,81 @@
+// Where the catch-up cursor is kept between sessions. Anything with Web Storage's `getItem` /
+// `setItem` fits, synchronous (`localStorage`) or asynchronous (React Native's AsyncStorage).
+
+/**
+ * @typedef {object} KeyValueStorage
+ * @property {(key: string) => string | null | undefined | Promise<string | null | undefined>} getItem
+ * @property {(key: string, value: string) => void | Promise<void>} setItem
+ */
+
+/**
+ * The cursor kept for one client: the `next_since` of its last complete catch-up, and the
+ * message ids newer than it that were already delivered (the next catch-up repeats up to a
+ * minute of messages, and these are not delivered again, even after a restart).
+ * @typedef {object} StoredCursor
+ * @property {string} next_since
+ * @property {string[]} seen
+ */
+
+/** A storage that lives as long as the process (the default where there is no `localStorage`). */
+export function memoryStorage() {
+  /** @type {Map<string, string>} */
+  const map = new Map();
+  return {
+    /** @param {string} key */
+    getItem: (key) => map.get(key) ?? null,
+    /** @param {string} key @param {string} value */
+    setItem: (key, value) => {
+      map.set(key, value);
+    },
+  };
+}
+
+/** The browser's `localStorage` when it is there and usable, else a memory storage. */
+export function defaultStorage() {
+  try {
+    const ls = /** @type {KeyValueStorage | undefined} */ (globalThis.localStorage);
+    if (ls) {
+      ls.getItem('chat-client:probe');
+      return ls;
+    }
+  } catch (_) {
+    // Disabled (privacy settings, sandboxed frames): fall through.
+  }
+  return memoryStorage();
+}
+
+/**
+ * Reads a stored cursor; anything unreadable counts as none (catch-up then starts from the
+ * beginning, which is slower but misses nothing).
+ * @param {KeyValueStorage} storage
+ * @param {string} key
+ * @returns {Promise<StoredCursor>}
+ */
+export async function loadCursor(storage, key) {
+  try {
+    const raw = await storage.getItem(key);
+    const value = raw ? JSON.parse(raw) : null;
+    if (value && typeof value.next_since === 'string') {
+      const seen = Array.isArray(value.seen) ? value.seen.filter((/** @type {unknown} */ s) => typeof s === 'string') : [];
+      return { next_since: value.next_since, seen };
+    }
+  } catch (_) {
+    // Unreadable: start over.
+  }
+  return { next_since: '', seen: [] };
+}
+
+/**
+ * @param {KeyValueStorage} storage
+ * @param {string} key
+ * @param {StoredCursor} cursor
+ * @returns {Promise<boolean>} false when the storage refused (full, disabled)
+ */
+export async function saveCursor(storage, key, cursor) {
+  try {
+    await storage.setItem(key, JSON.stringify(cursor));
+    return true;
+  } catch (_) {
+    return false;
+  }
+}

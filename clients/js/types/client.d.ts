@@ -1,0 +1,284 @@
+export class ChatClient {
+    /** @param {ChatClientOptions} options */
+    constructor(options: ChatClientOptions);
+    /** Counters for tests, logs and dashboards. */
+    stats: {
+        connects: number;
+        syncPages: number;
+        delivered: number;
+        duplicates: number;
+        resent: number;
+        retries: number;
+    };
+    /** The connection state. @returns {ConnectionState} */
+    get state(): ConnectionState;
+    /** This client's id (null until known: with a token callback, after the first token). */
+    get clientId(): string | null;
+    /** The stored catch-up cursor (`next_since`), null before the first catch-up. */
+    get cursor(): string | null;
+    /** Sends not acknowledged yet. */
+    get pending(): number;
+    /**
+     * Listens to an event; returns the function that stops listening.
+     * @template {keyof ChatEvents} K
+     * @param {K} type
+     * @param {(...args: ChatEvents[K]) => void} listener
+     * @returns {() => void}
+     */
+    on<K extends keyof ChatEvents>(type: K, listener: (...args: ChatEvents[K]) => void): () => void;
+    /**
+     * Starts connecting (and reconnecting whenever the connection drops, until `close()`).
+     * Resolves when online for the first time; sends made before that wait for it.
+     * @returns {Promise<void>}
+     */
+    connect(): Promise<void>;
+    /**
+     * Stops: no more reconnects; the cursor is saved; sends not acknowledged reject with
+     * `ClosedError` (sending them again later with the same `client_msg_id` is safe).
+     * `waitForSendsMs` first waits that long for pending sends to be acknowledged.
+     * @param {{ waitForSendsMs?: number }} [options]
+     */
+    close(options?: {
+        waitForSendsMs?: number;
+    }): Promise<void>;
+    /**
+     * Sends a message; resolves with its ack once the server stored it. Offline, it waits for
+     * the connection; across reconnects it is sent again with the same `client_msg_id`, so it is
+     * stored once. Rejects with the typed error of a refusal (`ForbiddenError`, …).
+     * @param {OutgoingMessage} message
+     * @returns {Promise<AckFrame>}
+     */
+    send(message: OutgoingMessage): Promise<AckFrame>;
+    /**
+     * Says "typing" to `peerId`, at most once per `typingEveryMs` per peer; skipped (false)
+     * while offline or while a request is out (a typing frame is only answered when refused,
+     * and the refusal must not be taken for the request's answer).
+     * @param {string} peerId
+     * @returns {boolean} whether a typing frame went out
+     */
+    typing(peerId: string): boolean;
+    /**
+     * Catches up now (it also happens after every (re)connect and every `resyncEveryMs`).
+     * Resolves when the catch-up completed.
+     * @returns {Promise<void>}
+     */
+    sync(): Promise<void>;
+    /**
+     * A frame the library does not wrap, sent in turn with the others; resolves with the reply
+     * (`ack` or `sync`), rejects with the typed error of an `error` reply. Not resent after a
+     * reconnect (it may not be idempotent): a dropped connection rejects it with `ClosedError`.
+     * @param {object} frame
+     * @returns {Promise<any>}
+     */
+    request(frame: object): Promise<any>;
+    /**
+     * Marks read everything `senderId` sent to this client (`PUT /chat/read/{me}`).
+     * @param {string} senderId
+     * @returns {Promise<MarkReadResponse>}
+     */
+    markRead(senderId: string): Promise<MarkReadResponse>;
+    /** This client's unread counts (`GET /chat/unread/{me}`). @returns {Promise<UnreadResponse>} */
+    unread(): Promise<UnreadResponse>;
+    /**
+     * The conversation with `peerId`, newest first, one page per iteration
+     * (`GET /chat/history/{me}/{peer}`): `for await (const page of client.history(peer)) …`.
+     * @param {string} peerId
+     * @param {{ limit?: number, appointmentId?: string, cursor?: string }} [options]
+     * @returns {AsyncGenerator<HistoryResponse, void, undefined>}
+     */
+    history(peerId: string, options?: {
+        limit?: number;
+        appointmentId?: string;
+        cursor?: string;
+    }): AsyncGenerator<HistoryResponse, void, undefined>;
+    /** Reconnects now if waiting to (skips the backoff and any hold). */
+    reconnectNow(): void;
+    /**
+     * Drops the connection as a network failure would, and reconnects no sooner than `holdMs`
+     * later (`reconnectNow()` ends the hold). For tests and for trying reconnects by hand.
+     * @param {{ holdMs?: number }} [options]
+     */
+    dropConnection(options?: {
+        holdMs?: number;
+    }): void;
+    #private;
+}
+export type SendFrame = import("./wire.js").SendFrame;
+export type MessageFrame = import("./wire.js").MessageFrame;
+export type AckFrame = import("./wire.js").AckFrame;
+export type SyncFrame = import("./wire.js").SyncFrame;
+export type TypingFrame = import("./wire.js").TypingFrame;
+export type ReadFrame = import("./wire.js").ReadFrame;
+export type ErrorFrame = import("./wire.js").ErrorFrame;
+export type HistoryResponse = import("./wire.js").HistoryResponse;
+export type UnreadResponse = import("./wire.js").UnreadResponse;
+export type MarkReadResponse = import("./wire.js").MarkReadResponse;
+export type KeyValueStorage = import("./storage.js").KeyValueStorage;
+/**
+ * What `send()` takes: a send frame without `action`; `client_msg_id` is made up when absent.
+ */
+export type OutgoingMessage = Omit<SendFrame, "action" | "client_msg_id"> & {
+    client_msg_id?: string;
+};
+/**
+ * `connecting`: a connection attempt is under way; `online`: connected; `reconnecting`:
+ * waiting before the next attempt (after a drop or a failed attempt); `offline`: not trying
+ * (before `connect()`, after `close()`).
+ */
+export type ConnectionState = "connecting" | "online" | "reconnecting" | "offline";
+/**
+ * Why the token callback is asked: before a connection attempt, or because the HTTP API
+ * refused the last token (401).
+ */
+export type TokenRequest = {
+    reason: "connect" | "unauthorized";
+};
+export type ChatClientOptions = {
+    /**
+     * The WebSocket endpoint without identity: chat-local's
+     * `ws://127.0.0.1:8000/ws`, or the deployed `wss://{api}.execute-api.{region}.amazonaws.com/{stage}`.
+     */
+    url: string;
+    /**
+     * Who connects; with a token, read from its `sub` when absent.
+     */
+    clientId?: string | undefined;
+    /**
+     * chat-local's development identity (`?role=`); ignored with a token.
+     */
+    role?: "user" | "admin" | undefined;
+    /**
+     * A JWT, or
+     * a callback asked before every connection attempt (so an expired token is replaced before
+     * each reconnect) and when the HTTP API answers 401. Without it: the development identity.
+     */
+    token?: string | ((request: TokenRequest) => string | Promise<string>) | undefined;
+    /**
+     * The HTTP API's base URL (default: `url`'s origin, right for chat-local).
+     */
+    httpUrl?: string | undefined;
+    /**
+     * Where the catch-up cursor is kept (default: `localStorage`
+     * where there is one, else memory). `memoryStorage()` or any `getItem`/`setItem` object.
+     */
+    storage?: import("./storage.js").KeyValueStorage | undefined;
+    /**
+     * Default `chat-client:{clientId}`.
+     */
+    storageKey?: string | undefined;
+    /**
+     * Reconnect delays (default 500 ms doubling to 5 s, ±20 %).
+     */
+    backoff?: {
+        minMs?: number;
+        maxMs?: number;
+    } | undefined;
+    /**
+     * A request unanswered this long replaces the connection (default 10 s).
+     */
+    requestTimeoutMs?: number | undefined;
+    /**
+     * Catch-up again this often while online (default 60 s; 0: never).
+     */
+    resyncEveryMs?: number | undefined;
+    /**
+     * At most one typing frame per peer this often (default 2 s).
+     */
+    typingEveryMs?: number | undefined;
+    /**
+     * After a typing frame, how long an error is taken as its
+     * refusal (requests wait meanwhile; default 250 ms).
+     */
+    typingWindowMs?: number | undefined;
+    /**
+     * A send refused with `rate_limited` or `internal` is tried this
+     * many times in all before its promise rejects (default 5; reconnects do not count).
+     */
+    maxAttempts?: number | undefined;
+    /**
+     * Default `globalThis.WebSocket` (Node 22+, browsers).
+     */
+    WebSocket?: {
+        new (url: string | URL, protocols?: string | string[]): WebSocket;
+        prototype: WebSocket;
+        readonly CONNECTING: 0;
+        readonly OPEN: 1;
+        readonly CLOSING: 2;
+        readonly CLOSED: 3;
+    } | undefined;
+    /**
+     * Default `globalThis.fetch`.
+     */
+    fetch?: typeof fetch | undefined;
+};
+/**
+ * The events and their listener arguments.
+ */
+export type ChatEvents = {
+    /**
+     * a message, delivered once
+     */
+    message: [MessageFrame, {
+        source: "live" | "sync";
+    }];
+    /**
+     * a send of this client was stored
+     */
+    ack: [AckFrame];
+    /**
+     * a reader read this client's messages up to `up_to`
+     */
+    read: [ReadFrame];
+    /**
+     * a peer is typing to this client
+     */
+    typing: [TypingFrame];
+    /**
+     * an error that no promise received (sync, typing, timeouts, connection)
+     */
+    error: [ChatError];
+    /**
+     * the connection state changed
+     */
+    state: [ConnectionState, {
+        previous: ConnectionState;
+        retryInMs?: number;
+    }];
+    /**
+     * a catch-up completed
+     */
+    synced: [{
+        nextSince: string;
+        pages: number;
+        delivered: number;
+    }];
+};
+export type Pending = {
+    frame: SendFrame & {
+        client_msg_id: string;
+    };
+    resolve: (ack: AckFrame) => void;
+    reject: (err: ChatError) => void;
+    promise: Promise<AckFrame>;
+    /**
+     * how often it went out (reconnects included)
+     */
+    attempts: number;
+    /**
+     * how often it was refused with a retryable code
+     */
+    refusals: number;
+};
+export type Request = {
+    kind: "send";
+    pending: Pending;
+} | {
+    kind: "sync";
+    since: string;
+} | {
+    kind: "raw";
+    frame: object;
+    resolve: (frame: any) => void;
+    reject: (err: ChatError) => void;
+};
+import { ChatError } from './errors.js';

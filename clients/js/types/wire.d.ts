@@ -1,0 +1,325 @@
+/** The WebSocket error codes (asyncapi `ErrorCode`). @typedef {'invalid_json' | 'unknown_action' | 'validation' | 'unauthorized' | 'forbidden' | 'conflict' | 'rate_limited' | 'internal'} WsErrorCode */
+/** The HTTP error codes (openapi `ErrorCode`). @typedef {'invalid_json' | 'invalid_request' | 'unknown_action' | 'validation' | 'unauthorized' | 'forbidden' | 'not_found' | 'method_not_allowed' | 'conflict' | 'rate_limited' | 'internal'} HttpErrorCode */
+/** Every stable error code of either API. @typedef {WsErrorCode | HttpErrorCode} ErrorCode */
+/**
+ * A send frame (client → server).
+ * @typedef {object} SendFrame
+ * @property {'sendmessage' | 'message' | null} [action]
+ * @property {string} receiver_id
+ * @property {string} appointment_id
+ * @property {string} service_id
+ * @property {string} message_text
+ * @property {string | null} [client_msg_id]
+ */
+/**
+ * A catch-up request (client → server).
+ * @typedef {object} SyncRequestFrame
+ * @property {'sync'} action
+ * @property {string | '' | null} [since]
+ * @property {string | null} [peer_id]
+ */
+/**
+ * A typing frame (client → server).
+ * @typedef {object} TypingRequestFrame
+ * @property {'typing'} action
+ * @property {string} receiver_id
+ */
+/**
+ * A message, live or in a sync page (server → client).
+ * @typedef {object} MessageFrame
+ * @property {'message'} type
+ * @property {string} message_id
+ * @property {string} sender_id
+ * @property {string} receiver_id
+ * @property {string} appointment_id
+ * @property {string} service_id
+ * @property {string} message_text
+ * @property {string} timestamp
+ */
+/**
+ * The ack of a stored send (server → sender).
+ * @typedef {object} AckFrame
+ * @property {'ack'} type
+ * @property {string} message_id
+ * @property {string} [client_msg_id]
+ * @property {string} timestamp
+ */
+/**
+ * One page of catch-up (server → client).
+ * @typedef {object} SyncFrame
+ * @property {'sync'} type
+ * @property {Array<MessageFrame>} messages
+ * @property {boolean} has_more
+ * @property {string} next_since
+ */
+/**
+ * A peer is typing (server → client).
+ * @typedef {object} TypingFrame
+ * @property {'typing'} type
+ * @property {string} sender_id
+ */
+/**
+ * A read receipt (server → sender).
+ * @typedef {object} ReadFrame
+ * @property {'read'} type
+ * @property {string} reader_id
+ * @property {string} up_to
+ * @property {string} read_at
+ */
+/**
+ * A refused frame (server → client).
+ * @typedef {object} ErrorFrame
+ * @property {'error'} type
+ * @property {WsErrorCode} code
+ * @property {string} message
+ */
+/**
+ * The body of PUT /chat/read/{reader_id}.
+ * @typedef {object} MarkReadRequest
+ * @property {string} sender_id
+ */
+/**
+ * The answer of PUT /chat/read/{reader_id}.
+ * @typedef {object} MarkReadResponse
+ * @property {'Messages marked as read successfully'} message
+ * @property {number} updated_count
+ */
+/**
+ * A message in a history page.
+ * @typedef {object} HistoryMessage
+ * @property {string} message_id
+ * @property {string} sender_id
+ * @property {string} receiver_id
+ * @property {string} appointment_id
+ * @property {string} service_id
+ * @property {string} message_text
+ * @property {string} timestamp
+ * @property {boolean} read
+ */
+/**
+ * A page of GET /chat/history/{client_id}/{peer_id}.
+ * @typedef {object} HistoryResponse
+ * @property {Array<HistoryMessage>} messages
+ * @property {string | null} next_cursor
+ */
+/**
+ * The answer of GET /chat/unread/{reader_id}.
+ * @typedef {object} UnreadResponse
+ * @property {number} total
+ * @property {Record<string, number>} by_sender
+ */
+/**
+ * An HTTP error body.
+ * @typedef {object} HttpErrorBody
+ * @property {HttpErrorCode} code
+ * @property {string} message
+ */
+/** Required and optional fields of each frame and body, as the documents have them. */
+export const FIELDS: Readonly<{
+    SendFrame: {
+        required: string[];
+        optional: string[];
+    };
+    SyncRequestFrame: {
+        required: string[];
+        optional: string[];
+    };
+    TypingRequestFrame: {
+        required: string[];
+        optional: never[];
+    };
+    MessageFrame: {
+        required: string[];
+        optional: never[];
+    };
+    AckFrame: {
+        required: string[];
+        optional: string[];
+    };
+    SyncFrame: {
+        required: string[];
+        optional: never[];
+    };
+    TypingFrame: {
+        required: string[];
+        optional: never[];
+    };
+    ReadFrame: {
+        required: string[];
+        optional: never[];
+    };
+    ErrorFrame: {
+        required: string[];
+        optional: never[];
+    };
+    MarkReadRequest: {
+        required: string[];
+        optional: never[];
+    };
+    MarkReadResponse: {
+        required: string[];
+        optional: never[];
+    };
+    HistoryMessage: {
+        required: string[];
+        optional: never[];
+    };
+    HistoryResponse: {
+        required: string[];
+        optional: never[];
+    };
+    UnreadResponse: {
+        required: string[];
+        optional: never[];
+    };
+    HttpErrorBody: {
+        required: string[];
+        optional: never[];
+    };
+}>;
+/** @type {readonly WsErrorCode[]} */
+export const WS_ERROR_CODES: readonly WsErrorCode[];
+/** @type {readonly HttpErrorCode[]} */
+export const HTTP_ERROR_CODES: readonly HttpErrorCode[];
+/** @type {readonly ErrorCode[]} */
+export const ERROR_CODES: readonly ErrorCode[];
+/**
+ * The WebSocket error codes (asyncapi `ErrorCode`).
+ */
+export type WsErrorCode = "invalid_json" | "unknown_action" | "validation" | "unauthorized" | "forbidden" | "conflict" | "rate_limited" | "internal";
+/**
+ * The HTTP error codes (openapi `ErrorCode`).
+ */
+export type HttpErrorCode = "invalid_json" | "invalid_request" | "unknown_action" | "validation" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "rate_limited" | "internal";
+/**
+ * Every stable error code of either API.
+ */
+export type ErrorCode = WsErrorCode | HttpErrorCode;
+/**
+ * A send frame (client → server).
+ */
+export type SendFrame = {
+    action?: "sendmessage" | "message" | null | undefined;
+    receiver_id: string;
+    appointment_id: string;
+    service_id: string;
+    message_text: string;
+    client_msg_id?: string | null | undefined;
+};
+/**
+ * A catch-up request (client → server).
+ */
+export type SyncRequestFrame = {
+    action: "sync";
+    since?: string | null | undefined;
+    peer_id?: string | null | undefined;
+};
+/**
+ * A typing frame (client → server).
+ */
+export type TypingRequestFrame = {
+    action: "typing";
+    receiver_id: string;
+};
+/**
+ * A message, live or in a sync page (server → client).
+ */
+export type MessageFrame = {
+    type: "message";
+    message_id: string;
+    sender_id: string;
+    receiver_id: string;
+    appointment_id: string;
+    service_id: string;
+    message_text: string;
+    timestamp: string;
+};
+/**
+ * The ack of a stored send (server → sender).
+ */
+export type AckFrame = {
+    type: "ack";
+    message_id: string;
+    client_msg_id?: string | undefined;
+    timestamp: string;
+};
+/**
+ * One page of catch-up (server → client).
+ */
+export type SyncFrame = {
+    type: "sync";
+    messages: Array<MessageFrame>;
+    has_more: boolean;
+    next_since: string;
+};
+/**
+ * A peer is typing (server → client).
+ */
+export type TypingFrame = {
+    type: "typing";
+    sender_id: string;
+};
+/**
+ * A read receipt (server → sender).
+ */
+export type ReadFrame = {
+    type: "read";
+    reader_id: string;
+    up_to: string;
+    read_at: string;
+};
+/**
+ * A refused frame (server → client).
+ */
+export type ErrorFrame = {
+    type: "error";
+    code: WsErrorCode;
+    message: string;
+};
+/**
+ * The body of PUT /chat/read/{reader_id}.
+ */
+export type MarkReadRequest = {
+    sender_id: string;
+};
+/**
+ * The answer of PUT /chat/read/{reader_id}.
+ */
+export type MarkReadResponse = {
+    message: "Messages marked as read successfully";
+    updated_count: number;
+};
+/**
+ * A message in a history page.
+ */
+export type HistoryMessage = {
+    message_id: string;
+    sender_id: string;
+    receiver_id: string;
+    appointment_id: string;
+    service_id: string;
+    message_text: string;
+    timestamp: string;
+    read: boolean;
+};
+/**
+ * A page of GET /chat/history/{client_id}/{peer_id}.
+ */
+export type HistoryResponse = {
+    messages: Array<HistoryMessage>;
+    next_cursor: string | null;
+};
+/**
+ * The answer of GET /chat/unread/{reader_id}.
+ */
+export type UnreadResponse = {
+    total: number;
+    by_sender: Record<string, number>;
+};
+/**
+ * An HTTP error body.
+ */
+export type HttpErrorBody = {
+    code: HttpErrorCode;
+    message: string;
+};
