@@ -10,7 +10,6 @@
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -122,10 +121,13 @@ impl Harness {
             }
             "/store" => {
                 let flag = |k: &str| body[k].as_bool().unwrap_or(false);
-                let s = &self.store;
-                s.fail_put_message
-                    .store(flag("fail_put_message"), Ordering::SeqCst);
-                s.fail_sync.store(flag("fail_sync"), Ordering::SeqCst);
+                for operation in ["put_message", "sync"] {
+                    if flag(&format!("fail_{operation}")) {
+                        self.store.fail(operation);
+                    } else {
+                        self.store.heal(operation);
+                    }
+                }
                 json!({})
             }
             _ => json!({ "error": format!("no control {path}") }),
