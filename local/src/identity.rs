@@ -79,9 +79,14 @@ impl IdentityMode {
                 Ok(AuthorizerContext::new(id.as_str(), role.as_str()).with_principal_id())
             }
             Self::Jwt(auth) => {
-                let origin = headers.get("origin").and_then(|v| v.to_str().ok());
+                // Every Origin, raw: a second or a non-text one is refused, not skipped.
+                let origins: Vec<&[u8]> = headers
+                    .get_all("origin")
+                    .iter()
+                    .map(|v| v.as_bytes())
+                    .collect();
                 let result = auth
-                    .authorize(param("token"), origin)
+                    .authorize_origins(param("token"), &origins)
                     .await
                     .and_then(|who| match path_client_id {
                         Some(claimed) if claimed != who.client_id.as_str() => {

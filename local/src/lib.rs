@@ -8,6 +8,7 @@ pub mod gateway;
 pub mod identity;
 pub mod logging;
 pub mod management_auth;
+mod origins;
 mod serve;
 pub mod web;
 
@@ -56,6 +57,9 @@ pub struct Options {
     pub faults: Faults,
     /// The SigV4 keys the Management API accepts ([`management_auth`]).
     pub management: ManagementKeys,
+    /// Browser origins allowed on every route, in every identity mode (empty: any; in JWT mode
+    /// the authorizer's own allowlist then applies). Entries must parse as origins.
+    pub allowed_origins: Vec<String>,
 }
 
 impl std::fmt::Debug for Options {
@@ -87,6 +91,7 @@ impl Default for Options {
             store: None,
             faults: Faults::default(),
             management: ManagementKeys::default(),
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -99,6 +104,8 @@ pub enum StartError {
     Tables(String, #[source] chat_shared::store::StoreError),
     #[error(transparent)]
     ManagementSecret(#[from] management_auth::SecretNeeded),
+    #[error("--allowed-origins: {0}")]
+    Origins(#[from] chat_shared::origin::BadOrigin),
 }
 
 /// A running chat-local.
@@ -151,6 +158,7 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         &options.identity,
         options.invoke_endpoint.is_some(),
     )?;
+    let origins = allowed_origins(&options)?;
     let bind = format!("{}:{}", options.host, options.port);
     let listener = TcpListener::bind(&bind)
         .await
@@ -186,6 +194,10 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         options.timeouts.body,
         gateway::guard::requests,
     ));
+    let app = app.layer(axum::middleware::from_fn_with_state(
+        origins,
+        origins::guard,
+    ));
     let (stop_server, stop) = watch::channel(false);
     let server = tokio::spawn(serve::serve(listener, app, options.timeouts.clone(), stop));
     Ok(Running {
@@ -195,6 +207,17 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         stop_server,
         server,
     })
+}
+
+/// The allowlist every route applies: the options', else (JWT mode) the authorizer's.
+fn allowed_origins(
+    options: &Options,
+) -> Result<Arc<chat_shared::origin::OriginAllowlist>, StartError> {
+    let listed = chat_shared::origin::OriginAllowlist::parse(&options.allowed_origins)?;
+    Ok(Arc::new(match &options.identity {
+        IdentityMode::Jwt(auth) if listed.is_empty() => auth.allowed_origins().clone(),
+        _ => listed,
+    }))
 }
 
 /// The start-up banner's first lines: where everything listens.

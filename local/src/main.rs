@@ -37,7 +37,8 @@ struct Cli {
     /// Required `aud` claim.
     #[arg(long)]
     jwt_audience: Option<String>,
-    /// Comma-separated browser origins allowed to open WebSockets (default: any).
+    /// Comma-separated browser origins (scheme://host[:port]) allowed to open WebSockets and call
+    /// the HTTP API, in every --auth mode (default: any).
     #[arg(long, value_name = "ORIGINS")]
     allowed_origins: Option<String>,
     /// Messages a second per sender (0: unlimited).
@@ -202,9 +203,7 @@ fn identity_mode(cli: &Cli) -> chat_local::IdentityMode {
                 jwks_url: cli.jwt_jwks_url.clone(),
                 issuer: cli.jwt_issuer.clone(),
                 audience: cli.jwt_audience.clone(),
-                allowed_origins: parse_allowed_origins(
-                    cli.allowed_origins.as_deref().unwrap_or(""),
-                ),
+                allowed_origins: allowed_origins(cli),
             };
             let auth = Authorizer::new(&config).unwrap_or_else(|e| fail(e));
             chat_local::IdentityMode::Jwt(Arc::new(auth))
@@ -212,9 +211,16 @@ fn identity_mode(cli: &Cli) -> chat_local::IdentityMode {
     }
 }
 
+/// `--allowed-origins`, parsed; exits naming a malformed entry.
+fn allowed_origins(cli: &Cli) -> Vec<String> {
+    parse_allowed_origins(cli.allowed_origins.as_deref().unwrap_or(""))
+        .unwrap_or_else(|e| fail(format!("--allowed-origins: {e}")))
+}
+
 /// chat-local's options from the flags; exits on a bad one.
 fn options(cli: Cli) -> chat_local::Options {
     let identity = identity_mode(&cli);
+    let allowed_origins = allowed_origins(&cli);
     let settings = chat_shared::Settings {
         rate_limit: (cli.rate_limit > 0).then_some(RateRule {
             per_second: cli.rate_limit,
@@ -249,6 +255,7 @@ fn options(cli: Cli) -> chat_local::Options {
         invoke_endpoint: cli.invoke_endpoint,
         stage: cli.stage,
         identity,
+        allowed_origins,
         settings,
         limits: chat_local::Limits {
             idle_timeout: Duration::from_secs(cli.idle_timeout),

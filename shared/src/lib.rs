@@ -7,6 +7,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod notify;
+pub mod origin;
 pub mod sdk;
 pub mod settings;
 pub mod store;

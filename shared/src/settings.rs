@@ -42,11 +42,13 @@ pub fn hs256_secret_is_long_enough(secret: &str) -> bool {
 }
 
 /// Browser origins from a comma-separated list (`ALLOWED_ORIGINS`, `--allowed-origins`):
-/// trimmed, without a trailing `/`, blanks dropped. Empty allows any origin.
-pub fn parse_allowed_origins(list: &str) -> Vec<String> {
+/// blanks dropped, each entry parsed as an origin and given as `scheme://host[:port]`; a
+/// malformed entry is refused (start-up fails naming it). Empty allows any origin.
+pub fn parse_allowed_origins(list: &str) -> Result<Vec<String>, crate::origin::BadOrigin> {
     list.split(',')
-        .map(|o| o.trim().trim_end_matches('/').to_owned())
+        .map(str::trim)
         .filter(|o| !o.is_empty())
+        .map(|o| crate::origin::parse_origin(o).ok_or_else(|| crate::origin::BadOrigin(o.into())))
         .collect()
 }
 
@@ -57,11 +59,12 @@ mod tests {
     #[test]
     fn origins_are_trimmed_and_blanks_dropped() {
         assert_eq!(
-            parse_allowed_origins(" https://a.example/ ,,https://b.example"),
+            parse_allowed_origins(" https://a.example/ ,,https://B.example:443").unwrap(),
             ["https://a.example", "https://b.example"]
         );
-        assert!(parse_allowed_origins("").is_empty());
-        assert!(parse_allowed_origins(" , ").is_empty());
+        assert!(parse_allowed_origins("").unwrap().is_empty());
+        assert!(parse_allowed_origins(" , ").unwrap().is_empty());
+        assert!(parse_allowed_origins("https://a.example,a.example").is_err());
     }
 
     #[test]

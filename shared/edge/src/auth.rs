@@ -4,7 +4,8 @@
 //!
 //! Claims: `sub` is the client id; the role is the `role` claim, else `custom:role`, else
 //! Cognito's `cognito:groups` (`admin` in the groups means administrator, `user` user);
-//! `exp` is required; `iss` and `aud` are checked when configured. `alg: none`, algorithms
+//! `exp` is required, `nbf` checked when present (both with the same leeway); `iss` and `aud`
+//! are checked when configured; a header naming `crit` extensions is refused (we know none). `alg: none`, algorithms
 //! other than the configured family, and keys of the wrong family are refused.
 
 mod jwks;
@@ -17,9 +18,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use chat_shared::domain::{ClientId, Identity, Role};
-use chat_shared::settings::{
-    hs256_secret_is_long_enough, parse_allowed_origins, MIN_HS256_SECRET_BYTES,
-};
+use chat_shared::origin::OriginAllowlist;
+use chat_shared::settings::{hs256_secret_is_long_enough, MIN_HS256_SECRET_BYTES};
 
 /// Why a token or request was refused. The variants name the kind only, never the token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,6 +32,10 @@ pub enum AuthError {
     BadSignature,
     #[error("token has expired")]
     Expired,
+    #[error("token is not yet valid")]
+    NotYetValid,
+    #[error("token header names critical extensions")]
+    Critical,
     #[error("token algorithm is not accepted")]
     Algorithm,
     #[error("token issuer is not accepted")]
@@ -58,6 +62,8 @@ impl AuthError {
             Self::Malformed => "malformed",
             Self::BadSignature => "bad_signature",
             Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::Critical => "critical",
             Self::Algorithm => "algorithm",
             Self::Issuer => "issuer",
             Self::Audience => "audience",
@@ -81,7 +87,8 @@ impl AuthError {
 fn map_jwt_error(err: jsonwebtoken::errors::Error) -> AuthError {
     use jsonwebtoken::errors::ErrorKind as K;
     match err.kind() {
-        K::ExpiredSignature | K::ImmatureSignature => AuthError::Expired,
+        K::ExpiredSignature => AuthError::Expired,
+        K::ImmatureSignature => AuthError::NotYetValid,
         K::InvalidSignature => AuthError::BadSignature,
         K::InvalidAlgorithm | K::InvalidAlgorithmName => AuthError::Algorithm,
         K::InvalidIssuer => AuthError::Issuer,
@@ -110,7 +117,8 @@ pub struct AuthConfig {
     pub jwks_url: Option<String>,
     pub issuer: Option<String>,
     pub audience: Option<String>,
-    /// Browser origins allowed to open WebSockets; empty allows any (non-browser clients send none).
+    /// Browser origins allowed to open WebSockets; empty allows any (non-browser clients send
+    /// none). Each must parse as an origin ([`Authorizer::new`] refuses one that does not).
     pub allowed_origins: Vec<String>,
 }
 
@@ -124,6 +132,8 @@ pub enum AuthConfigError {
     BadJwks,
     #[error("JWT_JWKS_URL must be https (plain http only for loopback)")]
     InsecureJwksUrl,
+    #[error("ALLOWED_ORIGINS: {0}")]
+    BadOrigin(#[from] chat_shared::origin::BadOrigin),
 }
 
 impl AuthConfig {
@@ -137,9 +147,12 @@ impl AuthConfig {
             jwks_url: get("JWT_JWKS_URL"),
             issuer: get("JWT_ISSUER"),
             audience: get("JWT_AUDIENCE"),
+            // Parsed (and a bad entry refused) by `Authorizer::new`.
             allowed_origins: get("ALLOWED_ORIGINS")
-                .as_deref()
-                .map(parse_allowed_origins)
+                .map(|list| {
+                    let entries = list.split(',').map(str::trim).filter(|o| !o.is_empty());
+                    entries.map(str::to_owned).collect()
+                })
                 .unwrap_or_default(),
         };
         (config.secret.is_some() || config.jwks.is_some() || config.jwks_url.is_some())
@@ -151,7 +164,7 @@ impl AuthConfig {
 pub struct Authorizer {
     keys: Keys,
     validation: Validation,
-    allowed_origins: Vec<String>,
+    allowed_origins: OriginAllowlist,
 }
 
 #[derive(Deserialize)]
@@ -181,6 +194,7 @@ fn role_of(claims: &Claims) -> Option<Role> {
 
 impl Authorizer {
     pub fn new(config: &AuthConfig) -> Result<Self, AuthConfigError> {
+        let allowed_origins = OriginAllowlist::parse(&config.allowed_origins)?;
         let sources = [&config.secret, &config.jwks, &config.jwks_url]
             .iter()
             .filter(|s| s.is_some())
@@ -208,6 +222,7 @@ impl Authorizer {
         let mut validation = Validation::new(algorithms[0]);
         validation.algorithms = algorithms;
         validation.leeway = 30;
+        validation.validate_nbf = true;
         validation.required_spec_claims = ["exp", "sub"].iter().map(|s| s.to_string()).collect();
         if let Some(issuer) = &config.issuer {
             validation.set_issuer(&[issuer]);
@@ -223,26 +238,29 @@ impl Authorizer {
         Ok(Self {
             keys,
             validation,
-            allowed_origins: config.allowed_origins.clone(),
+            allowed_origins,
         })
     }
 
+    /// The origin allowlist (chat-local applies it to its HTTP API too).
+    pub fn allowed_origins(&self) -> &OriginAllowlist {
+        &self.allowed_origins
+    }
+
     /// `Ok` when no allowlist is configured, the request has no `Origin` (not a browser), or
-    /// the origin is listed.
-    pub fn check_origin(&self, origin: Option<&str>) -> Result<(), AuthError> {
-        match origin {
-            _ if self.allowed_origins.is_empty() => Ok(()),
-            None => Ok(()),
-            Some(o)
-                if self
-                    .allowed_origins
-                    .iter()
-                    .any(|a| a == o.trim_end_matches('/')) =>
-            {
-                Ok(())
-            }
-            Some(_) => Err(AuthError::Origin),
+    /// its one `Origin` parses to a listed origin. `origins`: every `Origin` value, raw.
+    pub fn check_origins(&self, origins: &[&[u8]]) -> Result<(), AuthError> {
+        if self.allowed_origins.allows(origins) {
+            Ok(())
+        } else {
+            Err(AuthError::Origin)
         }
+    }
+
+    /// [`Self::check_origins`] for a request with at most one `Origin`.
+    pub fn check_origin(&self, origin: Option<&str>) -> Result<(), AuthError> {
+        let values: Vec<&[u8]> = origin.map(str::as_bytes).into_iter().collect();
+        self.check_origins(&values)
     }
 
     /// Verifies a token and returns the identity it proves.
@@ -254,6 +272,7 @@ impl Authorizer {
         if token.len() > 8 * 1024 {
             return Err(AuthError::Malformed);
         }
+        refuse_critical(token)?;
         let header = jsonwebtoken::decode_header(token).map_err(map_jwt_error)?;
         if !self.validation.algorithms.contains(&header.alg) {
             return Err(AuthError::Algorithm);
@@ -290,6 +309,33 @@ impl Authorizer {
         self.check_origin(origin)?;
         self.verify(token).await
     }
+
+    /// [`Self::authorize`] given every `Origin` value the request carries, raw.
+    pub async fn authorize_origins(
+        &self,
+        token: Option<&str>,
+        origins: &[&[u8]],
+    ) -> Result<Identity, AuthError> {
+        self.check_origins(origins)?;
+        self.verify(token).await
+    }
+}
+
+/// Refuses a token whose header has `crit` (RFC 7515 section 4.1.11: a recipient that does not
+/// understand a listed extension must reject the token; we understand none). jsonwebtoken's
+/// `Header` ignores unknown members, so the header's JSON is read here.
+fn refuse_critical(token: &str) -> Result<(), AuthError> {
+    use base64::Engine as _;
+    let encoded = token.split('.').next().ok_or(AuthError::Malformed)?;
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(encoded)
+        .map_err(|_| AuthError::Malformed)?;
+    let header: serde_json::Map<String, Value> =
+        serde_json::from_slice(&json).map_err(|_| AuthError::Malformed)?;
+    if header.contains_key("crit") {
+        return Err(AuthError::Critical);
+    }
+    Ok(())
 }
 
 /// Mints an HS256 token (development: `chat-local token`; tests).

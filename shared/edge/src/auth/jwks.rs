@@ -40,9 +40,19 @@ struct Fetcher {
     flight: tokio::sync::Mutex<()>,
 }
 
-fn is_loopback_url(url: &str) -> bool {
-    let rest = url.strip_prefix("http://").unwrap_or("");
-    rest.starts_with("127.0.0.1") || rest.starts_with("localhost") || rest.starts_with("[::1]")
+/// Whether keys may be fetched from `url`: https, or plain http to a loopback host, decided on
+/// the parsed host (`http://127.0.0.1@evil.example/` is evil.example's, not loopback).
+fn is_acceptable_jwks_url(url: &str) -> bool {
+    let Ok(url) = url::Url::parse(url) else {
+        return false;
+    };
+    match (url.scheme(), url.host()) {
+        ("https", Some(_)) => true,
+        ("http", Some(url::Host::Domain(host))) => host.eq_ignore_ascii_case("localhost"),
+        ("http", Some(url::Host::Ipv4(ip))) => ip.is_loopback(),
+        ("http", Some(url::Host::Ipv6(ip))) => ip.is_loopback(),
+        _ => false,
+    }
 }
 
 fn jwks_keys(set: &JwkSet) -> HashMap<String, (DecodingKey, Algorithm)> {
@@ -76,7 +86,7 @@ impl Jwks {
             cache.fetched_at = Some(Instant::now());
         }
         let fetcher = match url {
-            Some(url) if !url.starts_with("https://") && !is_loopback_url(url) => {
+            Some(url) if !is_acceptable_jwks_url(url) => {
                 return Err(AuthConfigError::InsecureJwksUrl)
             }
             Some(url) => Some(Fetcher {

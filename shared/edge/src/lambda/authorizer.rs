@@ -41,6 +41,24 @@ fn policy(
     response
 }
 
+/// Every `Origin` value the request carried, raw (an invalid one must be refused, not taken for
+/// none): API Gateway puts all of them in `multiValueHeaders` and the last in `headers`, so
+/// those of `headers` not already among the former are added (two Origins are refused).
+fn origin_values(event: &AuthorizerEvent) -> Vec<&[u8]> {
+    let mut values: Vec<&[u8]> = event
+        .multi_value_headers
+        .get_all("origin")
+        .iter()
+        .map(|v| v.as_bytes())
+        .collect();
+    for value in event.headers.get_all("origin") {
+        if !values.contains(&value.as_bytes()) {
+            values.push(value.as_bytes());
+        }
+    }
+    values
+}
+
 /// Allow (with the identity as context), Deny (a disallowed origin: 403), or
 /// `Err(UNAUTHORIZED)` (no or bad token, or no method ARN to allow: 401).
 pub async fn handle_authorizer(
@@ -48,13 +66,9 @@ pub async fn handle_authorizer(
     event: AuthorizerEvent,
 ) -> Result<AuthorizerResponse, &'static str> {
     let token = event.query_string_parameters.first("token");
-    // Lossy, not `to_str`: an origin that is not ASCII must be refused, not taken for none.
-    let origin = event
-        .headers
-        .get("origin")
-        .map(|v| String::from_utf8_lossy(v.as_bytes()));
+    let origins = origin_values(&event);
     let method_arn = event.method_arn.as_deref().ok_or(UNAUTHORIZED)?;
-    match auth.authorize(token, origin.as_deref()).await {
+    match auth.authorize_origins(token, &origins).await {
         Ok(identity) => {
             tracing::info!(client_id = %identity.client_id, role = %identity.role, "connection authorized");
             Ok(policy(
