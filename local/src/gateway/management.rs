@@ -3,6 +3,7 @@
 //! first checked against [`ManagementAuth`]: refused calls get API Gateway's 403 and change
 //! nothing.
 
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -71,26 +72,11 @@ fn refusal(
     ))
 }
 
-pub(super) async fn management_in_stage(
-    State(gw): State<Arc<Gateway>>,
-    Path((stage, id)): Path<(String, String)>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Some(refused) = refusal(&gw, &method, &uri, &headers, &body) {
-        return refused;
-    }
-    if stage != gw.api.stage {
-        return json_error(StatusCode::FORBIDDEN, "ForbiddenException", "Forbidden");
-    }
-    management_call(gw, id, method, body).await
-}
-
+/// `/@connections/{id}` and `/{stage}/@connections/{id}`: the caller is checked first, then
+/// the stage (when the path names one), then the call runs.
 pub(super) async fn management(
     State(gw): State<Arc<Gateway>>,
-    Path(id): Path<String>,
+    Path(params): Path<HashMap<String, String>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -99,6 +85,13 @@ pub(super) async fn management(
     if let Some(refused) = refusal(&gw, &method, &uri, &headers, &body) {
         return refused;
     }
+    if params
+        .get("stage")
+        .is_some_and(|stage| *stage != gw.api.stage)
+    {
+        return json_error(StatusCode::FORBIDDEN, "ForbiddenException", "Forbidden");
+    }
+    let id = params.get("id").cloned().unwrap_or_default();
     management_call(gw, id, method, body).await
 }
 

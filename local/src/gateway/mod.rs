@@ -127,10 +127,7 @@ impl Gateway {
             .route("/ws", get(websocket::ws_upgrade_token_only))
             .route("/ws/{client_id}", get(websocket::ws_upgrade))
             .route("/@connections/{id}", any(management::management))
-            .route(
-                "/{stage}/@connections/{id}",
-                any(management::management_in_stage),
-            )
+            .route("/{stage}/@connections/{id}", any(management::management))
             .merge(crate::web::routes())
             .fallback(http::http_api)
             .with_state(self.clone())
