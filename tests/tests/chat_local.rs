@@ -201,6 +201,17 @@ async fn the_management_api_describes_and_closes_connections(backend: Backend) {
     )
     .await;
     assert_eq!(status, 200);
+    // Another stage's endpoint is not this API's.
+    let (status, _, error_type) = http(
+        "GET",
+        &format!("{}/prod/@connections/{encoded}", local.http_url()),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, error_type.as_deref()),
+        (403, Some("ForbiddenException"))
+    );
     let (status, _, _) = http("POST", &url, Some(r#"{"type":"hello"}"#)).await;
     assert_eq!(status, 200);
     assert_eq!(desk.next_json().await, json!({"type": "hello"}));
