@@ -30,7 +30,8 @@ use chat_bench::runtime_api::{Record, RuntimeApi};
 use chat_bench::stats::{self, Summary};
 use chat_edge::context::AuthorizerContext;
 use chat_shared::domain::{
-    ClientId, Clock, Connection, ConnectionId, MessageId, Role, SystemClock,
+    AppointmentId, ClientId, Clock, Connection, ConnectionId, MessageId, MessagePreview, Role,
+    ServiceId, SystemClock,
 };
 use chat_shared::store::dynamodb::{create_tables, local_client, DynamoStore, TableNames};
 use chat_shared::store::Store;
@@ -315,8 +316,17 @@ async fn seed(store: &dyn Store) {
         })
         .await
         .expect("seed connection");
+    let last = MessagePreview {
+        message_id: MessageId::generate(now),
+        sender_id: admin.clone(),
+        appointment_id: AppointmentId::parse_field("appointment_id", "appointment789").expect("id"),
+        service_id: ServiceId::parse_field("service_id", "service123").expect("id"),
+        text: "Your appointment is confirmed".into(),
+        edited: false,
+        deleted: false,
+    };
     store
-        .record_unread(&user, &admin, &MessageId::generate(now))
+        .record_unread(&user, &admin, &last, true)
         .await
         .expect("seed unread");
 }

@@ -150,6 +150,7 @@ fn message(to: &str, text: &str) -> NewMessage {
         service_id: ServiceId::parse_field("service_id", "service123").unwrap(),
         message_text: MessageText::parse(text, 30_000).expect("valid text"),
         client_msg_id: None,
+        reply_to: None,
     }
 }
 

@@ -5,6 +5,7 @@ use crate::error::ChatError;
 use crate::store::{InboxStore, MessageStore};
 
 use super::admit::RateCheck;
+use super::reply::fill_previews;
 
 /// A history page with read flags.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +43,8 @@ pub async fn history(
         a_reads_b?.unwrap_or_default(),
         b_reads_a?.unwrap_or_default(),
     );
+    let mut page = page;
+    fill_previews(messages, &mut page.messages).await;
     let messages = page
         .messages
         .into_iter()

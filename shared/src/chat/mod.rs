@@ -5,10 +5,13 @@
 //! not know which use case needs which part of the store.
 
 pub mod admit;
+pub mod change;
 pub mod connect;
+pub mod conversations;
 pub mod deliver;
 pub mod history;
 pub mod mark_read;
+pub mod reply;
 pub mod send;
 pub mod sync;
 pub mod typing;
@@ -17,8 +20,8 @@ pub mod unread;
 use std::sync::Arc;
 
 use crate::domain::{
-    ClientId, Clock, ConnectionId, HistoryQuery, Identity, MessageId, NewMessage,
-    DEFAULT_MAX_MESSAGE_CHARS,
+    ClientId, Clock, ConnectionId, HistoryQuery, Identity, InboxPage, InboxQuery, MessageId,
+    NewMessage, DEFAULT_MAX_MESSAGE_CHARS,
 };
 use crate::error::ChatError;
 use crate::notify::Notifier;
@@ -26,6 +29,7 @@ use crate::store::{RateBucket, RateRule, Store};
 
 use admit::RateCheck;
 
+pub use change::{ChangeRequest, Changed};
 pub use deliver::{Deliverer, FrameEncoder, Outcomes, GONE_GRACE_MS};
 pub use history::History;
 pub use mark_read::MarkRead;
@@ -177,6 +181,28 @@ impl Chat {
         query: &HistoryQuery,
     ) -> Result<History, ChatError> {
         history::history(&*self.store, &*self.store, self.reads(), who, a, b, query).await
+    }
+
+    /// See [`change::change`]: `from` is the connection that asked (it gets the ack, not
+    /// the update).
+    pub async fn change(
+        &self,
+        who: &Identity,
+        from: Option<&ConnectionId>,
+        request: ChangeRequest,
+    ) -> Result<Changed, ChatError> {
+        let (store, rule, now_ms) = (&*self.store, self.settings.rate_limit, self.now_ms());
+        change::change(store, &self.deliverer, rule, who, from, request, now_ms).await
+    }
+
+    /// See [`conversations::conversations`].
+    pub async fn conversations(
+        &self,
+        who: &Identity,
+        owner: &ClientId,
+        query: &InboxQuery,
+    ) -> Result<InboxPage, ChatError> {
+        conversations::conversations(&*self.store, self.reads(), who, owner, query).await
     }
 
     /// See [`unread::unread`].

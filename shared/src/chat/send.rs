@@ -1,7 +1,10 @@
 //! Send: a message stored once (per `client_msg_id`), posted to every open connection of its
 //! receiver and counted unread.
 
-use crate::domain::{Identity, Message, MessageId, NewMessage, Outbound, SendClaim};
+use crate::domain::{
+    ClientId, Identity, Message, MessageId, MessagePreview, MessageState, NewMessage, Outbound,
+    Reply, SendClaim, ValidationError,
+};
 use crate::error::{Chain, ChatError};
 use crate::store::{RateRule, Store, StoreError};
 
@@ -47,8 +50,10 @@ impl Sent {
 /// needed: rate limit, receiver lookup, claim, message and inbox.
 ///
 /// DynamoDB round trips before the first post: two. First the sender's rate limit, the
-/// receiver lookup and (for a keyed send) its claim run concurrently; once they allow it, the
-/// message is stored. The unread counter is updated concurrently with the posts.
+/// receiver lookup, (for a keyed send) its claim, (for a reply) the message it answers and the
+/// top of both inboxes run concurrently; once they allow it, the message is stored. The unread
+/// counter and the inbox places are updated concurrently with the posts, and a place moves
+/// only when the conversation is not on top of that inbox already (docs/design.md §12).
 pub async fn send(
     store: &dyn Store,
     deliverer: &Deliverer,
@@ -58,9 +63,10 @@ pub async fn send(
     now_ms: i64,
 ) -> Result<Sent, ChatError> {
     not_to_self(who, &new.receiver_id)?;
-    let (message, claim) = draft(who, new, now_ms);
-    // One round trip: the rate limit, the receiver lookup and, for a keyed send, its claim.
-    // A claim left by a refused send is harmless: a retry finds it and finishes the send.
+    let (mut message, claim) = draft(who, new, now_ms);
+    // One round trip: the rate limit, the receiver lookup, a keyed send's claim, a reply's
+    // original and both inboxes' tops. A claim left by a refused send is harmless: a retry
+    // finds it and finishes the send.
     let claimed = async {
         match &message.client_msg_id {
             Some(key) => store
@@ -70,9 +76,33 @@ pub async fn send(
             None => Ok(None),
         }
     };
-    let admitted = admit_to(store, store, rule, who, &message.receiver_id, now_ms);
-    let (presence, claimed) = tokio::join!(admitted, claimed);
+    let original = async {
+        match &message.reply {
+            Some(reply) => store
+                .message(&message.sender_id, &message.receiver_id, &reply.to)
+                .await
+                .map(Some),
+            None => Ok(None),
+        }
+    };
+    let (sender, receiver) = (&who.client_id, &message.receiver_id);
+    let admitted = admit_to(store, store, rule, who, receiver, now_ms);
+    let tops = async { tokio::join!(store.top_peer(receiver), store.top_peer(sender)) };
+    let (presence, claimed, original, tops) = tokio::join!(admitted, claimed, original, tops);
     let presence = presence?;
+    if let Some(original) = original? {
+        let preview = original.filter(|o| o.state.deleted.is_none());
+        let Some(preview) = preview.as_ref().map(MessagePreview::of) else {
+            return Err(ValidationError::new(
+                "reply_to",
+                "must be a message of this conversation that is not deleted",
+            )
+            .into());
+        };
+        if let Some(reply) = &mut message.reply {
+            reply.preview = Some(preview);
+        }
+    }
     let message = match store_once(store, message, claim, claimed?, now_ms).await? {
         Stored::New(message) => message,
         Stored::Duplicate(message) => return Ok(Sent::new(message, true, Outcomes::default())),
@@ -80,20 +110,42 @@ pub async fn send(
 
     let frame = Outbound::Message(&message);
     let posts = deliverer.deliver(&presence.connections, &frame, now_ms);
-    let counted = store.record_unread(
-        &message.receiver_id,
-        &message.sender_id,
-        &message.message_id,
-    );
-    let (outcomes, counted) = tokio::join!(posts, counted);
+    let places = places(store, &message, tops);
+    let (outcomes, ()) = tokio::join!(posts, places);
+    Ok(Sent::new(message, false, outcomes))
+}
+
+/// The unread counter and last-message preview in the receiver's inbox, and both inboxes'
+/// places: a conversation already on top of an inbox stays where it is (an unchanged place
+/// writes nothing to the index), otherwise it moves to this message. Failures are logged: the
+/// message is stored and delivered (and acked: a retry would store it twice).
+async fn places(store: &dyn Store, message: &Message, (receiver_top, sender_top): TopPeers) {
+    let (sender, receiver) = (&message.sender_id, &message.receiver_id);
+    let on_top = |top: &Result<Option<ClientId>, StoreError>, peer: &ClientId| matches!(top, Ok(Some(top)) if top == peer);
+    let last = MessagePreview::of(message);
+    let counted = store.record_unread(receiver, sender, &last, !on_top(&receiver_top, sender));
+    let touched = async {
+        if on_top(&sender_top, receiver) {
+            return Ok(());
+        }
+        store.touch(sender, receiver, &message.message_id).await
+    };
+    let (counted, touched) = tokio::join!(counted, touched);
     if let Err(err) = counted {
-        // The message is stored and delivered (and acked: a retry would store it twice).
         // The cost: the unread count misses it, and if it is the newest message from this
         // sender, mark-read does not cover it until a later message is recorded.
         tracing::error!(error = %Chain(&err), "unread counter update failed");
     }
-    Ok(Sent::new(message, false, outcomes))
+    if let Err(err) = touched {
+        tracing::error!(error = %Chain(&err), "sender's inbox place not moved");
+    }
 }
+
+/// What the top of the receiver's and the sender's inboxes were before the send.
+type TopPeers = (
+    Result<Option<ClientId>, StoreError>,
+    Result<Option<ClientId>, StoreError>,
+);
 
 /// The message to store and its idempotency claim. The id is taken just before the first
 /// write: ids and write times stay close (catch-up relies on it, see `SYNC_WINDOW_MS`).
@@ -107,6 +159,8 @@ fn draft(who: &Identity, new: NewMessage, now_ms: i64) -> (Message, SendClaim) {
         service_id: new.service_id,
         message_text: new.message_text,
         client_msg_id: new.client_msg_id,
+        reply: new.reply_to.map(|to| Reply { to, preview: None }),
+        state: MessageState::default(),
     };
     let claim = SendClaim {
         message_id: message.message_id.clone(),
@@ -162,6 +216,10 @@ async fn store_once(
             )
             .await?
         {
+            let mut stored = stored;
+            if let (Some(mine), Some(theirs)) = (&message.reply, &mut stored.reply) {
+                theirs.preview = mine.preview.clone();
+            }
             return Ok(Stored::Duplicate(stored));
         }
         if now_ms - earlier.claimed_at_ms < TAKEOVER_AFTER_MS {

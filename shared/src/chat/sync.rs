@@ -8,8 +8,11 @@ use crate::domain::{
 use crate::error::ChatError;
 use crate::store::MessageStore;
 
+use std::collections::HashSet;
+
 use super::admit::RateCheck;
 use super::deliver::Deliverer;
+use super::reply::fill_previews;
 
 /// The longest time between a message id's timestamp and the moment the message can be read
 /// back (the id is generated just before the write, a retry reuses it for at most
@@ -34,18 +37,18 @@ pub struct SyncRequest {
 /// A catch-up page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Synced {
-    /// Oldest first.
+    /// In feed order (oldest first), each once, in its current state.
     pub messages: Vec<Message>,
     pub has_more: bool,
-    /// Where to continue: the last message's id while `has_more`; otherwise the `since` to
-    /// use after the next reconnect.
+    /// Where to continue: the last position read while `has_more` (a message's or a
+    /// change's id); otherwise the `since` to use after the next reconnect.
     pub next_since: Option<MessageId>,
 }
 
 /// One page of catch-up for `who`, after a token from its read bucket (`reads`); `deliverer`
 /// renders the frames whose size bounds the page.
 pub async fn sync(
-    messages: &dyn MessageStore,
+    store: &dyn MessageStore,
     reads: RateCheck<'_>,
     deliverer: &Deliverer,
     clock: &dyn Clock,
@@ -63,25 +66,35 @@ pub async fn sync(
     // The token first, then the Queries: a refused sync must not spend up to two pages of
     // reads (a client sizes them with its own messages, up to 1 MB each).
     reads.take(who).await?;
-    let page = messages.sync(&who.client_id, &query).await?;
+    let page = store.sync(&who.client_id, &query).await?;
     // Read after the query: the resume point below must not be later than what it saw.
     let now_ms = clock.now_ms();
     let mut has_more = page.has_more;
-    let mut messages = page.messages;
+    // Each message once, in its current state, at its first position in the page; the page
+    // ends before the entry that would take it over API Gateway's frame limit.
+    let mut shown: HashSet<MessageId> = HashSet::new();
+    let mut messages: Vec<Message> = Vec::new();
+    let mut last_position = None;
     let mut bytes = 0;
-    for (i, m) in messages.iter().enumerate() {
-        bytes += deliverer.render(&Outbound::Message(m)).len() + 1;
-        if bytes > SYNC_PAGE_BYTES && i > 0 {
-            messages.truncate(i);
-            has_more = true;
-            break;
+    for entry in page.entries {
+        if !shown.contains(&entry.message.message_id) {
+            let size = deliverer.render(&Outbound::Message(&entry.message)).len() + 1;
+            if bytes + size > SYNC_PAGE_BYTES && !messages.is_empty() {
+                has_more = true;
+                break;
+            }
+            bytes += size;
+            shown.insert(entry.message.message_id.clone());
+            messages.push(entry.message);
         }
+        last_position = Some(entry.position);
     }
+    fill_previews(store, &mut messages).await;
     let next_since = if has_more {
-        messages.last().map(|m| m.message_id.clone())
+        last_position
     } else {
-        // Everything stored up to now was returned, but a message being written now may
-        // carry an id up to SYNC_WINDOW_MS old (even older than `since`): resume from
+        // Everything stored up to now was returned, but a message or change being written
+        // now may carry an id up to SYNC_WINDOW_MS old (even older than `since`): resume from
         // there next time, whatever `since` was.
         Some(MessageId::floor_of(now_ms - SYNC_WINDOW_MS))
     };

@@ -5,7 +5,8 @@ use std::fmt;
 use serde::Serialize;
 
 use super::{
-    AppointmentId, ClientId, ConnectionId, EpochMillis, MessageId, Role, ServiceId, ValidationError,
+    AppointmentId, ClientId, ConnectionId, EpochMillis, MessageId, MessagePreview, MessageState,
+    Reply, Role, ServiceId, ValidationError,
 };
 
 /// Default longest message, in characters (Unicode scalar values).
@@ -40,6 +41,15 @@ impl MessageText {
         Ok(Self(raw.to_owned()))
     }
 
+    /// No text: a deleted message's (a tombstone keeps its place, not its words).
+    pub fn empty() -> Self {
+        Self(String::new())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -60,9 +70,11 @@ pub struct NewMessage {
     pub message_text: MessageText,
     /// The client's idempotency key, echoed in the ack.
     pub client_msg_id: Option<String>,
+    /// The message of the same conversation this one answers.
+    pub reply_to: Option<MessageId>,
 }
 
-/// A stored message.
+/// A stored message, in its current state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     pub message_id: MessageId,
@@ -72,6 +84,10 @@ pub struct Message {
     pub service_id: ServiceId,
     pub message_text: MessageText,
     pub client_msg_id: Option<String>,
+    /// The message this one answers (stored as its id; the preview is filled in when shown).
+    pub reply: Option<Reply>,
+    /// Edits, deletion, reactions and the version they bring.
+    pub state: MessageState,
 }
 
 impl Message {
@@ -101,13 +117,18 @@ pub struct Connection {
 }
 
 /// The read state of one owner for one peer: how many of the peer's messages the owner has not
-/// read, the newest message the peer sent, and the "read up to" pointer.
+/// read, the newest message the peer sent (and a preview of it), the "read up to" pointer, and
+/// the conversation's place in the owner's inbox.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct InboxEntry {
     pub unread: u64,
     pub last_message_id: Option<MessageId>,
     pub read_up_to: Option<MessageId>,
     pub read_at_ms: Option<EpochMillis>,
+    /// A preview of `last_message_id`'s message, kept current when it changes.
+    pub last: Option<MessagePreview>,
+    /// The conversation's place in the owner's inbox (the id of the activity that put it there).
+    pub activity: Option<MessageId>,
 }
 
 impl InboxEntry {
@@ -149,12 +170,70 @@ pub struct SyncQuery {
     pub limit: usize,
 }
 
-/// One page of catch-up, oldest first.
+/// One entry of a participant's catch-up feed: a message that was created (at its own id) or
+/// changed (at the id of the change), in its current state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncEntry {
+    /// Where in the feed: the message's id, or the change's.
+    pub position: MessageId,
+    pub message: Message,
+}
+
+/// One page of catch-up, in feed order. A message changed after it was created appears at
+/// each of its positions (in its current state each time).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncPage {
-    pub messages: Vec<Message>,
-    /// More messages after the last one exist (the next page starts after it).
+    pub entries: Vec<SyncEntry>,
+    /// More entries after the last one exist (the next page starts after it).
     pub has_more: bool,
+}
+
+impl SyncPage {
+    /// The entries' messages, in feed order (a message changed in the page appears again).
+    pub fn messages(&self) -> Vec<Message> {
+        self.entries.iter().map(|e| e.message.clone()).collect()
+    }
+}
+
+pub const DEFAULT_INBOX_LIMIT: usize = 20;
+pub const MAX_INBOX_LIMIT: usize = 50;
+
+/// Where an inbox page continues: below this conversation's place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxCursor {
+    pub activity: MessageId,
+    pub peer: ClientId,
+}
+
+/// A page request for an owner's conversations, most recent activity first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxQuery {
+    pub limit: usize,
+    pub after: Option<InboxCursor>,
+}
+
+/// One conversation in an inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversation {
+    pub peer: ClientId,
+    /// The newest message either side sent.
+    pub last: Option<MessagePreview>,
+    /// Messages from the peer the owner has not read.
+    pub unread: u64,
+}
+
+impl Conversation {
+    /// When the last message was sent (the conversation's latest activity).
+    pub fn updated_at_ms(&self) -> Option<EpochMillis> {
+        self.last.as_ref().map(|m| m.message_id.timestamp_ms())
+    }
+}
+
+/// A page of an inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxPage {
+    pub conversations: Vec<Conversation>,
+    pub next_cursor: Option<InboxCursor>,
 }
 
 /// The record of a send that carried a `client_msg_id`: which message id it was given, to whom,
@@ -183,6 +262,16 @@ impl NewMessage {
                 hash ^= u64::from(byte);
                 hash = hash.wrapping_mul(0x0100_0000_01b3);
             }
+        }
+        // A reply's target counts only when there is one, so fingerprints of sends without
+        // one stay what they were before replies existed (they are stored).
+        for byte in self
+            .reply_to
+            .iter()
+            .flat_map(|id| id.as_str().bytes().chain([0]))
+        {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
         }
         hash
     }
@@ -221,6 +310,7 @@ mod tests {
             service_id: ServiceId::parse_field("service_id", "s").unwrap(),
             message_text: MessageText::parse(t, 100).unwrap(),
             client_msg_id: None,
+            reply_to: None,
         };
         assert_eq!(new("ab", "c").fingerprint(), new("ab", "c").fingerprint());
         assert_ne!(new("ab", "c").fingerprint(), new("a", "bc").fingerprint());

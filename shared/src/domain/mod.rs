@@ -1,16 +1,22 @@
 //! The chat's domain: identities, messages, read state and the rules between them.
 //! Nothing here knows about AWS, HTTP or WebSocket.
 
+mod change;
 mod ids;
 mod message;
 mod outbound;
 mod time;
 
+pub use change::{
+    preview_text, Change, Deletion, Emoji, MessagePreview, MessageState, Reactions, Refusal, Reply,
+    EDIT_WINDOW_MS, MAX_EMOJI_BYTES, MAX_REACTIONS, PREVIEW_CHARS,
+};
 pub use ids::{AppointmentId, ClientId, ConnectionId, ConversationKey, ServiceId, MAX_ID_LEN};
 pub use message::{
-    Connection, HistoryPage, HistoryQuery, InboxEntry, Message, MessageText, NewMessage, SendClaim,
-    StoredMessage, SyncPage, SyncQuery, DEFAULT_HISTORY_LIMIT, DEFAULT_MAX_MESSAGE_CHARS,
-    MAX_HISTORY_LIMIT, MAX_SYNC_LIMIT,
+    Connection, Conversation, HistoryPage, HistoryQuery, InboxCursor, InboxEntry, InboxPage,
+    InboxQuery, Message, MessageText, NewMessage, SendClaim, StoredMessage, SyncEntry, SyncPage,
+    SyncQuery, DEFAULT_HISTORY_LIMIT, DEFAULT_INBOX_LIMIT, DEFAULT_MAX_MESSAGE_CHARS,
+    MAX_HISTORY_LIMIT, MAX_INBOX_LIMIT, MAX_SYNC_LIMIT,
 };
 pub use outbound::Outbound;
 pub use time::{rfc3339_millis, Clock, EpochMillis, MessageId, SystemClock};
@@ -96,6 +102,11 @@ pub mod policy {
     /// Unread counts are visible only to their owner.
     pub fn may_read_unread(caller: &Identity, reader: &ClientId) -> bool {
         &caller.client_id == reader
+    }
+
+    /// An inbox is visible only to its owner.
+    pub fn may_read_inbox(caller: &Identity, owner: &ClientId) -> bool {
+        &caller.client_id == owner
     }
 }
 

@@ -8,6 +8,9 @@ use super::{ClientId, EpochMillis, Message, MessageId};
 pub enum Outbound<'a> {
     /// A new message, to each connection of its receiver.
     Message(&'a Message),
+    /// A message's current state after an edit, a deletion or a reaction, to each connection
+    /// of both participants (but the one that asked for the change).
+    Update(&'a Message),
     /// `reader` has read the sender's messages up to `up_to`, to each connection of the sender.
     Read {
         reader: &'a ClientId,

@@ -11,8 +11,9 @@ use super::{
     SendClaimStore, StoreError,
 };
 use crate::domain::{
-    ClientId, Connection, ConnectionId, ConversationKey, EpochMillis, HistoryPage, HistoryQuery,
-    InboxEntry, Message, MessageId, Role, SendClaim, SyncPage, SyncQuery,
+    ClientId, Connection, ConnectionId, Conversation, ConversationKey, EpochMillis, HistoryPage,
+    HistoryQuery, InboxCursor, InboxEntry, InboxPage, InboxQuery, Message, MessageId,
+    MessagePreview, Role, SendClaim, SyncEntry, SyncPage, SyncQuery,
 };
 
 #[derive(Default)]
@@ -20,6 +21,8 @@ struct State {
     roles: HashMap<ClientId, Role>,
     connections: HashMap<ClientId, BTreeMap<ConnectionId, Connection>>,
     conversations: HashMap<ConversationKey, BTreeMap<MessageId, Message>>,
+    /// Recorded changes per conversation: change id to the changed message's id.
+    changes: HashMap<ConversationKey, BTreeMap<MessageId, MessageId>>,
     inbox: HashMap<ClientId, BTreeMap<ClientId, InboxEntry>>,
     /// GCRA theoretical arrival time per client and bucket.
     rate: HashMap<(ClientId, RateBucket), EpochMillis>,
@@ -110,7 +113,7 @@ impl MessageStore for MemoryStore {
         if conversation.contains_key(&message.message_id) {
             return Err(StoreError::MessageExists);
         }
-        conversation.insert(message.message_id.clone(), message.clone());
+        conversation.insert(message.message_id.clone(), without_preview(message));
         Ok(())
     }
 
@@ -163,33 +166,111 @@ impl MessageStore for MemoryStore {
     }
 
     async fn sync(&self, owner: &ClientId, query: &SyncQuery) -> Result<SyncPage, StoreError> {
-        use std::ops::Bound;
+        use std::ops::{Bound, RangeBounds};
         let state = self.lock();
         let after = match &query.since {
             Some(since) => Bound::Excluded(since.clone()),
             None => Bound::Unbounded,
         };
-        let mut found: Vec<&Message> = state
+        let range = (after, Bound::Unbounded);
+        let mine = |key: &ConversationKey| match &query.peer {
+            Some(peer) => *key == ConversationKey::between(owner, peer),
+            None => key.includes(owner),
+        };
+        let mut entries: Vec<SyncEntry> = Vec::new();
+        for (key, messages) in state.conversations.iter().filter(|(key, _)| mine(key)) {
+            for (id, message) in messages.range(range.clone()) {
+                entries.push(SyncEntry {
+                    position: id.clone(),
+                    message: message.clone(),
+                });
+            }
+            let changes = state.changes.get(key).into_iter().flatten();
+            for (position, target) in changes.filter(|(p, _)| range.contains(*p)) {
+                if let Some(message) = messages.get(target) {
+                    entries.push(SyncEntry {
+                        position: position.clone(),
+                        message: message.clone(),
+                    });
+                }
+            }
+        }
+        entries.sort_by(|a, b| a.position.cmp(&b.position));
+        let has_more = entries.len() > query.limit;
+        entries.truncate(query.limit);
+        Ok(SyncPage { entries, has_more })
+    }
+
+    async fn find_message(
+        &self,
+        participant: &ClientId,
+        id: &MessageId,
+    ) -> Result<Option<Message>, StoreError> {
+        let state = self.lock();
+        Ok(state
             .conversations
             .iter()
-            .filter(|(key, _)| match &query.peer {
-                Some(peer) => **key == ConversationKey::between(owner, peer),
-                None => key.includes(owner),
-            })
-            .flat_map(|(_, c)| {
-                c.range((after.clone(), Bound::Unbounded))
-                    .map(|(_, m)| m)
-                    .take(query.limit + 1)
-            })
-            .collect();
-        found.sort_by(|a, b| a.message_id.cmp(&b.message_id));
-        let has_more = found.len() > query.limit;
-        found.truncate(query.limit);
-        Ok(SyncPage {
-            messages: found.into_iter().cloned().collect(),
-            has_more,
-        })
+            .filter(|(key, _)| key.includes(participant))
+            .find_map(|(_, messages)| messages.get(id))
+            .cloned())
     }
+
+    async fn replace_message(
+        &self,
+        message: &Message,
+        expected_version: u64,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        let key = ConversationKey::between(&message.sender_id, &message.receiver_id);
+        let stored = state
+            .conversations
+            .get_mut(&key)
+            .and_then(|c| c.get_mut(&message.message_id));
+        match stored {
+            Some(stored) if stored.state.version == expected_version => {
+                *stored = without_preview(message);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn put_change(&self, change_id: &MessageId, message: &Message) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let key = ConversationKey::between(&message.sender_id, &message.receiver_id);
+        state
+            .changes
+            .entry(key)
+            .or_default()
+            .insert(change_id.clone(), message.message_id.clone());
+        Ok(())
+    }
+
+    async fn messages(
+        &self,
+        a: &ClientId,
+        b: &ClientId,
+        ids: &[MessageId],
+    ) -> Result<Vec<Message>, StoreError> {
+        let state = self.lock();
+        let Some(conversation) = state.conversations.get(&ConversationKey::between(a, b)) else {
+            return Ok(Vec::new());
+        };
+        Ok(ids
+            .iter()
+            .filter_map(|id| conversation.get(id))
+            .cloned()
+            .collect())
+    }
+}
+
+/// A message as stored: a reply keeps only the id of what it answers.
+fn without_preview(message: &Message) -> Message {
+    let mut stored = message.clone();
+    if let Some(reply) = &mut stored.reply {
+        reply.preview = None;
+    }
+    stored
 }
 
 #[async_trait]
@@ -237,7 +318,8 @@ impl InboxStore for MemoryStore {
         &self,
         owner: &ClientId,
         peer: &ClientId,
-        id: &MessageId,
+        last: &MessagePreview,
+        to_top: bool,
     ) -> Result<(), StoreError> {
         let mut state = self.lock();
         let entry = state
@@ -246,9 +328,18 @@ impl InboxStore for MemoryStore {
             .or_default()
             .entry(peer.clone())
             .or_default();
-        if entry.last_message_id.as_ref().is_none_or(|last| last < id) {
+        let id = &last.message_id;
+        if entry
+            .last_message_id
+            .as_ref()
+            .is_none_or(|newest| newest < id)
+        {
             entry.unread += 1;
             entry.last_message_id = Some(id.clone());
+            entry.last = Some(last.clone());
+            if to_top {
+                entry.activity = Some(id.clone());
+            }
         } else if entry.read_up_to.as_ref().is_none_or(|up_to| up_to < id) {
             // Older than the newest recorded, but not yet covered by a mark-read.
             entry.unread += 1;
@@ -256,6 +347,85 @@ impl InboxStore for MemoryStore {
         Ok(())
     }
 
+    async fn touch(
+        &self,
+        owner: &ClientId,
+        peer: &ClientId,
+        activity: &MessageId,
+    ) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let entry = state
+            .inbox
+            .entry(owner.clone())
+            .or_default()
+            .entry(peer.clone())
+            .or_default();
+        if entry.activity.as_ref().is_none_or(|at| at < activity) {
+            entry.activity = Some(activity.clone());
+        }
+        Ok(())
+    }
+
+    async fn top_peer(&self, owner: &ClientId) -> Result<Option<ClientId>, StoreError> {
+        let state = self.lock();
+        Ok(places(&state, owner)
+            .into_iter()
+            .next()
+            .map(|(_, peer)| peer))
+    }
+
+    async fn refresh_last(
+        &self,
+        owner: &ClientId,
+        peer: &ClientId,
+        last: &MessagePreview,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        let entry = state.inbox.get_mut(owner).and_then(|p| p.get_mut(peer));
+        match entry {
+            Some(entry) if entry.last_message_id.as_ref() == Some(&last.message_id) => {
+                entry.last = Some(last.clone());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn conversations(
+        &self,
+        owner: &ClientId,
+        query: &InboxQuery,
+    ) -> Result<InboxPage, StoreError> {
+        let state = self.lock();
+        let below = |place: &(MessageId, ClientId)| match &query.after {
+            Some(after) => *place < (after.activity.clone(), after.peer.clone()),
+            None => true,
+        };
+        let mut places: Vec<(MessageId, ClientId)> =
+            places(&state, owner).into_iter().filter(below).collect();
+        let next_cursor = (places.len() > query.limit).then(|| {
+            let (activity, peer) = places[query.limit - 1].clone();
+            InboxCursor { activity, peer }
+        });
+        places.truncate(query.limit);
+        let entry = |o: &ClientId, p: &ClientId| state.inbox.get(o).and_then(|e| e.get(p));
+        let conversations = places
+            .into_iter()
+            .map(|(_, peer)| {
+                let mine = entry(owner, &peer).cloned().unwrap_or_default();
+                let theirs = entry(&peer, owner).and_then(|e| e.last.clone());
+                Conversation {
+                    last: newer(mine.last, theirs),
+                    unread: mine.unread,
+                    peer,
+                }
+            })
+            .collect();
+        Ok(InboxPage {
+            conversations,
+            next_cursor,
+        })
+    }
     async fn inbox_entry(
         &self,
         owner: &ClientId,
@@ -302,6 +472,31 @@ impl InboxStore for MemoryStore {
                     .collect()
             })
             .unwrap_or_default())
+    }
+}
+
+/// `owner`'s conversations by place, most recent first (what DynamoDB's `by_activity` index
+/// holds).
+fn places(state: &State, owner: &ClientId) -> Vec<(MessageId, ClientId)> {
+    let mut places: Vec<(MessageId, ClientId)> = state
+        .inbox
+        .get(owner)
+        .into_iter()
+        .flatten()
+        .filter_map(|(peer, e)| Some((e.activity.clone()?, peer.clone())))
+        .collect();
+    places.sort_by(|a, b| b.cmp(a));
+    places
+}
+
+/// The newer of two previews (by message id).
+pub(crate) fn newer(
+    a: Option<MessagePreview>,
+    b: Option<MessagePreview>,
+) -> Option<MessagePreview> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if b.message_id > a.message_id { b } else { a }),
+        (a, b) => a.or(b),
     }
 }
 

@@ -8,7 +8,8 @@ use async_trait::async_trait;
 
 use crate::domain::{
     ClientId, Connection, ConnectionId, EpochMillis, HistoryPage, HistoryQuery, InboxEntry,
-    Message, MessageId, Role, SendClaim, SyncPage, SyncQuery,
+    InboxPage, InboxQuery, Message, MessageId, MessagePreview, Role, SendClaim, SyncPage,
+    SyncQuery,
 };
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -87,11 +88,44 @@ pub trait MessageStore: Send + Sync {
         id: &MessageId,
     ) -> Result<Option<Message>, StoreError>;
 
-    /// Catch-up: `owner`'s messages in both directions with ids after `query.since`, oldest
-    /// first, at most `query.limit`; `has_more` when more exist after the last one returned.
-    /// Every message with an id up to the last one returned that was stored before the call is
-    /// in this or an earlier page (pages never skip).
+    /// Catch-up: `owner`'s feed (both directions) after `query.since`, in position order, at
+    /// most `query.limit` entries: each message at its own id, and again at the id of each
+    /// change recorded with [`MessageStore::put_change`], always in its current state.
+    /// `has_more` when more entries exist after the last one returned. Every entry with a
+    /// position up to the last one returned that was stored before the call is in this or an
+    /// earlier page (pages never skip).
     async fn sync(&self, owner: &ClientId, query: &SyncQuery) -> Result<SyncPage, StoreError>;
+
+    /// The message `id` of one of `participant`'s conversations, found without knowing the
+    /// other participant (through the catch-up indexes: eventually consistent, so a message
+    /// stored a moment ago may not be found yet).
+    async fn find_message(
+        &self,
+        participant: &ClientId,
+        id: &MessageId,
+    ) -> Result<Option<Message>, StoreError>;
+
+    /// Compare-and-set: replaces the stored message with `message` (same id, the next version)
+    /// if the stored one still has `expected_version`; `false` (nothing written) otherwise.
+    async fn replace_message(
+        &self,
+        message: &Message,
+        expected_version: u64,
+    ) -> Result<bool, StoreError>;
+
+    /// Records that `message` changed, at feed position `change_id`, so that both participants'
+    /// catch-up returns it after that position. The record holds no content: catch-up reads
+    /// the message's current state, so a deleted text is never served from an old change.
+    async fn put_change(&self, change_id: &MessageId, message: &Message) -> Result<(), StoreError>;
+
+    /// Several messages of the conversation between `a` and `b` by id, read consistently, in
+    /// any order; ids that are not stored are left out.
+    async fn messages(
+        &self,
+        a: &ClientId,
+        b: &ClientId,
+        ids: &[MessageId],
+    ) -> Result<Vec<Message>, StoreError>;
 }
 
 /// Idempotency records of sends that carry a `client_msg_id`, one per (sender, key).
@@ -122,15 +156,47 @@ pub trait SendClaimStore: Send + Sync {
 #[async_trait]
 pub trait InboxStore: Send + Sync {
     /// Counts one more unread message from `peer` in `owner`'s inbox and moves
-    /// `last_message_id` forward to `id` unless it is already further. A message that a
-    /// mark-read already covers (`id <= read_up_to`, possible when concurrent sends are recorded
-    /// out of order) is not counted.
+    /// `last_message_id` (with its preview `last`) forward to `last.message_id` unless it is
+    /// already further; with `to_top`, also moves the conversation's place in the owner's inbox
+    /// there. A message that a mark-read already covers (`id <= read_up_to`, possible when
+    /// concurrent sends are recorded out of order) is not counted.
     async fn record_unread(
         &self,
         owner: &ClientId,
         peer: &ClientId,
-        id: &MessageId,
+        last: &MessagePreview,
+        to_top: bool,
     ) -> Result<(), StoreError>;
+
+    /// Moves the conversation with `peer` to place `activity` in `owner`'s inbox (creating the
+    /// entry if needed), unless it is already at a later place.
+    async fn touch(
+        &self,
+        owner: &ClientId,
+        peer: &ClientId,
+        activity: &MessageId,
+    ) -> Result<(), StoreError>;
+
+    /// The peer of the conversation at the top of `owner`'s inbox (eventually consistent).
+    async fn top_peer(&self, owner: &ClientId) -> Result<Option<ClientId>, StoreError>;
+
+    /// Replaces the preview of `owner`'s last message from `peer` if it is still of
+    /// `last.message_id` (an edit or a deletion of that message); `false` otherwise.
+    async fn refresh_last(
+        &self,
+        owner: &ClientId,
+        peer: &ClientId,
+        last: &MessagePreview,
+    ) -> Result<bool, StoreError>;
+
+    /// A page of `owner`'s conversations, most recent activity first: one query of the
+    /// owner's places, then one batched read of both sides' entries, whatever the number of
+    /// conversations.
+    async fn conversations(
+        &self,
+        owner: &ClientId,
+        query: &InboxQuery,
+    ) -> Result<InboxPage, StoreError>;
 
     /// `owner`'s read state for `peer`; `None` if `peer` never wrote to `owner`.
     async fn inbox_entry(

@@ -10,8 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::PROFILE_SK;
 use crate::domain::{
-    AppointmentId, ClientId, Connection, ConnectionId, ConversationKey, InboxEntry, Message,
-    MessageId, MessageText, Role, SendClaim, ServiceId,
+    ClientId, Connection, ConnectionId, InboxEntry, Message, MessageId, Role, SendClaim,
 };
 use crate::store::StoreError;
 
@@ -42,11 +41,11 @@ fn parse_role(raw: &str) -> Result<Role, StoreError> {
     Role::parse(raw).ok_or_else(|| StoreError::Corrupt("unknown role".into()))
 }
 
-fn message_id(raw: &str, what: &'static str) -> Result<MessageId, StoreError> {
+pub(super) fn message_id(raw: &str, what: &'static str) -> Result<MessageId, StoreError> {
     MessageId::parse(raw).map_err(corrupt(what))
 }
 
-fn client_id(raw: &str, what: &'static str) -> Result<ClientId, StoreError> {
+pub(super) fn client_id(raw: &str, what: &'static str) -> Result<ClientId, StoreError> {
     ClientId::parse(raw).map_err(corrupt(what))
 }
 
@@ -127,51 +126,10 @@ pub(super) fn client_item(item: Item) -> Result<ClientItem, StoreError> {
     })
 }
 
-/// A message in the Messages table, under its conversation.
-#[derive(Debug, Serialize, Deserialize)]
-pub(super) struct MessageItem {
-    conversation_id: String,
-    message_id: String,
-    sender_id: String,
-    receiver_id: String,
-    appointment_id: String,
-    service_id: String,
-    message_text: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    client_msg_id: Option<String>,
-}
-
-impl MessageItem {
-    pub(super) fn new(message: &Message) -> Self {
-        let conversation = ConversationKey::between(&message.sender_id, &message.receiver_id);
-        Self {
-            conversation_id: conversation.as_str().to_owned(),
-            message_id: message.message_id.as_str().to_owned(),
-            sender_id: message.sender_id.as_str().to_owned(),
-            receiver_id: message.receiver_id.as_str().to_owned(),
-            appointment_id: message.appointment_id.as_str().to_owned(),
-            service_id: message.service_id.as_str().to_owned(),
-            message_text: message.message_text.as_str().to_owned(),
-            client_msg_id: message.client_msg_id.clone(),
-        }
-    }
-
-    pub(super) fn into_message(self) -> Result<Message, StoreError> {
-        Ok(Message {
-            message_id: message_id(&self.message_id, "message_id")?,
-            sender_id: client_id(&self.sender_id, "sender_id")?,
-            receiver_id: client_id(&self.receiver_id, "receiver_id")?,
-            appointment_id: AppointmentId::parse_field("appointment_id", &self.appointment_id)
-                .map_err(corrupt("appointment_id"))?,
-            service_id: ServiceId::parse_field("service_id", &self.service_id)
-                .map_err(corrupt("service_id"))?,
-            // Stored text was validated on the way in; it is returned exactly as stored.
-            message_text: MessageText::parse(&self.message_text, usize::MAX / 4)
-                .map_err(corrupt("message_text"))?,
-            client_msg_id: self.client_msg_id,
-        })
-    }
-}
+mod message;
+pub(super) use message::{
+    change_partition, feed_item, ChangeItem, FeedItem, LastItem, MessageItem,
+};
 
 pub(super) fn message_from_item(item: Item) -> Result<Message, StoreError> {
     from_item::<MessageItem>(item)?.into_message()
@@ -233,10 +191,16 @@ impl ClaimItem {
 /// An owner's read state for one peer in the Inbox table (written only by update expressions).
 #[derive(Debug, Deserialize)]
 pub(super) struct InboxItem {
+    pub(super) owner_id: String,
+    pub(super) peer_id: String,
     unread: Option<i64>,
     last_message_id: Option<String>,
     read_up_to: Option<String>,
     read_at_ms: Option<i64>,
+    /// A preview of `last_message_id`'s message (sent by `peer_id`).
+    last: Option<LastItem>,
+    /// The conversation's place in the owner's inbox (the `by_activity` index's sort key).
+    activity: Option<String>,
 }
 
 impl InboxItem {
@@ -245,12 +209,37 @@ impl InboxItem {
             raw.map(|raw| message_id(&raw, "inbox message id"))
                 .transpose()
         };
+        let last_message_id = id(self.last_message_id)?;
+        let last = match (self.last, &last_message_id) {
+            (Some(last), Some(id)) => {
+                Some(last.into_preview(id.clone(), client_id(&self.peer_id, "peer_id")?)?)
+            }
+            _ => None,
+        };
         Ok(InboxEntry {
             unread: self.unread.unwrap_or(0).max(0) as u64,
-            last_message_id: id(self.last_message_id)?,
+            last_message_id,
             read_up_to: id(self.read_up_to)?,
             read_at_ms: self.read_at_ms,
+            last,
+            activity: id(self.activity)?,
         })
+    }
+}
+
+/// An entry of the Inbox's `by_activity` index (keys only): whose inbox, which peer, where.
+#[derive(Debug, Deserialize)]
+pub(super) struct PlaceItem {
+    peer_id: String,
+    activity: String,
+}
+
+impl PlaceItem {
+    pub(super) fn into_place(self) -> Result<(MessageId, ClientId), StoreError> {
+        Ok((
+            message_id(&self.activity, "activity")?,
+            client_id(&self.peer_id, "peer_id")?,
+        ))
     }
 }
 

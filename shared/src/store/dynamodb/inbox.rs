@@ -1,11 +1,22 @@
 //! Read state (the Inbox table): unread counters, the last message id, the read-up-to pointer.
 
-use async_trait::async_trait;
+use std::collections::HashMap;
 
-use super::codec::{from_item, n, s, InboxItem, UnreadItem};
-use super::{is_conditional_failure, DynamoStore};
-use crate::domain::{ClientId, EpochMillis, InboxEntry, MessageId};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::codec::{from_item, n, s, InboxItem, LastItem, PlaceItem, UnreadItem};
+use super::{is_conditional_failure, DynamoStore, BY_ACTIVITY_INDEX};
+use crate::domain::{
+    ClientId, Conversation, EpochMillis, InboxCursor, InboxEntry, InboxPage, InboxQuery, MessageId,
+    MessagePreview,
+};
 use crate::store::{InboxStore, StoreError};
+
+fn last_value(last: &MessagePreview) -> Result<AttributeValue, StoreError> {
+    serde_dynamo::to_attribute_value(LastItem::new(last))
+        .map_err(|e| StoreError::backend("encode_item", e))
+}
 
 #[async_trait]
 impl InboxStore for DynamoStore {
@@ -13,18 +24,29 @@ impl InboxStore for DynamoStore {
         &self,
         owner: &ClientId,
         peer: &ClientId,
-        id: &MessageId,
+        last: &MessagePreview,
+        to_top: bool,
     ) -> Result<(), StoreError> {
+        let id = &last.message_id;
+        // The place moves only when the conversation is not on top already: an unchanged
+        // key writes nothing to the keys-only index (a move costs it two writes).
+        let update = if to_top {
+            "ADD unread :one SET last_message_id = :id, #last = :last, activity = :id"
+        } else {
+            "ADD unread :one SET last_message_id = :id, #last = :last"
+        };
         let advance = self
             .client
             .update_item()
             .table_name(&self.tables.inbox)
             .key("owner_id", s(owner.as_str()))
             .key("peer_id", s(peer.as_str()))
-            .update_expression("ADD unread :one SET last_message_id = :id")
+            .update_expression(update)
             .condition_expression("attribute_not_exists(last_message_id) OR last_message_id < :id")
+            .expression_attribute_names("#last", "last")
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":id", s(id.as_str()))
+            .expression_attribute_values(":last", last_value(last)?)
             .send()
             .await;
         match advance {
@@ -129,5 +151,149 @@ impl InboxStore for DynamoStore {
             counts.push(from_item::<UnreadItem>(item)?.into_count()?);
         }
         Ok(counts)
+    }
+
+    async fn touch(
+        &self,
+        owner: &ClientId,
+        peer: &ClientId,
+        activity: &MessageId,
+    ) -> Result<(), StoreError> {
+        let touched = self
+            .client
+            .update_item()
+            .table_name(&self.tables.inbox)
+            .key("owner_id", s(owner.as_str()))
+            .key("peer_id", s(peer.as_str()))
+            .update_expression("SET activity = :a")
+            .condition_expression("attribute_not_exists(activity) OR activity < :a")
+            .expression_attribute_values(":a", s(activity.as_str()))
+            .send()
+            .await;
+        match touched {
+            Ok(_) => Ok(()),
+            Err(e) if is_conditional_failure(&e) => Ok(()), // already further up
+            Err(e) => Err(StoreError::backend("touch_inbox", e)),
+        }
+    }
+
+    async fn top_peer(&self, owner: &ClientId) -> Result<Option<ClientId>, StoreError> {
+        let places = self.places(owner, 1, None).await?;
+        Ok(places.into_iter().next().map(|(_, peer)| peer))
+    }
+
+    async fn refresh_last(
+        &self,
+        owner: &ClientId,
+        peer: &ClientId,
+        last: &MessagePreview,
+    ) -> Result<bool, StoreError> {
+        let refreshed = self
+            .client
+            .update_item()
+            .table_name(&self.tables.inbox)
+            .key("owner_id", s(owner.as_str()))
+            .key("peer_id", s(peer.as_str()))
+            .update_expression("SET #last = :last")
+            .condition_expression("last_message_id = :id")
+            .expression_attribute_names("#last", "last")
+            .expression_attribute_values(":id", s(last.message_id.as_str()))
+            .expression_attribute_values(":last", last_value(last)?)
+            .send()
+            .await;
+        match refreshed {
+            Ok(_) => Ok(true),
+            Err(e) if is_conditional_failure(&e) => Ok(false),
+            Err(e) => Err(StoreError::backend("refresh_last", e)),
+        }
+    }
+
+    async fn conversations(
+        &self,
+        owner: &ClientId,
+        query: &InboxQuery,
+    ) -> Result<InboxPage, StoreError> {
+        // One more place than the page, to know whether another page exists.
+        let mut places = self
+            .places(owner, query.limit + 1, query.after.as_ref())
+            .await?;
+        let next_cursor = (places.len() > query.limit).then(|| {
+            let (activity, peer) = places[query.limit - 1].clone();
+            InboxCursor { activity, peer }
+        });
+        places.truncate(query.limit);
+        // One batched read: both sides' entries of every conversation on the page.
+        let key = |o: &ClientId, p: &ClientId| {
+            HashMap::from([
+                ("owner_id".to_owned(), s(o.as_str())),
+                ("peer_id".to_owned(), s(p.as_str())),
+            ])
+        };
+        let keys = places
+            .iter()
+            .flat_map(|(_, peer)| [key(owner, peer), key(peer, owner)])
+            .collect();
+        let mut entries: HashMap<(String, String), InboxEntry> = HashMap::new();
+        for item in self.batch_get(&self.tables.inbox, keys).await? {
+            let item: InboxItem = from_item(item)?;
+            let slot = (item.owner_id.clone(), item.peer_id.clone());
+            entries.insert(slot, item.into_entry()?);
+        }
+        let mut take = |o: &ClientId, p: &ClientId| {
+            entries
+                .remove(&(o.as_str().to_owned(), p.as_str().to_owned()))
+                .unwrap_or_default()
+        };
+        let conversations = places
+            .into_iter()
+            .map(|(_, peer)| {
+                let (mine, theirs) = (take(owner, &peer), take(&peer, owner));
+                Conversation {
+                    last: crate::store::memory::newer(mine.last, theirs.last),
+                    unread: mine.unread,
+                    peer,
+                }
+            })
+            .collect();
+        Ok(InboxPage {
+            conversations,
+            next_cursor,
+        })
+    }
+}
+
+impl DynamoStore {
+    /// Up to `limit` of `owner`'s places (keys only), most recent first, below `after`.
+    async fn places(
+        &self,
+        owner: &ClientId,
+        limit: usize,
+        after: Option<&InboxCursor>,
+    ) -> Result<Vec<(MessageId, ClientId)>, StoreError> {
+        let start = after.map(|c| {
+            HashMap::from([
+                ("owner_id".to_owned(), s(owner.as_str())),
+                ("peer_id".to_owned(), s(c.peer.as_str())),
+                ("activity".to_owned(), s(c.activity.as_str())),
+            ])
+        });
+        let out = self
+            .client
+            .query()
+            .table_name(&self.tables.inbox)
+            .index_name(BY_ACTIVITY_INDEX)
+            .key_condition_expression("owner_id = :o")
+            .expression_attribute_values(":o", s(owner.as_str()))
+            .scan_index_forward(false)
+            .set_exclusive_start_key(start)
+            .limit(limit as i32)
+            .send()
+            .await
+            .map_err(|e| StoreError::backend("query_inbox", e))?;
+        out.items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| from_item::<PlaceItem>(item)?.into_place())
+            .collect()
     }
 }

@@ -1,9 +1,11 @@
-//! Messages and catch-up (the Messages table and its two participant indexes).
+//! Messages (the Messages table): stored, read, found by id, changed. Catch-up is in `feed`.
+
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 
-use super::codec::{key_message_id, message_from_item, s, to_item, MessageItem};
+use super::codec::{key_message_id, message_from_item, n, s, to_item, ChangeItem, MessageItem};
 use super::{is_conditional_failure, resume_key, DynamoStore};
 use super::{BY_RECEIVER_INDEX, BY_SENDER_INDEX};
 use crate::domain::{
@@ -109,40 +111,93 @@ impl MessageStore for DynamoStore {
     }
 
     async fn sync(&self, owner: &ClientId, query: &SyncQuery) -> Result<SyncPage, StoreError> {
-        let since = query.since.as_ref();
-        let limit = query.limit;
-        if let Some(peer) = &query.peer {
-            // One conversation: the base table, read consistently.
-            let conversation = ConversationKey::between(owner, peer);
-            let (mut messages, more) = self
-                .query_after(
-                    None,
-                    ("conversation_id", conversation.as_str()),
-                    since,
-                    limit,
-                )
-                .await?;
-            messages.truncate(limit);
-            return Ok(SyncPage {
-                messages,
-                has_more: more,
-            });
-        }
-        let (received, sent) = tokio::join!(
-            self.query_after(
-                Some(BY_RECEIVER_INDEX),
-                ("receiver_id", owner.as_str()),
-                since,
-                limit
-            ),
-            self.query_after(
-                Some(BY_SENDER_INDEX),
-                ("sender_id", owner.as_str()),
-                since,
-                limit
-            ),
+        self.feed(owner, query).await
+    }
+
+    async fn find_message(
+        &self,
+        participant: &ClientId,
+        id: &MessageId,
+    ) -> Result<Option<Message>, StoreError> {
+        // The message is in one of the participant's two catch-up indexes, at its own id.
+        let find = |index: &'static str, key: &'static str| {
+            self.client
+                .query()
+                .table_name(&self.tables.messages)
+                .index_name(index)
+                .key_condition_expression("#k = :k AND message_id = :id")
+                .expression_attribute_names("#k", key)
+                .expression_attribute_values(":k", s(participant.as_str()))
+                .expression_attribute_values(":id", s(id.as_str()))
+                .send()
+        };
+        let (sent, received) = tokio::join!(
+            find(BY_SENDER_INDEX, "sender_id"),
+            find(BY_RECEIVER_INDEX, "receiver_id")
         );
-        Ok(merge_pages([received?, sent?], limit))
+        for out in [sent, received] {
+            let out = out.map_err(|e| StoreError::backend("find_message", e))?;
+            if let Some(item) = out.items.unwrap_or_default().into_iter().next() {
+                return message_from_item(item).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    async fn replace_message(
+        &self,
+        message: &Message,
+        expected_version: u64,
+    ) -> Result<bool, StoreError> {
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.tables.messages)
+            .set_item(Some(to_item(&MessageItem::new(message))?));
+        // Version 1 is stored as no version attribute at all.
+        let put = if expected_version <= 1 {
+            put.condition_expression(
+                "attribute_exists(message_id) AND attribute_not_exists(version)",
+            )
+        } else {
+            put.condition_expression("version = :v")
+                .expression_attribute_values(":v", n(expected_version))
+        };
+        match put.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if is_conditional_failure(&e) => Ok(false),
+            Err(e) => Err(StoreError::backend("replace_message", e)),
+        }
+    }
+
+    async fn put_change(&self, change_id: &MessageId, message: &Message) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.tables.messages)
+            .set_item(Some(to_item(&ChangeItem::new(change_id, message))?))
+            .send()
+            .await
+            .map_err(|e| StoreError::backend("put_change", e))?;
+        Ok(())
+    }
+
+    async fn messages(
+        &self,
+        a: &ClientId,
+        b: &ClientId,
+        ids: &[MessageId],
+    ) -> Result<Vec<Message>, StoreError> {
+        let conversation = ConversationKey::between(a, b);
+        let keys = ids.iter().map(|id| {
+            HashMap::from([
+                ("conversation_id".to_owned(), s(conversation.as_str())),
+                ("message_id".to_owned(), s(id.as_str())),
+            ])
+        });
+        let items = self
+            .batch_get(&self.tables.messages, keys.collect())
+            .await?;
+        items.into_iter().map(message_from_item).collect()
     }
 }
 
@@ -176,121 +231,5 @@ impl DynamoStore {
                 .limit((remaining * 4).min(1_000) as i32),
             None => q.limit(remaining as i32),
         }
-    }
-
-    /// One ascending Query of `key_condition` from `since` on, with the base table (`index`
-    /// `None`, read consistently) or an index. Returns the messages and whether more exist.
-    async fn query_after(
-        &self,
-        index: Option<&str>,
-        (key_name, key_value): (&str, &str),
-        since: Option<&MessageId>,
-        limit: usize,
-    ) -> Result<(Vec<Message>, bool), StoreError> {
-        let mut q = self
-            .client
-            .query()
-            .table_name(&self.tables.messages)
-            .set_index_name(index.map(str::to_owned))
-            .consistent_read(index.is_none())
-            .expression_attribute_names("#k", key_name)
-            .expression_attribute_values(":k", s(key_value))
-            .scan_index_forward(true)
-            .limit(limit as i32 + 1);
-        q = match since {
-            Some(id) => q
-                .key_condition_expression("#k = :k AND message_id > :since")
-                .expression_attribute_values(":since", s(id.as_str())),
-            None => q.key_condition_expression("#k = :k"),
-        };
-        let out = q
-            .send()
-            .await
-            .map_err(|e| StoreError::backend("query_sync", e))?;
-        let stopped_early = resume_key(out.last_evaluated_key).is_some();
-        let messages = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(message_from_item)
-            .collect::<Result<Vec<_>, _>>()?;
-        // More exist when the page is full (Limit is one more than wanted) or DynamoDB stopped
-        // early at its 1 MB page size.
-        let more = messages.len() > limit || stopped_early;
-        Ok((messages, more))
-    }
-}
-/// Merges two ascending pages of one owner's messages (sent and received) into one ascending
-/// page of at most `limit`. Where one side has more beyond its last item, nothing after that
-/// item is taken from the other side either, so the next page (after the last id returned)
-/// misses nothing.
-fn merge_pages(parts: [(Vec<Message>, bool); 2], limit: usize) -> SyncPage {
-    let bound = parts
-        .iter()
-        .filter(|(messages, more)| *more && !messages.is_empty())
-        .filter_map(|(messages, _)| messages.last())
-        .map(|m| m.message_id.clone())
-        .min();
-    let any_more = parts.iter().any(|(_, more)| *more);
-    let mut all: Vec<Message> = parts.into_iter().flat_map(|(m, _)| m).collect();
-    all.sort_by(|a, b| a.message_id.cmp(&b.message_id));
-    all.dedup_by(|a, b| a.message_id == b.message_id);
-    if let Some(bound) = bound {
-        all.retain(|m| m.message_id <= bound);
-    }
-    let has_more = any_more || all.len() > limit;
-    all.truncate(limit);
-    SyncPage {
-        messages: all,
-        has_more,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::{MessageText, ServiceId};
-
-    fn m(ms: i64) -> Message {
-        Message {
-            message_id: MessageId::generate(ms),
-            sender_id: ClientId::parse("a").unwrap(),
-            receiver_id: ClientId::parse("b").unwrap(),
-            appointment_id: AppointmentId::parse_field("appointment_id", "x").unwrap(),
-            service_id: ServiceId::parse_field("service_id", "y").unwrap(),
-            message_text: MessageText::parse("t", 10).unwrap(),
-            client_msg_id: None,
-        }
-    }
-
-    fn ids(page: &SyncPage) -> Vec<i64> {
-        page.messages
-            .iter()
-            .map(|m| m.message_id.timestamp_ms())
-            .collect()
-    }
-
-    #[test]
-    fn merging_interleaves_and_truncates_to_the_limit() {
-        let page = merge_pages(
-            [(vec![m(1), m(4), m(5)], false), (vec![m(2), m(3)], false)],
-            4,
-        );
-        assert_eq!(ids(&page), [1, 2, 3, 4]);
-        assert!(page.has_more);
-        let page = merge_pages([(vec![m(1)], false), (vec![], false)], 4);
-        assert_eq!(ids(&page), [1]);
-        assert!(!page.has_more);
-    }
-
-    #[test]
-    fn a_side_cut_short_bounds_what_the_other_side_contributes() {
-        // The received side stopped early (DynamoDB's 1 MB page) after 3: nothing newer than it
-        // may be returned, or the next page (after the last id returned) would skip 4 and 6.
-        let received = (vec![m(1), m(3)], true);
-        let sent = (vec![m(2), m(5), m(7)], false);
-        let page = merge_pages([received, sent], 10);
-        assert_eq!(ids(&page), [1, 2, 3]);
-        assert!(page.has_more);
     }
 }

@@ -19,6 +19,7 @@ mod claims;
 mod codec;
 mod connections;
 mod create;
+mod feed;
 mod inbox;
 mod messages;
 mod rate_limit;
@@ -28,9 +29,11 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::Client;
 
 pub use create::create_tables;
-pub use schema::{BY_RECEIVER_INDEX, BY_SENDER_INDEX, TTL_ATTRIBUTE};
+pub use schema::{BY_ACTIVITY_INDEX, BY_RECEIVER_INDEX, BY_SENDER_INDEX, TTL_ATTRIBUTE};
 
 use codec::Item;
+
+use crate::store::StoreError;
 
 /// The sort key of a client's profile item in the Connections table. `#` never occurs in an
 /// API Gateway connection id, so it cannot collide with a connection item.
@@ -72,6 +75,54 @@ impl DynamoStore {
 
     pub fn tables(&self) -> &TableNames {
         &self.tables
+    }
+}
+
+/// Most keys one BatchGetItem request takes.
+const BATCH_GET_MAX: usize = 100;
+
+impl DynamoStore {
+    /// The items with these keys from `table`, read consistently, in any order (missing ones
+    /// left out): BatchGetItem in chunks of 100, asking again for keys DynamoDB left
+    /// unprocessed (under throttling) until none are left.
+    async fn batch_get(&self, table: &str, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
+        use aws_sdk_dynamodb::types::KeysAndAttributes;
+        let mut found = Vec::new();
+        for chunk in keys.chunks(BATCH_GET_MAX) {
+            let mut pending = chunk.to_vec();
+            for _ in 0..8 {
+                if pending.is_empty() {
+                    break;
+                }
+                let request = KeysAndAttributes::builder()
+                    .set_keys(Some(std::mem::take(&mut pending)))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(|e| StoreError::backend("batch_get", e))?;
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(table, request)
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::backend("batch_get", e))?;
+                found.extend(
+                    out.responses
+                        .and_then(|mut r| r.remove(table))
+                        .unwrap_or_default(),
+                );
+                pending = (out.unprocessed_keys.and_then(|mut u| u.remove(table)))
+                    .map(|k| k.keys)
+                    .unwrap_or_default();
+            }
+            if !pending.is_empty() {
+                return Err(StoreError::backend(
+                    "batch_get",
+                    "keys still unprocessed after 8 attempts",
+                ));
+            }
+        }
+        Ok(found)
     }
 }
 

@@ -12,6 +12,10 @@ pub const TTL_ATTRIBUTE: &str = "expires_at";
 pub const BY_RECEIVER_INDEX: &str = "by_receiver";
 pub const BY_SENDER_INDEX: &str = "by_sender";
 
+/// Inbox-table index: an owner's conversations by their place (most recent activity), keys
+/// only, so an update that does not move a conversation writes nothing to it.
+pub const BY_ACTIVITY_INDEX: &str = "by_activity";
+
 /// Which of the three tables a schema describes (its name varies by stage or test prefix).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TableRole {
@@ -132,7 +136,12 @@ pub fn tables() -> [TableSchema; 3] {
             role: TableRole::Inbox,
             partition_key: string_key("owner_id"),
             sort_key: string_key("peer_id"),
-            indexes: Vec::new(),
+            indexes: vec![IndexSchema {
+                name: BY_ACTIVITY_INDEX,
+                partition_key: string_key("owner_id"),
+                sort_key: string_key("activity"),
+                projection: ProjectionType::KeysOnly,
+            }],
             ttl_attribute: None,
             billing_mode: BillingMode::PayPerRequest,
         },

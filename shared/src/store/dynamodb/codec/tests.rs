@@ -1,6 +1,10 @@
 //! The stored format of every item kind, and items read back.
 
 use super::*;
+use crate::domain::{
+    AppointmentId, ConversationKey, Deletion, Emoji, MessagePreview, MessageState, MessageText,
+    Reply, ServiceId,
+};
 
 fn id(raw: &str) -> ClientId {
     ClientId::parse(raw).unwrap()
@@ -59,6 +63,8 @@ fn message_items_keep_their_stored_format() {
         service_id: ServiceId::parse_field("service_id", "sv1").unwrap(),
         message_text: MessageText::parse("hi", 10).unwrap(),
         client_msg_id: None,
+        reply: None,
+        state: MessageState::default(),
     };
     let mut expected = vec![
         ("conversation_id", s("alice#bob")),
@@ -78,6 +84,131 @@ fn message_items_keep_their_stored_format() {
     let item = to_item(&MessageItem::new(&message)).unwrap();
     assert_eq!(item, stored(&expected));
     assert_eq!(message_from_item(item).unwrap(), message);
+}
+
+#[test]
+fn changed_messages_keep_their_stored_format() {
+    let replied = MessageId::generate(1_699_999_999_000);
+    let mut message = Message {
+        message_id: MessageId::generate(1_700_000_000_000),
+        sender_id: id("bob"),
+        receiver_id: id("alice"),
+        appointment_id: AppointmentId::parse_field("appointment_id", "ap1").unwrap(),
+        service_id: ServiceId::parse_field("service_id", "sv1").unwrap(),
+        message_text: MessageText::parse("hi!", 10).unwrap(),
+        client_msg_id: None,
+        reply: Some(Reply {
+            to: replied.clone(),
+            preview: None,
+        }),
+        state: MessageState {
+            version: 3,
+            edited_at_ms: Some(7),
+            deleted: None,
+            reactions: Default::default(),
+        },
+    };
+    message
+        .state
+        .reactions
+        .0
+        .insert(Emoji::parse("👍").unwrap(), vec![id("alice"), id("bob")]);
+    let item = to_item(&MessageItem::new(&message)).unwrap();
+    let reactions = AttributeValue::M(HashMap::from([(
+        "👍".to_owned(),
+        AttributeValue::L(vec![s("alice"), s("bob")]),
+    )]));
+    let expected = [
+        ("conversation_id", s("alice#bob")),
+        ("message_id", s(message.message_id.as_str())),
+        ("sender_id", s("bob")),
+        ("receiver_id", s("alice")),
+        ("appointment_id", s("ap1")),
+        ("service_id", s("sv1")),
+        ("message_text", s("hi!")),
+        ("reply_to", s(replied.as_str())),
+        ("version", n(3)),
+        ("edited_at_ms", n(7)),
+        ("reactions", reactions),
+    ];
+    assert_eq!(item, stored(&expected));
+    assert_eq!(message_from_item(item).unwrap(), message);
+
+    // A tombstone keeps no text and no reactions.
+    message.message_text = MessageText::empty();
+    message.reply = None;
+    message.state.reactions = Default::default();
+    message.state.deleted = Some(Deletion {
+        by: id("alice"),
+        at_ms: 9,
+    });
+    let item = to_item(&MessageItem::new(&message)).unwrap();
+    for gone in ["message_text", "reactions", "reply_to"] {
+        assert!(!item.contains_key(gone), "{gone}");
+    }
+    assert_eq!(item["deleted_by"], s("alice"));
+    assert_eq!(message_from_item(item).unwrap(), message);
+}
+
+#[test]
+fn change_records_hold_no_content() {
+    let message = Message {
+        message_id: MessageId::generate(1_700_000_000_000),
+        sender_id: id("bob"),
+        receiver_id: id("alice"),
+        appointment_id: AppointmentId::parse_field("appointment_id", "ap1").unwrap(),
+        service_id: ServiceId::parse_field("service_id", "sv1").unwrap(),
+        message_text: MessageText::parse("secret", 10).unwrap(),
+        client_msg_id: None,
+        reply: None,
+        state: MessageState::default(),
+    };
+    let change = MessageId::generate(1_700_000_000_500);
+    let item = to_item(&ChangeItem::new(&change, &message)).unwrap();
+    let expected = [
+        ("conversation_id", s("#chg#alice#bob")),
+        ("message_id", s(change.as_str())),
+        ("sender_id", s("bob")),
+        ("receiver_id", s("alice")),
+        ("changed", s(message.message_id.as_str())),
+    ];
+    assert_eq!(item, stored(&expected));
+    assert_eq!(
+        change_partition(&ConversationKey::between(&id("bob"), &id("alice"))),
+        "#chg#alice#bob"
+    );
+    let FeedItem::Change {
+        position, changed, ..
+    } = feed_item(item).unwrap()
+    else {
+        panic!("a change record reads back as one");
+    };
+    assert_eq!((position, changed), (change, message.message_id));
+}
+
+#[test]
+fn inbox_previews_read_back_with_their_entry() {
+    let last = MessageId::generate(1_700_000_000_000);
+    let preview = MessagePreview {
+        message_id: last.clone(),
+        sender_id: id("b"),
+        appointment_id: AppointmentId::parse_field("appointment_id", "ap1").unwrap(),
+        service_id: ServiceId::parse_field("service_id", "sv1").unwrap(),
+        text: "see you".into(),
+        edited: true,
+        deleted: false,
+    };
+    let value = serde_dynamo::to_attribute_value(LastItem::new(&preview)).unwrap();
+    let item = stored(&[
+        ("owner_id", s("a")),
+        ("peer_id", s("b")),
+        ("last_message_id", s(last.as_str())),
+        ("activity", s(last.as_str())),
+        ("last", value),
+    ]);
+    let entry = from_item::<InboxItem>(item).unwrap().into_entry().unwrap();
+    assert_eq!(entry.last, Some(preview));
+    assert_eq!(entry.activity, Some(last));
 }
 
 #[test]
@@ -109,6 +240,8 @@ fn inbox_items_read_missing_attributes_as_absent() {
     assert_eq!(entry.into_entry().unwrap(), InboxEntry::default());
     let last = MessageId::generate(1_700_000_000_000);
     let item = stored(&[
+        ("owner_id", s("a")),
+        ("peer_id", s("b")),
         ("unread", n(-1)),
         ("last_message_id", s(last.as_str())),
         ("read_at_ms", n(5)),
