@@ -4,6 +4,7 @@
 //! - `PUT /chat/read/{reader_id}`
 //! - `GET /chat/history/{client_id}/{peer_id}`
 //! - `GET /chat/unread/{reader_id}`
+//! - `GET /chat/conversations/{client_id}`
 //!
 //! Routing is on the raw path, so the function works behind per-route integrations and behind
 //! a single `$default` route alike. Path parameters are percent-decoded.
@@ -19,6 +20,8 @@ pub enum Route {
     History { client_id: String, peer_id: String },
     /// `GET /chat/unread/{reader_id}`
     Unread { reader_id: String },
+    /// `GET /chat/conversations/{client_id}`: the inbox.
+    Conversations { client_id: String },
 }
 
 /// Why a request matches no route.
@@ -51,6 +54,7 @@ impl Route {
         ) {
             ("chat", "read", Ok([reader_id])) => Some(Self::MarkRead { reader_id }),
             ("chat", "unread", Ok([reader_id])) => Some(Self::Unread { reader_id }),
+            ("chat", "conversations", Ok([client_id])) => Some(Self::Conversations { client_id }),
             ("chat", "history", Err(params)) => {
                 let [client_id, peer_id] = <[String; 2]>::try_from(params).ok()?;
                 Some(Self::History { client_id, peer_id })
@@ -74,7 +78,7 @@ impl Route {
     pub fn method(&self) -> &'static str {
         match self {
             Self::MarkRead { .. } => "PUT",
-            Self::History { .. } | Self::Unread { .. } => "GET",
+            Self::History { .. } | Self::Unread { .. } | Self::Conversations { .. } => "GET",
         }
     }
 
@@ -84,6 +88,7 @@ impl Route {
             Self::MarkRead { .. } => "PUT /chat/read",
             Self::History { .. } => "GET /chat/history",
             Self::Unread { .. } => "GET /chat/unread",
+            Self::Conversations { .. } => "GET /chat/conversations",
         }
     }
 
@@ -92,7 +97,7 @@ impl Route {
     pub fn owner(&self) -> &str {
         match self {
             Self::MarkRead { reader_id } | Self::Unread { reader_id } => reader_id,
-            Self::History { client_id, .. } => client_id,
+            Self::History { client_id, .. } | Self::Conversations { client_id } => client_id,
         }
     }
 }

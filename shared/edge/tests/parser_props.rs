@@ -141,7 +141,7 @@ fn oracle(body: &str, max: usize) -> Verdict {
 /// it names the field, and never echoes more than the field name and the rule.
 fn actual(result: Result<Inbound, ChatError>) -> Verdict {
     match result {
-        Ok(Inbound::Sync { .. } | Inbound::Typing { .. }) => {
+        Ok(Inbound::Sync { .. } | Inbound::Typing { .. } | Inbound::Change(_)) => {
             unreachable!("other actions are filtered out by `check`")
         }
         Ok(Inbound::Send(m)) => Verdict::Accepted {
@@ -172,7 +172,7 @@ fn check(body: &str, max: usize) -> Result<(), TestCaseError> {
     let other_action = serde_json::from_str::<Value>(body).is_ok_and(|v| {
         v.get("action")
             .and_then(Value::as_str)
-            .is_some_and(|a| ["sync", "typing"].contains(&a))
+            .is_some_and(|a| ["sync", "typing", "edit", "delete", "react"].contains(&a))
     });
     prop_assume!(!other_action);
     let got = actual(parse_inbound(body, max));

@@ -14,11 +14,13 @@ use serde_json::Value;
 use crate::auth::Authorizer;
 use crate::context::AuthorizerContext;
 use crate::routes::{NoRoute, Route};
-use crate::wire::{self, ErrorBody, HistoryResponse, MarkReadResponse, UnreadResponse};
+use crate::wire::{
+    self, ConversationsResponse, ErrorBody, HistoryResponse, MarkReadResponse, UnreadResponse,
+};
 use chat_shared::chat::Chat;
 use chat_shared::domain::{
-    AppointmentId, ClientId, HistoryQuery, Identity, MessageId, Role, ValidationError,
-    DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT,
+    AppointmentId, ClientId, HistoryQuery, Identity, InboxQuery, MessageId, Role, ValidationError,
+    DEFAULT_HISTORY_LIMIT, DEFAULT_INBOX_LIMIT, MAX_HISTORY_LIMIT, MAX_INBOX_LIMIT,
 };
 use chat_shared::error::{log_error, ChatError};
 
@@ -194,6 +196,19 @@ async fn serve(
                 },
             ))
         }
+        Ok(Route::Conversations { client_id }) => {
+            let owner = ClientId::parse_field("client_id", &client_id)?;
+            let query = parse_inbox_query(request)?;
+            let who = caller(request, auth).await?;
+            let page = chat.conversations(&who, &owner, &query).await?;
+            Ok(json_response(
+                200,
+                &ConversationsResponse {
+                    conversations: page.conversations.iter().map(Into::into).collect(),
+                    next_cursor: page.next_cursor.as_ref().map(wire::encode_inbox_cursor),
+                },
+            ))
+        }
         Err(NoRoute::MethodNotAllowed { allow }) => Ok(method_not_allowed(allow)),
         Err(NoRoute::NotFound) => Err(ChatError::NotFound("no such route")),
     }
@@ -231,20 +246,38 @@ fn query_of(request: &HttpRequest) -> Cow<'_, QueryMap> {
     }
 }
 
-fn parse_history_query(request: &HttpRequest) -> Result<HistoryQuery, ChatError> {
-    let params = query_of(request);
-    let get = |key: &str| params.first(key).filter(|v| !v.is_empty());
-    let limit = match get("limit") {
-        None => DEFAULT_HISTORY_LIMIT,
+/// `limit`: absent or empty is `default`; otherwise a whole number from 1 to `max`.
+fn parse_limit(
+    raw: Option<&str>,
+    default: usize,
+    max: usize,
+    rule: &'static str,
+) -> Result<usize, ValidationError> {
+    match raw {
+        None => Ok(default),
         Some(raw) => raw
             .parse::<usize>()
             .ok()
-            .filter(|n| (1..=MAX_HISTORY_LIMIT).contains(n))
-            .ok_or(ValidationError::new(
-                "limit",
-                "must be a whole number from 1 to 100",
-            ))?,
-    };
+            .filter(|n| (1..=max).contains(n))
+            .ok_or(ValidationError::new("limit", rule)),
+    }
+}
+
+fn parse_inbox_query(request: &HttpRequest) -> Result<InboxQuery, ChatError> {
+    let params = query_of(request);
+    let get = |key: &str| params.first(key).filter(|v| !v.is_empty());
+    let rule = "must be a whole number from 1 to 50";
+    Ok(InboxQuery {
+        limit: parse_limit(get("limit"), DEFAULT_INBOX_LIMIT, MAX_INBOX_LIMIT, rule)?,
+        after: get("cursor").map(wire::parse_inbox_cursor).transpose()?,
+    })
+}
+
+fn parse_history_query(request: &HttpRequest) -> Result<HistoryQuery, ChatError> {
+    let params = query_of(request);
+    let get = |key: &str| params.first(key).filter(|v| !v.is_empty());
+    let rule = "must be a whole number from 1 to 100";
+    let limit = parse_limit(get("limit"), DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT, rule)?;
     let before = get("cursor")
         .map(|raw| {
             MessageId::parse(raw).map_err(|_| ValidationError::new("cursor", "is not a cursor"))

@@ -140,6 +140,25 @@ pub async fn handle_message(chat: &Chat, event: WsEvent) -> WsResponse {
                 chat.typing(&who, &receiver).await?;
                 Ok(None) // nothing goes back to the typist
             }
+            Inbound::Change(request) => {
+                let action = request.change.action();
+                let from = connection_of(&event).ok();
+                let changed = chat.change(&who, from.as_ref(), request).await?;
+                tracing::info!(
+                    client_id = %who.client_id,
+                    message_id = %changed.message.message_id,
+                    action,
+                    changed = changed.changed,
+                    version = changed.message.state.version,
+                    delivered = changed.outcomes.delivered,
+                    "message changed"
+                );
+                Ok(Some(wire::change_ack_frame(
+                    action,
+                    &changed.message,
+                    chat.now_ms(),
+                )))
+            }
         }
     }
     .await;

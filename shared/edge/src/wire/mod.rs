@@ -1,15 +1,18 @@
 //! The wire contract: the frames clients send and receive, and the JSON bodies of the HTTP API.
 //! Field names and shapes here are the public contract; change them only with a version bump.
 
-use serde::Serialize;
+use base64::Engine;
 use serde_json::{Map, Value};
 
-use chat_shared::chat::FrameEncoder;
+use chat_shared::chat::ChangeRequest;
 use chat_shared::domain::{
-    rfc3339_millis, AppointmentId, ClientId, Message, MessageId, MessageText, NewMessage, Outbound,
-    ServiceId, StoredMessage, ValidationError, MAX_ID_LEN,
+    AppointmentId, Change, ClientId, Emoji, InboxCursor, MessageId, MessageText, NewMessage,
+    ServiceId, ValidationError, MAX_ID_LEN,
 };
 use chat_shared::error::ChatError;
+
+mod views;
+pub use views::*;
 
 /// What a client frame asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +27,8 @@ pub enum Inbound {
     Typing {
         receiver: ClientId,
     },
+    /// `{"action":"edit"|"delete"|"react","message_id","peer_id"?,…}`: a change to a message.
+    Change(ChangeRequest),
 }
 
 /// Parses a client frame. Unknown fields are ignored; wrong types and missing fields are
@@ -40,6 +45,20 @@ pub fn parse_inbound(body: &str, max_message_chars: usize) -> Result<Inbound, Ch
             return Ok(Inbound::Typing {
                 receiver: ClientId::parse_field("receiver_id", req_str(&obj, "receiver_id")?)?,
             })
+        }
+        Some("edit") => {
+            let text = MessageText::parse(req_str(&obj, "message_text")?, max_message_chars)?;
+            return parse_change(&obj, Change::Edit(text));
+        }
+        Some("delete") => return parse_change(&obj, Change::Delete),
+        Some("react") => {
+            let emoji = Emoji::parse(req_str(&obj, "emoji")?)?;
+            let remove = match obj.get("remove") {
+                None | Some(Value::Null) => false,
+                Some(Value::Bool(remove)) => *remove,
+                Some(_) => return Err(ValidationError::new("remove", "must be a boolean").into()),
+            };
+            return parse_change(&obj, Change::React { emoji, remove });
         }
         Some(_) => return Err(ChatError::UnknownAction),
     }
@@ -68,7 +87,48 @@ pub fn parse_inbound(body: &str, max_message_chars: usize) -> Result<Inbound, Ch
         service_id: ServiceId::parse_field("service_id", req_str(&obj, "service_id")?)?,
         message_text: MessageText::parse(req_str(&obj, "message_text")?, max_message_chars)?,
         client_msg_id,
+        reply_to: opt_str(&obj, "reply_to")?
+            .map(|raw| message_id_field("reply_to", raw))
+            .transpose()?,
     }))
+}
+
+/// The `message_id` and optional `peer_id` every change names.
+fn parse_change(obj: &Map<String, Value>, change: Change) -> Result<Inbound, ChatError> {
+    Ok(Inbound::Change(ChangeRequest {
+        message_id: message_id_field("message_id", req_str(obj, "message_id")?)?,
+        peer: opt_str(obj, "peer_id")?
+            .map(|raw| ClientId::parse_field("peer_id", raw))
+            .transpose()?,
+        change,
+    }))
+}
+
+fn message_id_field(field: &'static str, raw: &str) -> Result<MessageId, ValidationError> {
+    MessageId::parse(raw).map_err(|_| ValidationError::new(field, "must be a message_id"))
+}
+
+const CURSOR: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// An inbox page's cursor as clients see it: opaque (base64url of the place's id and peer).
+pub fn encode_inbox_cursor(cursor: &InboxCursor) -> String {
+    CURSOR.encode(format!(
+        "{}{}",
+        cursor.activity.as_str(),
+        cursor.peer.as_str()
+    ))
+}
+
+/// The inverse of [`encode_inbox_cursor`]; anything else is a `validation` error.
+pub fn parse_inbox_cursor(raw: &str) -> Result<InboxCursor, ValidationError> {
+    let bad = || ValidationError::new("cursor", "is not a cursor");
+    let bytes = CURSOR.decode(raw).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (activity, peer) = text.split_at_checked(MessageId::LEN).ok_or_else(bad)?;
+    Ok(InboxCursor {
+        activity: MessageId::parse(activity).map_err(|_| bad())?,
+        peer: ClientId::parse(peer).map_err(|_| bad())?,
+    })
 }
 
 fn parse_sync(obj: &Map<String, Value>) -> Result<Inbound, ChatError> {
@@ -106,186 +166,6 @@ pub fn opt_str<'a>(
         Some(Value::String(s)) => Ok(Some(s)),
         Some(_) => Err(ValidationError::new(field, "must be a string")),
     }
-}
-
-/// A message as every reader sees it (delivered frames and history items).
-#[derive(Debug, Serialize)]
-pub struct MessageView<'a> {
-    pub message_id: &'a str,
-    pub sender_id: &'a str,
-    pub receiver_id: &'a str,
-    pub appointment_id: &'a str,
-    pub service_id: &'a str,
-    pub message_text: &'a str,
-    pub timestamp: String,
-}
-
-impl<'a> From<&'a Message> for MessageView<'a> {
-    fn from(m: &'a Message) -> Self {
-        Self {
-            message_id: m.message_id.as_str(),
-            sender_id: m.sender_id.as_str(),
-            receiver_id: m.receiver_id.as_str(),
-            appointment_id: m.appointment_id.as_str(),
-            service_id: m.service_id.as_str(),
-            message_text: m.message_text.as_str(),
-            timestamp: rfc3339_millis(m.timestamp_ms()),
-        }
-    }
-}
-
-/// Frames the server sends on a WebSocket.
-#[derive(Debug, Serialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
-pub enum ServerFrame<'a> {
-    /// A message for the receiver, on each of its connections.
-    Message(MessageView<'a>),
-    /// To the sending connection, once the message is stored.
-    Ack {
-        message_id: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        client_msg_id: Option<&'a str>,
-        timestamp: String,
-    },
-    /// To the sending connection, for a frame that was refused. Nothing was stored.
-    Error { code: &'a str, message: &'a str },
-    /// To every connection of a sender whose messages were read.
-    Read {
-        reader_id: &'a str,
-        up_to: &'a str,
-        read_at: String,
-    },
-    /// To every connection of the receiver of a typing indicator.
-    Typing { sender_id: &'a str },
-    /// To the syncing connection: a page of catch-up, oldest first.
-    Sync {
-        messages: Vec<ServerFrame<'a>>,
-        has_more: bool,
-        next_since: Option<&'a str>,
-    },
-}
-
-impl ServerFrame<'_> {
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("frames serialize")
-    }
-}
-
-/// The JSON encoder of server frames the use cases deliver.
-pub struct JsonFrames;
-
-impl FrameEncoder for JsonFrames {
-    fn encode(&self, frame: &Outbound<'_>) -> String {
-        match *frame {
-            Outbound::Message(m) => delivered_frame(m),
-            Outbound::Read {
-                reader,
-                up_to,
-                read_at_ms,
-            } => read_frame(reader, up_to, read_at_ms),
-            Outbound::Typing { sender } => typing_frame(sender),
-        }
-    }
-}
-
-pub fn delivered_frame(m: &Message) -> String {
-    ServerFrame::Message(m.into()).to_json()
-}
-
-pub fn ack_frame(m: &Message) -> String {
-    ServerFrame::Ack {
-        message_id: m.message_id.as_str(),
-        client_msg_id: m.client_msg_id.as_deref(),
-        timestamp: rfc3339_millis(m.timestamp_ms()),
-    }
-    .to_json()
-}
-
-pub fn sync_frame(messages: &[Message], has_more: bool, next_since: Option<&MessageId>) -> String {
-    ServerFrame::Sync {
-        messages: messages
-            .iter()
-            .map(|m| ServerFrame::Message(m.into()))
-            .collect(),
-        has_more,
-        next_since: next_since.map(MessageId::as_str),
-    }
-    .to_json()
-}
-
-pub fn read_frame(reader: &ClientId, up_to: &MessageId, read_at_ms: i64) -> String {
-    ServerFrame::Read {
-        reader_id: reader.as_str(),
-        up_to: up_to.as_str(),
-        read_at: rfc3339_millis(read_at_ms),
-    }
-    .to_json()
-}
-
-pub fn typing_frame(sender: &ClientId) -> String {
-    ServerFrame::Typing {
-        sender_id: sender.as_str(),
-    }
-    .to_json()
-}
-
-pub fn error_frame(err: &ChatError) -> String {
-    ServerFrame::Error {
-        code: err.code(),
-        message: &err.client_message(),
-    }
-    .to_json()
-}
-
-/// `PUT /chat/read/{reader_id}` response.
-#[derive(Debug, Serialize)]
-pub struct MarkReadResponse {
-    pub message: &'static str,
-    pub updated_count: u64,
-}
-
-/// A history item: the message plus whether its receiver has read it.
-#[derive(Debug, Serialize)]
-pub struct HistoryItem<'a> {
-    #[serde(flatten)]
-    pub message: MessageView<'a>,
-    pub read: bool,
-}
-
-/// `GET /chat/history/...` response.
-#[derive(Debug, Serialize)]
-pub struct HistoryResponse<'a> {
-    pub messages: Vec<HistoryItem<'a>>,
-    pub next_cursor: Option<&'a str>,
-}
-
-impl<'a> HistoryResponse<'a> {
-    pub fn new(messages: &'a [StoredMessage], next_cursor: Option<&'a str>) -> Self {
-        Self {
-            messages: messages
-                .iter()
-                .map(|s| HistoryItem {
-                    message: (&s.message).into(),
-                    read: s.read,
-                })
-                .collect(),
-            next_cursor,
-        }
-    }
-}
-
-/// `GET /chat/unread/{reader_id}` response.
-#[derive(Debug, Serialize)]
-pub struct UnreadResponse {
-    pub total: u64,
-    pub by_sender: std::collections::BTreeMap<String, u64>,
-}
-
-/// The body of every HTTP error.
-#[derive(Debug, Serialize)]
-pub struct ErrorBody<'a> {
-    pub code: &'a str,
-    pub message: &'a str,
 }
 
 #[cfg(test)]
