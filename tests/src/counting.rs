@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use chat_shared::domain::{
     ClientId, Connection, ConnectionId, EpochMillis, HistoryPage, HistoryQuery, InboxEntry,
-    Message, MessageId, SendClaim, SyncPage, SyncQuery,
+    InboxPage, InboxQuery, Message, MessageId, MessagePreview, SendClaim, SyncPage, SyncQuery,
 };
 use chat_shared::store::{
     ConnectionStore, InboxStore, MessageStore, Presence, RateBucket, RateLimitStore, RateRule,
@@ -74,6 +74,10 @@ delegate_counting! {
         read history(a: &ClientId, b: &ClientId, q: &HistoryQuery) -> HistoryPage;
         read message(a: &ClientId, b: &ClientId, id: &MessageId) -> Option<Message>;
         read sync(owner: &ClientId, q: &SyncQuery) -> SyncPage;
+        read find_message(participant: &ClientId, id: &MessageId) -> Option<Message>;
+        write replace_message(m: &Message, expected: u64) -> bool;
+        write put_change(change_id: &MessageId, m: &Message) -> ();
+        read messages(a: &ClientId, b: &ClientId, ids: &[MessageId]) -> Vec<Message>;
     }
     SendClaimStore {
         write claim_send(s: &ClientId, k: &str, c: &SendClaim, exp: i64) -> Option<SendClaim>;
@@ -82,7 +86,11 @@ delegate_counting! {
         ) -> bool;
     }
     InboxStore {
-        write record_unread(owner: &ClientId, peer: &ClientId, id: &MessageId) -> ();
+        write record_unread(owner: &ClientId, peer: &ClientId, l: &MessagePreview, top: bool) -> ();
+        write touch(owner: &ClientId, peer: &ClientId, activity: &MessageId) -> ();
+        read top_peer(owner: &ClientId) -> Option<ClientId>;
+        write refresh_last(owner: &ClientId, peer: &ClientId, l: &MessagePreview) -> bool;
+        read conversations(owner: &ClientId, q: &InboxQuery) -> InboxPage;
         read inbox_entry(owner: &ClientId, peer: &ClientId) -> Option<InboxEntry>;
         write mark_read_if_unchanged(
             owner: &ClientId, peer: &ClientId, e: &InboxEntry, at: EpochMillis

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use chat_shared::domain::{
     ClientId, Connection, ConnectionId, EpochMillis, HistoryPage, HistoryQuery, InboxEntry,
-    Message, MessageId, SendClaim, SyncPage, SyncQuery,
+    InboxPage, InboxQuery, Message, MessageId, MessagePreview, SendClaim, SyncPage, SyncQuery,
 };
 use chat_shared::store::{
     ConnectionStore, InboxStore, MessageStore, Presence, RateBucket, RateLimitStore, RateRule,
@@ -117,6 +117,10 @@ delegate_with_faults! {
         history(a: &ClientId, b: &ClientId, q: &HistoryQuery) -> HistoryPage;
         message(a: &ClientId, b: &ClientId, id: &MessageId) -> Option<Message>;
         sync(owner: &ClientId, q: &SyncQuery) -> SyncPage;
+        find_message(participant: &ClientId, id: &MessageId) -> Option<Message>;
+        replace_message(m: &Message, expected: u64) -> bool;
+        put_change(change_id: &MessageId, m: &Message) -> ();
+        messages(a: &ClientId, b: &ClientId, ids: &[MessageId]) -> Vec<Message>;
     }
     SendClaimStore {
         claim_send(s: &ClientId, k: &str, c: &SendClaim, exp: i64) -> Option<SendClaim>;
@@ -125,7 +129,11 @@ delegate_with_faults! {
         ) -> bool;
     }
     InboxStore {
-        record_unread(owner: &ClientId, peer: &ClientId, id: &MessageId) -> ();
+        record_unread(owner: &ClientId, peer: &ClientId, l: &MessagePreview, top: bool) -> ();
+        touch(owner: &ClientId, peer: &ClientId, activity: &MessageId) -> ();
+        top_peer(owner: &ClientId) -> Option<ClientId>;
+        refresh_last(owner: &ClientId, peer: &ClientId, l: &MessagePreview) -> bool;
+        conversations(owner: &ClientId, q: &InboxQuery) -> InboxPage;
         inbox_entry(owner: &ClientId, peer: &ClientId) -> Option<InboxEntry>;
         mark_read_if_unchanged(
             owner: &ClientId, peer: &ClientId, e: &InboxEntry, at: EpochMillis

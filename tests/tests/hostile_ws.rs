@@ -4,6 +4,7 @@
 //! the field, echoes no long input, and nothing was stored or posted; for each accepted one: the
 //! ack, the delivered frame and the history carry exactly what was sent.
 
+use chat_tests::hostile::ws_changes::{change_cases, reply_cases};
 use chat_tests::hostile::ws_frames::{
     authorization_cases, bad_json_cases, missing_field_cases, non_object_cases,
     unknown_field_and_action_cases, wrong_type_cases,
@@ -59,7 +60,17 @@ async fn identity_and_receiver_rules_hold_for_hostile_frames(backend: Backend) {
     run_ws(backend, "identity and receiver", authorization_cases()).await;
 }
 
+async fn hostile_replies_are_refused_naming_reply_to(backend: Backend) {
+    run_ws(backend, "replies", reply_cases()).await;
+}
+
+async fn hostile_edits_deletions_and_reactions_are_refused_and_change_nothing(backend: Backend) {
+    run_ws(backend, "changes", change_cases()).await;
+}
+
 on_both_stores!(
+    hostile_replies_are_refused_naming_reply_to,
+    hostile_edits_deletions_and_reactions_are_refused_and_change_nothing,
     bad_json_is_refused_and_changes_nothing,
     json_that_is_not_an_object_is_refused,
     wrong_types_are_refused_naming_the_first_bad_field,

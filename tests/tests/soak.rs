@@ -291,8 +291,8 @@ async fn stored_for(store: &DynamoStore, client: &str) -> Vec<chat_shared::domai
             .sync(&ClientId::parse(client).unwrap(), &query)
             .await
             .unwrap();
-        since = page.messages.last().map(|m| m.message_id.clone());
-        all.extend(page.messages);
+        since = page.entries.last().map(|e| e.position.clone());
+        all.extend(page.entries.into_iter().map(|e| e.message));
         if !page.has_more {
             return all;
         }

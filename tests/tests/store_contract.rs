@@ -4,7 +4,7 @@
 
 use chat_shared::domain::{
     AppointmentId, ClientId, Connection, ConnectionId, HistoryQuery, InboxEntry, Message,
-    MessageId, MessageText, Role, SendClaim, ServiceId, SyncQuery,
+    MessageId, MessagePreview, MessageState, MessageText, Role, SendClaim, ServiceId, SyncQuery,
 };
 use chat_shared::store::{RateBucket, RateRule, Store, StoreError};
 use chat_tests::T0;
@@ -32,6 +32,8 @@ fn message(from: &str, to: &str, at_ms: i64, appointment: &str, text: &str) -> M
         service_id: ServiceId::parse_field("service_id", "service123").unwrap(),
         message_text: MessageText::parse(text, 4_000).unwrap(),
         client_msg_id: None,
+        reply: None,
+        state: MessageState::default(),
     }
 }
 
@@ -45,6 +47,19 @@ fn query(limit: usize, before: Option<MessageId>, appointment: Option<&str>) -> 
 }
 
 const NOW_S: i64 = T0 / 1000;
+
+/// A preview of message `id` from `sender`, as a send records it in the receiver's inbox.
+fn last(sender: &ClientId, id: &MessageId) -> MessagePreview {
+    MessagePreview {
+        message_id: id.clone(),
+        sender_id: sender.clone(),
+        appointment_id: AppointmentId::parse_field("appointment_id", "appointment789").unwrap(),
+        service_id: ServiceId::parse_field("service_id", "service123").unwrap(),
+        text: "hi".into(),
+        edited: false,
+        deleted: false,
+    }
+}
 
 async fn presence_of_an_unknown_client_is_empty(store: &dyn Store) {
     let p = store.presence(&id("nobody"), NOW_S).await.unwrap();
@@ -275,7 +290,10 @@ async fn unread_counts_and_the_newest_id_are_tracked(store: &dyn Store) {
     let newest = MessageId::generate(T0 + 50);
     let late_older = MessageId::generate(T0 + 10);
     for m in [&first, &newest, &late_older] {
-        store.record_unread(&owner, &peer, m).await.unwrap();
+        store
+            .record_unread(&owner, &peer, &last(&peer, m), true)
+            .await
+            .unwrap();
     }
     let entry = store.inbox_entry(&owner, &peer).await.unwrap().unwrap();
     assert_eq!(entry.unread, 3);
@@ -289,11 +307,17 @@ async fn unread_counts_and_the_newest_id_are_tracked(store: &dyn Store) {
 async fn mark_read_sets_the_pointer_only_if_nothing_changed(store: &dyn Store) {
     let (owner, peer) = (id("a1"), id("u1"));
     let m1 = MessageId::generate(T0);
-    store.record_unread(&owner, &peer, &m1).await.unwrap();
+    store
+        .record_unread(&owner, &peer, &last(&peer, &m1), true)
+        .await
+        .unwrap();
     let seen = store.inbox_entry(&owner, &peer).await.unwrap().unwrap();
     // A message arrives between the read and the write: the write must not happen.
     let m2 = MessageId::generate(T0 + 1);
-    store.record_unread(&owner, &peer, &m2).await.unwrap();
+    store
+        .record_unread(&owner, &peer, &last(&peer, &m2), true)
+        .await
+        .unwrap();
     assert!(!store
         .mark_read_if_unchanged(&owner, &peer, &seen, T0 + 5)
         .await
@@ -310,8 +334,10 @@ async fn mark_read_sets_the_pointer_only_if_nothing_changed(store: &dyn Store) {
         InboxEntry {
             unread: 0,
             last_message_id: Some(m2.clone()),
-            read_up_to: Some(m2),
+            read_up_to: Some(m2.clone()),
             read_at_ms: Some(T0 + 6),
+            last: Some(last(&peer, &m2)),
+            activity: Some(m2),
         }
     );
     // Unknown entries are never created by a mark.
@@ -327,20 +353,32 @@ async fn a_late_recorded_message_already_marked_read_is_not_counted(store: &dyn 
     let older = MessageId::generate(T0);
     let newer = MessageId::generate(T0 + 10);
     // Two concurrent sends: the newer one is recorded first, then the reader marks read...
-    store.record_unread(&owner, &peer, &newer).await.unwrap();
+    store
+        .record_unread(&owner, &peer, &last(&peer, &newer), true)
+        .await
+        .unwrap();
     let seen = store.inbox_entry(&owner, &peer).await.unwrap().unwrap();
     assert!(store
         .mark_read_if_unchanged(&owner, &peer, &seen, T0 + 20)
         .await
         .unwrap());
     // ...and only then the older one is recorded: the read pointer already covers it.
-    store.record_unread(&owner, &peer, &older).await.unwrap();
+    store
+        .record_unread(&owner, &peer, &last(&peer, &older), true)
+        .await
+        .unwrap();
     let entry = store.inbox_entry(&owner, &peer).await.unwrap().unwrap();
     assert_eq!(entry.unread, 0);
     assert!(entry.has_read(&older));
     // Recorded out of order but before any mark-read, both count.
-    store.record_unread(&id("a2"), &peer, &newer).await.unwrap();
-    store.record_unread(&id("a2"), &peer, &older).await.unwrap();
+    store
+        .record_unread(&id("a2"), &peer, &last(&peer, &newer), true)
+        .await
+        .unwrap();
+    store
+        .record_unread(&id("a2"), &peer, &last(&peer, &older), true)
+        .await
+        .unwrap();
     let fresh = store.inbox_entry(&id("a2"), &peer).await.unwrap();
     assert_eq!(fresh.map(|e| e.unread), Some(2));
 }
@@ -415,7 +453,12 @@ async fn unread_counts_list_only_peers_with_unread(store: &dyn Store) {
     for (peer, n) in [("u1", 2), ("u2", 1), ("u3", 1)] {
         for i in 0..n {
             store
-                .record_unread(&owner, &id(peer), &MessageId::generate(T0 + i))
+                .record_unread(
+                    &owner,
+                    &id(peer),
+                    &last(&id(peer), &MessageId::generate(T0 + i)),
+                    true,
+                )
                 .await
                 .unwrap();
         }
@@ -475,16 +518,16 @@ async fn sync_all(
             .sync(&id(owner), &sync_query(since.as_ref(), peer, limit))
             .await
             .unwrap();
-        assert!(page.messages.len() <= limit);
+        assert!(page.messages().len() <= limit);
         assert!(
-            !page.has_more || !page.messages.is_empty(),
+            !page.has_more || !page.messages().is_empty(),
             "has_more without progress"
         );
-        all.extend(page.messages.iter().cloned());
+        all.extend(page.messages());
         if !page.has_more {
             return all;
         }
-        since = page.messages.last().map(|m| m.message_id.clone());
+        since = page.messages().last().map(|m| m.message_id.clone());
     }
 }
 
@@ -548,19 +591,19 @@ async fn sync_starts_after_since_and_reports_more_exactly(store: &dyn Store) {
         .sync(&id("u1"), &sync_query(Some(&ms[2].message_id), None, 3))
         .await
         .unwrap();
-    assert_eq!(page.messages, ms[3..6].to_vec());
+    assert_eq!(page.messages(), ms[3..6].to_vec());
     assert!(!page.has_more, "exactly the rest: no more");
     let page = store
         .sync(&id("u1"), &sync_query(Some(&ms[1].message_id), None, 3))
         .await
         .unwrap();
-    assert_eq!(page.messages, ms[2..5].to_vec());
+    assert_eq!(page.messages(), ms[2..5].to_vec());
     assert!(page.has_more);
     let page = store
         .sync(&id("u1"), &sync_query(Some(&ms[5].message_id), None, 3))
         .await
         .unwrap();
-    assert!(page.messages.is_empty() && !page.has_more);
+    assert!(page.messages().is_empty() && !page.has_more);
 }
 
 fn claim(message_id: &MessageId, to: &str, fingerprint: u64, at_ms: i64) -> SendClaim {

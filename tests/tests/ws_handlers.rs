@@ -82,6 +82,9 @@ async fn a_message_reaches_every_connection_of_the_receiver_and_no_other(backend
                 "service_id": "service123",
                 "message_text": "Hello, I need help",
                 "timestamp": ack["timestamp"],
+                "version": 1,
+                "deleted": false,
+                "reactions": {},
             })
         );
     }

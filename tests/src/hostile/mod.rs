@@ -34,10 +34,12 @@
 
 pub mod http;
 pub mod http_cases;
+pub mod ws_changes;
 pub mod ws_frames;
 pub mod ws_run;
 pub mod ws_text;
 
+use chat_shared::domain::{Emoji, MessageId};
 use serde_json::{json, Map, Value};
 
 pub type Who = Option<(&'static str, &'static str)>;
@@ -124,6 +126,9 @@ pub fn decide(body: &str) -> Expect {
         Err(()) => return invalid("action"),
         Ok(None) => {}
         Ok(Some(a)) if a == "sendmessage" || a == "message" => {}
+        Ok(Some(a)) if ["edit", "delete", "react"].contains(&a.as_str()) => {
+            return decide_change(&a, &string, &obj)
+        }
         Ok(Some(_)) => return refused("unknown_action"),
     }
     let client_msg_id = match string("client_msg_id") {
@@ -142,11 +147,21 @@ pub fn decide(body: &str) -> Expect {
         Ok(Some(s)) if text_ok(&s) => s,
         _ => return invalid("message_text"),
     };
+    let reply_to = match string("reply_to") {
+        Ok(None) => None,
+        Ok(Some(s)) if MessageId::parse(&s).is_ok() => Some(s),
+        _ => return invalid("reply_to"),
+    };
     if ids[0] == "user123" {
         return invalid("receiver_id");
     }
     if ids[0] != "admin456" {
         return refused("forbidden");
+    }
+    if reply_to.is_some() {
+        // No message of the corpus's conversation is known to the rules: a reply to any id
+        // answers nothing of this conversation.
+        return invalid("reply_to");
     }
     Expect::Accepted(Delivered {
         appointment_id: ids[1].clone(),
@@ -154,6 +169,45 @@ pub fn decide(body: &str) -> Expect {
         message_text,
         client_msg_id,
     })
+}
+
+/// The rules for a change frame (edit, delete, react), field by field in the order the server
+/// reads them; a frame that passes them names no message of user123's conversations (the
+/// corpus stores none it could name), so it is `not_found`.
+fn decide_change(
+    action: &str,
+    string: &dyn Fn(&str) -> Result<Option<String>, ()>,
+    obj: &serde_json::Map<String, Value>,
+) -> Expect {
+    match action {
+        "edit" => match string("message_text") {
+            Ok(Some(s)) if text_ok(&s) => {}
+            _ => return invalid("message_text"),
+        },
+        "react" => {
+            match string("emoji") {
+                Ok(Some(s)) if Emoji::parse(&s).is_ok() => {}
+                _ => return invalid("emoji"),
+            }
+            if !matches!(
+                obj.get("remove"),
+                None | Some(Value::Null) | Some(Value::Bool(_))
+            ) {
+                return invalid("remove");
+            }
+        }
+        _ => {}
+    }
+    match string("message_id") {
+        Ok(Some(s)) if MessageId::parse(&s).is_ok() => {}
+        _ => return invalid("message_id"),
+    }
+    match string("peer_id") {
+        Ok(None) => {}
+        Ok(Some(s)) if id_ok(&s) && s != "user123" => {}
+        _ => return invalid("peer_id"),
+    }
+    refused("not_found")
 }
 
 #[derive(Debug, Clone)]

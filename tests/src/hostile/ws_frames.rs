@@ -474,7 +474,7 @@ pub fn unknown_field_and_action_cases() -> Vec<WsCase> {
         "$disconnect",
         "ack",
         "markread",
-        "delete",
+        "remove",
         "admin",
         "dance",
     ] {

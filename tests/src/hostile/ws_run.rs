@@ -196,6 +196,9 @@ pub async fn check_accepted(
             "service_id": want.service_id,
             "message_text": want.message_text,
             "timestamp": ack["timestamp"],
+            "version": 1,
+            "deleted": false,
+            "reactions": {},
         }),
         "{label}"
     );
