@@ -7,7 +7,8 @@
 //!   that schema-violating requests are refused, and 405s with `Allow`.
 //! - WebSocket: the document's own example client frames are sent and must be accepted; frames
 //!   it declares invalid must be refused with the documented code; every server frame received
-//!   (each kind, each error code) must validate against the schema of its `type`.
+//!   (each kind, each error code, a send's ack and a change's ack) must validate against a
+//!   schema of its `type`.
 //!
 //! The tools come from `bash scripts/setup.sh`: `.venv/bin/openapi-spec-validator`,
 //! `.venv/bin/schemathesis`, and for `tests/api/*.mjs` Node with `tools/node_modules`
@@ -144,9 +145,25 @@ async fn send_ok(ws: &mut WsClient, to: &str, text: &str) -> Value {
     ack
 }
 
+/// Sends a change frame (edit, delete, react) on `from`, waits for its ack there and for the
+/// update on the other participant's connection `to`; returns the ack.
+async fn change_ok(from: &mut WsClient, to: &mut WsClient, frame: Value) -> Value {
+    from.send_text(&frame.to_string()).await;
+    let ack = from.next_json().await;
+    assert_eq!(
+        (ack["type"].as_str(), ack["action"].as_str()),
+        (Some("ack"), frame["action"].as_str()),
+        "{frame} -> {ack}"
+    );
+    let update = to.next_json().await;
+    assert_eq!(update["type"], "update", "{update}");
+    assert_eq!(update["message"]["message_id"], frame["message_id"]);
+    ack
+}
+
 /// What schemathesis' requests were answered, from its NDJSON event report: for each
 /// `(method /chat/<route>, status)`, the number of answers and how many of them carried data
-/// (messages, a non-zero unread total or updated count).
+/// (messages, conversations, a non-zero unread total or updated count).
 fn schemathesis_answers(report: &Path) -> BTreeMap<(String, u16), (usize, usize)> {
     use base64::Engine;
     let text = std::fs::read_to_string(report)
@@ -177,6 +194,9 @@ fn schemathesis_answers(report: &Path) -> BTreeMap<(String, u16), (usize, usize)
                 .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
                 .unwrap_or(Value::Null);
             let has_data = body["messages"].as_array().is_some_and(|m| !m.is_empty())
+                || body["conversations"]
+                    .as_array()
+                    .is_some_and(|c| !c.is_empty())
                 || body["total"].as_u64().is_some_and(|n| n > 0)
                 || body["updated_count"].as_u64().is_some_and(|n| n > 0);
             let entry = answers
@@ -209,6 +229,23 @@ impl Fuzzed {
             seen > 0,
             "{route}: never answered {status}{}\n{}",
             if with_data { " with data" } else { "" },
+            self.summary
+        );
+    }
+
+    /// Asserts that `path` (`/chat/<route>`) was answered `status` for some method other than
+    /// `method` (schemathesis picks which).
+    fn saw_another_method(&self, path: &str, method: &str, status: u16) {
+        let seen = self.answers.iter().any(|((route, s), (n, _))| {
+            *s == status
+                && *n > 0
+                && route
+                    .split_once(' ')
+                    .is_some_and(|(m, p)| m != method && p == path)
+        });
+        assert!(
+            seen,
+            "{path}: no method but {method} was answered {status}\n{}",
             self.summary
         );
     }
@@ -261,17 +298,41 @@ async fn fuzz_http(local: &chat_local::Running, skip_checks: &str, extra: &[&str
     Fuzzed { answers, summary }
 }
 
-/// Conversations for the document's examples (user123 and admin456): unread both ways.
+/// Conversations for the document's examples (user123 and admin456): unread both ways, in
+/// both inboxes, with messages that changed (an edit, a reaction, an administrator's deletion)
+/// and a reply, so that history pages carry every field the document describes.
 /// `url(id, role)` is the WebSocket URL to connect with.
 async fn seed_conversation(url: impl Fn(&str, &str) -> String) {
     let mut admin = WsClient::connect(&url("admin456", "admin")).await;
     let mut user = WsClient::connect(&url("user123", "user")).await;
+    let mut questions = Vec::new();
+    let mut answers = Vec::new();
     for i in 0..3 {
-        send_ok(&mut user, "admin456", &format!("question {i}")).await;
+        let ack = send_ok(&mut user, "admin456", &format!("question {i}")).await;
+        questions.push(ack["message_id"].clone());
         assert_eq!(admin.next_json().await["type"], "message");
-        send_ok(&mut admin, "user123", &format!("answer {i}")).await;
+        let ack = send_ok(&mut admin, "user123", &format!("answer {i}")).await;
+        answers.push(ack["message_id"].clone());
         assert_eq!(user.next_json().await["type"], "message");
     }
+    let edit = json!({
+        "action": "edit", "message_id": questions[0],
+        "message_text": "question 0, edited", "peer_id": "admin456",
+    });
+    change_ok(&mut user, &mut admin, edit).await;
+    let react = json!({
+        "action": "react", "message_id": questions[0], "emoji": "👍", "peer_id": "user123",
+    });
+    change_ok(&mut admin, &mut user, react).await;
+    let moderation = json!({"action": "delete", "message_id": questions[1], "peer_id": "user123"});
+    change_ok(&mut admin, &mut user, moderation).await;
+    let mut reply = send_frame("admin456", "thanks");
+    reply["reply_to"] = answers[2].clone();
+    user.send_text(&reply.to_string()).await;
+    let ack = user.next_json().await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    let delivered = admin.next_json().await;
+    assert_eq!(delivered["reply_to"], answers[2], "{delivered}");
     admin.close().await;
     user.close().await;
 }
@@ -304,12 +365,18 @@ async fn the_http_api_answers_as_openapi_yaml_says() {
     let fuzzed = fuzz_http(&local, "positive_data_acceptance", &[]).await;
     // Each operation was answered 200 with real data, so the success schemas were checked;
     // and refusals were exercised: malformed input, a pair that never spoke, other methods.
-    for route in ["PUT /chat/read", "GET /chat/history", "GET /chat/unread"] {
+    for route in [
+        "PUT /chat/read",
+        "GET /chat/history",
+        "GET /chat/unread",
+        "GET /chat/conversations",
+    ] {
         fuzzed.saw(route, 200, true);
         fuzzed.saw(route, 400, false);
     }
     fuzzed.saw("PUT /chat/read", 404, false);
     fuzzed.saw("DELETE /chat/read", 405, false);
+    fuzzed.saw_another_method("/chat/conversations", "GET", 405);
     local.shutdown().await;
 }
 
@@ -353,6 +420,9 @@ async fn the_http_api_with_bearer_tokens_answers_as_openapi_yaml_says() {
     fuzzed.saw("GET /chat/unread", 200, true);
     fuzzed.saw("GET /chat/unread", 403, false);
     fuzzed.saw("PUT /chat/read", 403, false);
+    // Its own inbox (the document's example owner), and no one else's.
+    fuzzed.saw("GET /chat/conversations", 200, true);
+    fuzzed.saw("GET /chat/conversations", 403, false);
     local.shutdown().await;
 }
 
@@ -497,8 +567,14 @@ async fn websocket_frames_are_as_asyncapi_yaml_says() {
     // `client_msg_id` exactly when given), the message on the receiver's connection.
     let sends = &examples["send"];
     assert!(!sends.is_empty(), "asyncapi.yaml has no send example");
+    let mut first_id: Option<Value> = None;
     for example in sends {
-        t.send(&mut user, "send", true, example).await;
+        // A reply must name a message of this conversation: the first one sent here.
+        let example = match (example.get("reply_to"), &first_id) {
+            (Some(_), Some(id)) => with(example, "reply_to", id.clone()),
+            _ => example.clone(),
+        };
+        t.send(&mut user, "send", true, &example).await;
         let ack = t.next(&mut user).await;
         assert_eq!(ack["type"], "ack", "{example} -> {ack}");
         assert_eq!(ack.get("client_msg_id"), example.get("client_msg_id"));
@@ -506,6 +582,8 @@ async fn websocket_frames_are_as_asyncapi_yaml_says() {
         assert_eq!(delivered["type"], "message");
         assert_eq!(delivered["message_id"], ack["message_id"]);
         assert_eq!(delivered["message_text"], example["message_text"]);
+        assert_eq!(delivered.get("reply_to"), example.get("reply_to"));
+        first_id.get_or_insert_with(|| ack["message_id"].clone());
     }
     // An administrator may write to anyone.
     let frame = send_frame("user123", "Your appointment is confirmed.");
@@ -725,5 +803,243 @@ async fn catch_up_typing_read_receipts_and_idempotency_are_as_asyncapi_yaml_says
         assert!(t.kinds().contains(kind), "no {kind} frame: {:?}", t.kinds());
     }
     assert!(t.error_codes().contains("conflict"));
+    local.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn message_changes_are_as_asyncapi_yaml_says() {
+    let examples = client_examples();
+    let local = start_local(store_for(Backend::Memory).await).await;
+    let mut admin = WsClient::connect(&local.ws_url("admin456?role=admin")).await;
+    let mut user = WsClient::connect(&local.ws_url("user123")).await;
+    let mut t = Transcript::default();
+
+    // A message of the user's to change.
+    t.send(
+        &mut user,
+        "send",
+        true,
+        &send_frame("admin456", "Hello, I need help"),
+    )
+    .await;
+    let sent = t.next(&mut user).await;
+    assert_eq!(sent["type"], "ack", "{sent}");
+    let id = sent["message_id"].clone();
+    let delivered = t.next(&mut admin).await;
+    assert_eq!(delivered["message_id"], id);
+    assert_eq!(delivered["version"], 1, "{delivered}");
+
+    // The document's edit, react and delete examples, naming that message (its author sends
+    // them): each is acked with its action and the message's new state, one version higher,
+    // and the other participant gets an update. The deletion leaves a tombstone.
+    let mut version: u64 = 1;
+    for (message, action) in [
+        ("editRequest", "edit"),
+        ("reactRequest", "react"),
+        ("deleteRequest", "delete"),
+    ] {
+        let frames = &examples[message];
+        assert!(!frames.is_empty(), "asyncapi.yaml has no {message} example");
+        for example in frames {
+            let frame = with(example, "message_id", id.clone());
+            t.send(&mut user, message, true, &frame).await;
+            let ack = t.next(&mut user).await;
+            assert_eq!(
+                (ack["type"].as_str(), ack["action"].as_str()),
+                (Some("ack"), Some(action)),
+                "{frame} -> {ack}"
+            );
+            version += 1;
+            assert_eq!(ack["message_id"], id, "{ack}");
+            assert_eq!(ack["version"], version, "{frame} -> {ack}");
+            assert_eq!(ack["message"]["version"], version, "{ack}");
+            let update = t.next(&mut admin).await;
+            assert_eq!(update["type"], "update", "{update}");
+            assert_eq!(update["message"]["message_id"], id, "{update}");
+            assert_eq!(update["message"]["version"], version, "{update}");
+        }
+    }
+    let tombstone = &t.server[t.server.len() - 1]["message"];
+    assert_eq!(tombstone["deleted"], true, "{tombstone}");
+    assert_eq!(tombstone["deleted_by"], "user123", "{tombstone}");
+    assert_eq!(tombstone["message_text"], "", "{tombstone}");
+
+    // An answer from the administrator, and a second message of the user's.
+    t.send(
+        &mut admin,
+        "send",
+        true,
+        &send_frame("user123", "How can I help?"),
+    )
+    .await;
+    let answer = t.next(&mut admin).await;
+    assert_eq!(answer["type"], "ack", "{answer}");
+    let answer_id = answer["message_id"].clone();
+    assert_eq!(t.next(&mut user).await["message_id"], answer_id);
+    t.send(&mut user, "send", true, &send_frame("admin456", "Spam"))
+        .await;
+    let second = t.next(&mut user).await;
+    assert_eq!(second["type"], "ack", "{second}");
+    let second_id = second["message_id"].clone();
+    assert_eq!(t.next(&mut admin).await["message_id"], second_id);
+
+    // A reply: its receiver gets it with `reply_to` (and a preview of the answer).
+    let mut reply = send_frame("admin456", "Thank you");
+    reply["reply_to"] = answer_id.clone();
+    t.send(&mut user, "send", true, &reply).await;
+    let reply_ack = t.next(&mut user).await;
+    assert_eq!(reply_ack["type"], "ack", "{reply_ack}");
+    let delivered = t.next(&mut admin).await;
+    assert_eq!(delivered["reply_to"], answer_id, "{delivered}");
+    if let Some(preview) = delivered.get("reply_preview") {
+        assert_eq!(preview["message_id"], answer_id, "{delivered}");
+    }
+
+    // Moderation: an administrator deletes a user's message of its conversation.
+    let moderation = json!({"action": "delete", "message_id": second_id, "peer_id": "user123"});
+    t.send(&mut admin, "deleteRequest", true, &moderation).await;
+    let ack = t.next(&mut admin).await;
+    assert_eq!(
+        (
+            ack["action"].as_str(),
+            ack["message"]["deleted_by"].as_str()
+        ),
+        (Some("delete"), Some("admin456")),
+        "{ack}"
+    );
+    let update = t.next(&mut user).await;
+    assert_eq!(update["type"], "update", "{update}");
+    assert_eq!(update["message"]["deleted"], true, "{update}");
+
+    // Frames the document declares invalid are refused with `validation`.
+    let edit = json!({"action": "edit", "message_id": id, "message_text": "x"});
+    let delete = json!({"action": "delete", "message_id": id});
+    let react = json!({"action": "react", "message_id": id, "emoji": "👍"});
+    let invalid = [
+        ("editRequest", with(&edit, "message_id", Value::Null)),
+        (
+            "editRequest",
+            with(&edit, "message_id", json!("not-a-message-id")),
+        ),
+        ("editRequest", with(&edit, "message_id", json!(5))),
+        ("editRequest", with(&edit, "message_text", Value::Null)),
+        ("editRequest", with(&edit, "message_text", json!(" \n "))),
+        ("editRequest", with(&edit, "peer_id", json!("admin 456"))),
+        ("deleteRequest", with(&delete, "message_id", Value::Null)),
+        ("deleteRequest", with(&delete, "peer_id", json!(7))),
+        ("reactRequest", with(&react, "emoji", Value::Null)),
+        ("reactRequest", with(&react, "emoji", json!(""))),
+        ("reactRequest", with(&react, "emoji", json!("ok"))),
+        ("reactRequest", with(&react, "emoji", json!("1"))),
+        ("reactRequest", with(&react, "emoji", json!(" 👍"))),
+        (
+            "reactRequest",
+            with(&react, "emoji", json!("👍".repeat(33))),
+        ),
+        ("reactRequest", with(&react, "remove", json!("yes"))),
+        ("reactRequest", with(&react, "remove", json!(1))),
+        (
+            "send",
+            with(&send_frame("admin456", "hi"), "reply_to", json!("nope")),
+        ),
+    ];
+    for (message, frame) in &invalid {
+        t.refused(&mut user, message, false, frame, "validation")
+            .await;
+    }
+
+    // Valid frames the server refuses by rule.
+    let unknown = json!("01M86WJCHK8Q6W2N4T5Y7Z9B1C");
+    // not_found: no such message in the caller's conversations (read directly, and through
+    // the catch-up indexes).
+    let nowhere = with(&react, "message_id", unknown.clone());
+    t.refused(&mut user, "reactRequest", true, &nowhere, "not_found")
+        .await;
+    let nowhere = with(&nowhere, "peer_id", json!("admin456"));
+    t.refused(&mut user, "reactRequest", true, &nowhere, "not_found")
+        .await;
+    // conflict: an edit of, or a reaction to, a deleted message.
+    let with_peer = |frame: &Value| with(frame, "peer_id", json!("admin456"));
+    t.refused(
+        &mut user,
+        "editRequest",
+        true,
+        &with_peer(&edit),
+        "conflict",
+    )
+    .await;
+    t.refused(
+        &mut user,
+        "reactRequest",
+        true,
+        &with_peer(&react),
+        "conflict",
+    )
+    .await;
+    // forbidden: editing another's message; a user deleting an administrator's.
+    let admins_edit = json!({
+        "action": "edit", "message_id": id, "message_text": "x", "peer_id": "user123",
+    });
+    t.refused(&mut admin, "editRequest", true, &admins_edit, "forbidden")
+        .await;
+    let not_mine = json!({"action": "delete", "message_id": answer_id, "peer_id": "admin456"});
+    t.refused(&mut user, "deleteRequest", true, &not_mine, "forbidden")
+        .await;
+    // validation: naming oneself as the peer; a reply to a deleted message.
+    let to_self = with(&delete, "peer_id", json!("user123"));
+    t.refused(&mut user, "deleteRequest", true, &to_self, "validation")
+        .await;
+    let to_tombstone = with(
+        &send_frame("admin456", "about that"),
+        "reply_to",
+        id.clone(),
+    );
+    t.refused(&mut user, "send", true, &to_tombstone, "validation")
+        .await;
+
+    // Catch-up returns each message once, in its current state: the tombstones too.
+    let sync = json!({"action": "sync", "since": ""});
+    t.send(&mut user, "syncRequest", true, &sync).await;
+    let page = t.next(&mut user).await;
+    assert_eq!(page["type"], "sync", "{page}");
+    let messages = page["messages"].as_array().expect("messages");
+    let ids: BTreeSet<&str> = messages
+        .iter()
+        .filter_map(|m| m["message_id"].as_str())
+        .collect();
+    assert_eq!(ids.len(), messages.len(), "each message once: {page}");
+    let first = messages
+        .iter()
+        .find(|m| m["message_id"] == id)
+        .expect("the changed message");
+    assert_eq!(
+        (first["version"].as_u64(), first["deleted"].as_bool()),
+        (Some(version), Some(true)),
+        "{first}"
+    );
+
+    // A repeated change is acked with the unchanged version (last: whether the other
+    // participant is posted the unchanged state again is not this test's business).
+    t.send(&mut user, "deleteRequest", true, &with_peer(&delete))
+        .await;
+    let again = t.next(&mut user).await;
+    assert_eq!(
+        (again["type"].as_str(), again["version"].as_u64()),
+        (Some("ack"), Some(version)),
+        "{again}"
+    );
+
+    let summary = t.check_against_the_document();
+    println!("{summary}");
+    for kind in ["message", "update", "ack", "sync", "error"] {
+        assert!(t.kinds().contains(kind), "no {kind} frame: {:?}", t.kinds());
+    }
+    // Both kinds of ack matched their own schema.
+    for name in ["\"ack\"", "\"changeAck\"", "\"update\""] {
+        assert!(summary.contains(name), "no frame matched {name}: {summary}");
+    }
+    for code in ["validation", "not_found", "conflict", "forbidden"] {
+        assert!(t.error_codes().contains(code), "no {code} error frame");
+    }
     local.shutdown().await;
 }
