@@ -182,7 +182,10 @@ impl Bench {
         let wall = started.elapsed();
         let calls = self.proxy.take();
         let first_post = self.notifier.posts.lock().unwrap().iter().min().copied();
-        let is_send = operation.starts_with("send");
+        // Sends post the message; changes post the update: both count trips before the post.
+        let is_send = ["send", "edit", "react", "delete"]
+            .iter()
+            .any(|kind| operation.starts_with(kind));
         let r = row(
             operation,
             &calls,
@@ -224,6 +227,79 @@ impl Bench {
             .await
             .expect("connect");
         c
+    }
+}
+
+/// Sends in a conversation already on top of both inboxes and in one that is not, a reply,
+/// edits, a reaction and a deletion, and inbox pages of a user and of a busy administrator
+/// (`owner` has 3 conversations, `busy` has `busy_peers`).
+async fn changes_and_inbox(b: &Bench, admin: &str, owner: &str, busy: &str, busy_peers: usize) {
+    use chat_shared::chat::ChangeRequest;
+    use chat_shared::domain::{Change, Emoji, InboxQuery};
+    let a = who(admin, Role::Admin);
+    let user = who(&b.name("steady"), Role::User);
+    b.connect(&user.client_id.to_string(), Role::User).await;
+    let first = b.unlimited.send(&user, message(admin, TEXT)).await.expect("send");
+    b.unlimited.send(&a, message(user.client_id.as_str(), TEXT)).await.expect("send");
+    // Past the rate limiter's interval, so the send takes the limiter's one-write path.
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    b.measure(
+        "send, conversation on top of both inboxes (an answer)",
+        b.chat.send(&user, message(admin, TEXT)),
+    )
+    .await
+    .expect("send");
+    let other = who(&b.name("interleaver"), Role::User);
+    b.unlimited.send(&other, message(admin, TEXT)).await.expect("send");
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    b.measure(
+        "send, another conversation on top of the receiver's inbox",
+        b.chat.send(&user, message(admin, TEXT)),
+    )
+    .await
+    .expect("send");
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let reply = NewMessage {
+        reply_to: Some(first.message.message_id.clone()),
+        ..message(admin, TEXT)
+    };
+    b.measure("send, a reply (with its preview)", b.chat.send(&user, reply))
+        .await
+        .expect("reply");
+    let target = |peer: Option<&str>, change: Change| ChangeRequest {
+        message_id: first.message.message_id.clone(),
+        peer: peer.map(id),
+        change,
+    };
+    let text = |t: &str| Change::Edit(MessageText::parse(t, 4_000).expect("text"));
+    for (label, request) in [
+        ("edit, peer named (read directly)", target(Some(admin), text("edited once"))),
+        ("edit, found through the index", target(None, text("edited twice"))),
+        (
+            "react",
+            target(Some(admin), Change::React { emoji: Emoji::parse("👍").expect("emoji"), remove: false }),
+        ),
+        ("delete", target(Some(admin), Change::Delete)),
+    ] {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        b.measure(label, b.chat.change(&user, None, request))
+            .await
+            .expect("change");
+    }
+    for (label, who_owns, conversations) in [
+        ("user", owner, 3),
+        ("administrator", busy, busy_peers),
+    ] {
+        let o = who(who_owns, Role::Admin);
+        let query = InboxQuery { limit: 20, after: None };
+        let page = b
+            .measure(
+                &format!("inbox page of 20, {label} with {conversations} conversations"),
+                b.chat.conversations(&o, &o.client_id, &query),
+            )
+            .await
+            .expect("inbox");
+        assert_eq!(page.conversations.len(), 20.min(conversations));
     }
 }
 
@@ -497,6 +573,8 @@ async fn main() {
         .await
         .expect("unread");
     assert_eq!(counts.total, cli.admin_peers as u64);
+
+    changes_and_inbox(&b, &admin, &owner, &busy, cli.admin_peers).await;
 
     let rows = b.rows.lock().unwrap().clone();
     let units_reported = rows.iter().all(|r| r.units_reported);
