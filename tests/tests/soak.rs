@@ -7,6 +7,10 @@
 //! `next_since`, dedupe by `message_id`) and retries each send with the same key until acked.
 //! At the end: every acked message reached its receiver exactly once after deduplication, live
 //! or through catch-up; no message is stored twice; each conversation is in send order.
+//! Clients also edit and delete their own messages and react to others' (each change retried
+//! until acked, while their peers drop in and out): after the final catch-up, every client's
+//! view of every message (text, deletion, reactions, version: the highest version seen wins)
+//! equals the message stored on the server.
 //! Bounded: 10 messages a client, a 120 s deadline. Figures go to stdout and to
 //! `target/soak-report.txt` (scripts/test.sh prints it).
 
@@ -30,6 +34,7 @@ const ADMINS: usize = 10;
 const MESSAGES_EACH: usize = 10;
 const DEADLINE: Duration = Duration::from_secs(120);
 const REPLY_WAIT: Duration = Duration::from_secs(8);
+const EMOJI: [&str; 3] = ["👍", "❤️", "😂"];
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -50,6 +55,8 @@ struct Figures {
     reconnects: usize,
     send_errors: BTreeMap<String, usize>,
     sync_pages: usize,
+    changes: usize,
+    change_refusals: usize,
 }
 
 /// What one client saw.
@@ -62,6 +69,8 @@ struct Client {
     next_since: String,
     acked: Vec<Acked>,
     figures: Figures,
+    /// Every message of this client's conversations as it last saw it (highest version).
+    view: HashMap<String, Value>,
 }
 
 struct Run {
@@ -96,7 +105,19 @@ impl Run {
         }
     }
 
+    /// Keeps the copy of a message with the higher version (frames arrive out of order).
+    fn take_version(&mut self, message: &Value) {
+        let id = message["message_id"].as_str().unwrap().to_owned();
+        let newer = self.state.view.get(&id).is_none_or(|shown| {
+            message["version"].as_u64().unwrap() > shown["version"].as_u64().unwrap()
+        });
+        if newer {
+            self.state.view.insert(id, message.clone());
+        }
+    }
+
     fn take_message(&mut self, frame: &Value, live: bool) {
+        self.take_version(frame);
         if frame["receiver_id"] != self.me.as_str() {
             return; // own messages, from catch-up
         }
@@ -126,6 +147,7 @@ impl Run {
             };
             match frame["type"].as_str() {
                 Some("message") => self.take_message(&frame, true),
+                Some("update") => self.take_version(&frame["message"]),
                 Some("read" | "typing") => {}
                 _ => return Some(frame),
             }
@@ -142,6 +164,8 @@ impl Run {
                     let frame: Value = serde_json::from_str(text.as_str()).unwrap();
                     if frame["type"] == "message" {
                         self.take_message(&frame, true);
+                    } else if frame["type"] == "update" {
+                        self.take_version(&frame["message"]);
                     }
                 }
                 Ok(Some(Ok(_))) => {}
@@ -255,12 +279,68 @@ impl Run {
         }
     }
 
+    /// Sometimes changes a message of its conversations: edits or deletes one of its own,
+    /// or reacts to (or takes back a reaction from) one it received. Retried until answered.
+    async fn maybe_change(&mut self, seq: usize) {
+        if self.rng.f64() >= 0.4 {
+            return;
+        }
+        let mine: Vec<Value> = self.state.view.values()
+            .filter(|m| m["deleted"] == false)
+            .cloned()
+            .collect();
+        if mine.is_empty() {
+            return;
+        }
+        let m = &mine[self.rng.usize(..mine.len())];
+        let (id, sender) = (m["message_id"].as_str().unwrap(), m["sender_id"].as_str().unwrap());
+        let peer = if sender == self.me { m["receiver_id"].as_str().unwrap() } else { sender };
+        let frame = match (sender == self.me, self.rng.u8(..4)) {
+            (true, 0) => json!({"action": "delete", "message_id": id, "peer_id": peer}),
+            (true, _) => json!({"action": "edit", "message_id": id, "peer_id": peer,
+                "message_text": format!("{} edited at #{seq}", self.me)}),
+            (false, n) => json!({"action": "react", "message_id": id, "peer_id": peer,
+                "emoji": EMOJI[usize::from(n % 3)], "remove": n == 3}),
+        };
+        loop {
+            assert!(self.started.elapsed() < DEADLINE, "{frame}: not answered in time");
+            if self.socket.is_none() {
+                self.state.figures.reconnects += 1;
+                self.connect().await;
+            }
+            if !self.send_frame(&frame).await {
+                self.socket = None;
+                continue;
+            }
+            let Some(reply) = self.reply().await else {
+                continue; // no answer: reconnect and ask again (a change is idempotent)
+            };
+            match (reply["type"].as_str(), reply["code"].as_str()) {
+                (Some("ack"), _) => {
+                    self.take_version(&reply["message"]);
+                    self.state.figures.changes += 1;
+                    return;
+                }
+                // The other side deleted it meanwhile.
+                (Some("error"), Some("conflict")) => {
+                    self.state.figures.change_refusals += 1;
+                    return;
+                }
+                (Some("error"), Some("internal" | "rate_limited")) => {
+                    tokio::time::sleep(Duration::from_millis(200 + self.rng.u64(..300))).await;
+                }
+                _ => panic!("{frame}: unexpected reply {reply}"),
+            }
+        }
+    }
+
     async fn run(mut self) -> Client {
         if self.socket.is_none() {
             self.connect().await;
         }
         for seq in 0..MESSAGES_EACH {
             self.send(seq).await;
+            self.maybe_change(seq).await;
             let pause = 100 + self.rng.u64(..400);
             self.idle(pause).await;
             if self.rng.f64() < 0.15 {
@@ -409,10 +489,35 @@ async fn soak_every_acked_message_arrives_once_through_faults_and_a_dynamodb_res
     let mut stored_texts: HashMap<String, HashSet<String>> = HashMap::new();
     for admin in &admins {
         for m in stored_for(&store, admin).await {
+            // By the send's key: one stored message per key (a changed message is in the
+            // feed again at each change, under the same id).
             stored_texts
-                .entry(m.message_text.as_str().to_owned())
+                .entry(m.client_msg_id.clone().expect("soak sends carry a key"))
                 .or_default()
                 .insert(m.message_id.as_str().to_owned());
+        }
+    }
+    // Every client's view of every message equals the stored message (its current state).
+    let (mut compared, mut differ) = (0, Vec::new());
+    for (name, client) in names.iter().zip(results.iter()) {
+        for (id, seen) in &client.view {
+            let (a, b) = (seen["sender_id"].as_str().unwrap(), seen["receiver_id"].as_str().unwrap());
+            let stored = store
+                .message(&ClientId::parse(a).unwrap(), &ClientId::parse(b).unwrap(), &MessageId::parse(id).unwrap())
+                .await
+                .unwrap()
+                .expect("a seen message is stored");
+            compared += 1;
+            let reactions: BTreeMap<&str, Vec<&str>> = stored.state.reactions.0.iter()
+                .map(|(e, by)| (e.as_str(), by.iter().map(|c| c.as_str()).collect()))
+                .collect();
+            let same = seen["message_text"] == stored.message_text.as_str()
+                && seen["deleted"] == stored.state.deleted.is_some()
+                && seen["version"] == stored.state.version
+                && seen["reactions"] == json!(reactions);
+            if !same {
+                differ.push(format!("{name} sees {seen} but {id} is {stored:?}"));
+            }
         }
     }
     let duplicates: usize = stored_texts.values().map(|ids| ids.len() - 1).sum();
@@ -455,7 +560,9 @@ async fn soak_every_acked_message_arrives_once_through_faults_and_a_dynamodb_res
          delivered live {live}, recovered by catch-up {recovered}, lost {lost_n}, \
          duplicates stored {duplicates}, stored but never acked {stored_not_acked}, out of order {out_of_order}\n\
          retries after a lost ack {lost_ack} (same ack every time: {same_ack}), reconnects {reconnects}, \
-         sync pages {pages}, repeated frames deduplicated {repeats}, error replies {errors:?}\n",
+         sync pages {pages}, repeated frames deduplicated {repeats}, error replies {errors:?}\n\
+         changes acked {changes} (refused as already deleted {refusals}), message views compared \
+         with the store {compared}, differing {differing}\n",
         clients = USERS + ADMINS,
         total = started.elapsed(),
         faults = faults.describe(),
@@ -469,6 +576,9 @@ async fn soak_every_acked_message_arrives_once_through_faults_and_a_dynamodb_res
         reconnects = sum(|f| f.reconnects),
         pages = sum(|f| f.sync_pages),
         repeats = results.iter().map(|c| c.repeats).sum::<usize>(),
+        changes = sum(|f| f.changes),
+        refusals = sum(|f| f.change_refusals),
+        differing = differ.len(),
     );
     print!("{report}");
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/soak-report.txt");
@@ -484,6 +594,8 @@ async fn soak_every_acked_message_arrives_once_through_faults_and_a_dynamodb_res
     assert_eq!(stored, acked.len(), "one stored message per acked one");
     assert_eq!(stored_not_acked, 0);
     assert_eq!(out_of_order, 0);
+    assert!(differ.is_empty(), "views differ from the store: {differ:#?}");
+    assert!(sum(|f| f.changes) > 50, "changes were made");
     assert!(
         sum(|f| f.lost_ack_retries) > 0 && recovered > 0,
         "the faults were exercised"
