@@ -355,7 +355,12 @@ fn verdicts(inputs: &Inputs) -> Vec<Verdict> {
         target: "send in an ongoing conversation within 5 write units (rate limiter on)".into(),
         measured: steady
             .as_ref()
-            .map(|s| format!("{} WCU, {} RCU ({STEADY_SEND})", s["write_units"], s["read_units"]))
+            .map(|s| {
+                format!(
+                    "{} WCU, {} RCU ({STEADY_SEND})",
+                    s["write_units"], s["read_units"]
+                )
+            })
             .unwrap_or_else(|| "not measured".into()),
         met: steady
             .as_ref()
@@ -369,7 +374,13 @@ fn verdicts(inputs: &Inputs) -> Vec<Verdict> {
         target: "edit, delete and react within 2 round trips before the update is posted".into(),
         measured: changes
             .iter()
-            .map(|r| format!("{}: {}", r["operation"].as_str().unwrap_or(""), r["round_trips_before_first_post"]))
+            .map(|r| {
+                format!(
+                    "{}: {}",
+                    r["operation"].as_str().unwrap_or(""),
+                    r["round_trips_before_first_post"]
+                )
+            })
             .collect::<Vec<_>>()
             .join("; "),
         met: (!changes.is_empty()).then(|| {
@@ -384,7 +395,11 @@ fn verdicts(inputs: &Inputs) -> Vec<Verdict> {
         .and_then(|d| d["rows"].as_array())
         .map(|rows| {
             rows.iter()
-                .filter(|r| r["operation"].as_str().is_some_and(|o| o.starts_with("inbox page")))
+                .filter(|r| {
+                    r["operation"]
+                        .as_str()
+                        .is_some_and(|o| o.starts_with("inbox page"))
+                })
                 .cloned()
                 .collect()
         })
@@ -854,7 +869,8 @@ pub fn performance_md(inputs: &Inputs, charts: &[String]) -> String {
 const STEADY_SEND: &str = "send, conversation on top of both inboxes (an answer)";
 
 pub fn send_billed_ms(inputs: &Inputs) -> (f64, f64, f64) {
-    let send = ddb_row(inputs, STEADY_SEND).or_else(|| ddb_row(inputs, "send, user to administrator, one device"));
+    let send = ddb_row(inputs, STEADY_SEND)
+        .or_else(|| ddb_row(inputs, "send, user to administrator, one device"));
     let trips = send
         .as_ref()
         .and_then(|s| s["round_trips_before_first_post"].as_f64())
@@ -873,7 +889,8 @@ pub fn cost_md(inputs: &Inputs) -> String {
     let mut md = String::new();
     // The typical message: an answer in an ongoing conversation (a first message also creates
     // both inbox entries; docs/cost.md's rows say what each costs).
-    let send = ddb_row(inputs, STEADY_SEND).or_else(|| ddb_row(inputs, "send, user to administrator, one device"));
+    let send = ddb_row(inputs, STEADY_SEND)
+        .or_else(|| ddb_row(inputs, "send, user to administrator, one device"));
     // More receiver devices cost posts, not units.
     let send3 = send.clone();
     let (wcu, rcu) = send

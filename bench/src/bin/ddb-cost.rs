@@ -238,9 +238,16 @@ async fn changes_and_inbox(b: &Bench, admin: &str, owner: &str, busy: &str, busy
     use chat_shared::domain::{Change, Emoji, InboxQuery};
     let a = who(admin, Role::Admin);
     let user = who(&b.name("steady"), Role::User);
-    b.connect(&user.client_id.to_string(), Role::User).await;
-    let first = b.unlimited.send(&user, message(admin, TEXT)).await.expect("send");
-    b.unlimited.send(&a, message(user.client_id.as_str(), TEXT)).await.expect("send");
+    b.connect(user.client_id.as_str(), Role::User).await;
+    let first = b
+        .unlimited
+        .send(&user, message(admin, TEXT))
+        .await
+        .expect("send");
+    b.unlimited
+        .send(&a, message(user.client_id.as_str(), TEXT))
+        .await
+        .expect("send");
     // Past the rate limiter's interval, so the send takes the limiter's one-write path.
     tokio::time::sleep(Duration::from_millis(250)).await;
     b.measure(
@@ -250,7 +257,10 @@ async fn changes_and_inbox(b: &Bench, admin: &str, owner: &str, busy: &str, busy
     .await
     .expect("send");
     let other = who(&b.name("interleaver"), Role::User);
-    b.unlimited.send(&other, message(admin, TEXT)).await.expect("send");
+    b.unlimited
+        .send(&other, message(admin, TEXT))
+        .await
+        .expect("send");
     tokio::time::sleep(Duration::from_millis(250)).await;
     b.measure(
         "send, another conversation on top of the receiver's inbox",
@@ -263,9 +273,12 @@ async fn changes_and_inbox(b: &Bench, admin: &str, owner: &str, busy: &str, busy
         reply_to: Some(first.message.message_id.clone()),
         ..message(admin, TEXT)
     };
-    b.measure("send, a reply (with its preview)", b.chat.send(&user, reply))
-        .await
-        .expect("reply");
+    b.measure(
+        "send, a reply (with its preview)",
+        b.chat.send(&user, reply),
+    )
+    .await
+    .expect("reply");
     let target = |peer: Option<&str>, change: Change| ChangeRequest {
         message_id: first.message.message_id.clone(),
         peer: peer.map(id),
@@ -273,11 +286,23 @@ async fn changes_and_inbox(b: &Bench, admin: &str, owner: &str, busy: &str, busy
     };
     let text = |t: &str| Change::Edit(MessageText::parse(t, 4_000).expect("text"));
     for (label, request) in [
-        ("edit, peer named (read directly)", target(Some(admin), text("edited once"))),
-        ("edit, found through the index", target(None, text("edited twice"))),
+        (
+            "edit, peer named (read directly)",
+            target(Some(admin), text("edited once")),
+        ),
+        (
+            "edit, found through the index",
+            target(None, text("edited twice")),
+        ),
         (
             "react",
-            target(Some(admin), Change::React { emoji: Emoji::parse("👍").expect("emoji"), remove: false }),
+            target(
+                Some(admin),
+                Change::React {
+                    emoji: Emoji::parse("👍").expect("emoji"),
+                    remove: false,
+                },
+            ),
         ),
         ("delete", target(Some(admin), Change::Delete)),
     ] {
@@ -286,12 +311,14 @@ async fn changes_and_inbox(b: &Bench, admin: &str, owner: &str, busy: &str, busy
             .await
             .expect("change");
     }
-    for (label, who_owns, conversations) in [
-        ("user", owner, 3),
-        ("administrator", busy, busy_peers),
-    ] {
+    for (label, who_owns, conversations) in
+        [("user", owner, 3), ("administrator", busy, busy_peers)]
+    {
         let o = who(who_owns, Role::Admin);
-        let query = InboxQuery { limit: 20, after: None };
+        let query = InboxQuery {
+            limit: 20,
+            after: None,
+        };
         let page = b
             .measure(
                 &format!("inbox page of 20, {label} with {conversations} conversations"),

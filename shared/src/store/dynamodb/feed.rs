@@ -139,7 +139,7 @@ impl DynamoStore {
             .filter_map(|item| match item {
                 FeedItem::Message(message) => Some(SyncEntry {
                     position: message.message_id.clone(),
-                    message,
+                    message: *message,
                 }),
                 FeedItem::Change {
                     position, changed, ..
@@ -188,7 +188,7 @@ mod tests {
     use crate::domain::{AppointmentId, MessageState, MessageText, ServiceId};
 
     fn m(ms: i64) -> FeedItem {
-        FeedItem::Message(Message {
+        FeedItem::Message(Box::new(Message {
             message_id: MessageId::generate(ms),
             sender_id: ClientId::parse("a").unwrap(),
             receiver_id: ClientId::parse("b").unwrap(),
@@ -198,7 +198,7 @@ mod tests {
             client_msg_id: None,
             reply: None,
             state: MessageState::default(),
-        })
+        }))
     }
 
     fn ids(page: &Part) -> Vec<i64> {

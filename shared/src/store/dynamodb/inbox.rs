@@ -222,7 +222,8 @@ impl InboxStore for DynamoStore {
             InboxCursor { activity, peer }
         });
         places.truncate(query.limit);
-        // One batched read: both sides' entries of every conversation on the page.
+        // One batched read: both sides' entries of every conversation on the page (eventually
+        // consistent, half the units: the page is a view, not input to a compare-and-set).
         let key = |o: &ClientId, p: &ClientId| {
             HashMap::from([
                 ("owner_id".to_owned(), s(o.as_str())),
@@ -234,7 +235,7 @@ impl InboxStore for DynamoStore {
             .flat_map(|(_, peer)| [key(owner, peer), key(peer, owner)])
             .collect();
         let mut entries: HashMap<(String, String), InboxEntry> = HashMap::new();
-        for item in self.batch_get(&self.tables.inbox, keys).await? {
+        for item in self.batch_get(&self.tables.inbox, keys, false).await? {
             let item: InboxItem = from_item(item)?;
             let slot = (item.owner_id.clone(), item.peer_id.clone());
             entries.insert(slot, item.into_entry()?);

@@ -195,7 +195,7 @@ impl MessageStore for DynamoStore {
             ])
         });
         let items = self
-            .batch_get(&self.tables.messages, keys.collect())
+            .batch_get(&self.tables.messages, keys.collect(), true)
             .await?;
         items.into_iter().map(message_from_item).collect()
     }

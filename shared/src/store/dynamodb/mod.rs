@@ -82,10 +82,15 @@ impl DynamoStore {
 const BATCH_GET_MAX: usize = 100;
 
 impl DynamoStore {
-    /// The items with these keys from `table`, read consistently, in any order (missing ones
-    /// left out): BatchGetItem in chunks of 100, asking again for keys DynamoDB left
+    /// The items with these keys from `table`, in any order (missing ones left out), read
+    /// consistently or not: BatchGetItem in chunks of 100, asking again for keys DynamoDB left
     /// unprocessed (under throttling) until none are left.
-    async fn batch_get(&self, table: &str, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
+    async fn batch_get(
+        &self,
+        table: &str,
+        keys: Vec<Item>,
+        consistent: bool,
+    ) -> Result<Vec<Item>, StoreError> {
         use aws_sdk_dynamodb::types::KeysAndAttributes;
         let mut found = Vec::new();
         for chunk in keys.chunks(BATCH_GET_MAX) {
@@ -96,7 +101,7 @@ impl DynamoStore {
                 }
                 let request = KeysAndAttributes::builder()
                     .set_keys(Some(std::mem::take(&mut pending)))
-                    .consistent_read(true)
+                    .consistent_read(consistent)
                     .build()
                     .map_err(|e| StoreError::backend("batch_get", e))?;
                 let out = self

@@ -158,7 +158,7 @@ impl ChangeItem {
 
 /// An item of a catch-up index: a message, or a change record pointing at one.
 pub(in super::super) enum FeedItem {
-    Message(Message),
+    Message(Box<Message>),
     Change {
         position: MessageId,
         sender: ClientId,
@@ -169,7 +169,7 @@ pub(in super::super) enum FeedItem {
 
 pub(in super::super) fn feed_item(item: Item) -> Result<FeedItem, StoreError> {
     if !item.contains_key("changed") {
-        return Ok(FeedItem::Message(super::message_from_item(item)?));
+        return Ok(FeedItem::Message(Box::new(super::message_from_item(item)?)));
     }
     let change: ChangeItem = from_item(item)?;
     Ok(FeedItem::Change {
