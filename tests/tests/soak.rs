@@ -285,7 +285,10 @@ impl Run {
         if self.rng.f64() >= 0.4 {
             return;
         }
-        let mine: Vec<Value> = self.state.view.values()
+        let mine: Vec<Value> = self
+            .state
+            .view
+            .values()
             .filter(|m| m["deleted"] == false)
             .cloned()
             .collect();
@@ -293,8 +296,15 @@ impl Run {
             return;
         }
         let m = &mine[self.rng.usize(..mine.len())];
-        let (id, sender) = (m["message_id"].as_str().unwrap(), m["sender_id"].as_str().unwrap());
-        let peer = if sender == self.me { m["receiver_id"].as_str().unwrap() } else { sender };
+        let (id, sender) = (
+            m["message_id"].as_str().unwrap(),
+            m["sender_id"].as_str().unwrap(),
+        );
+        let peer = if sender == self.me {
+            m["receiver_id"].as_str().unwrap()
+        } else {
+            sender
+        };
         let frame = match (sender == self.me, self.rng.u8(..4)) {
             (true, 0) => json!({"action": "delete", "message_id": id, "peer_id": peer}),
             (true, _) => json!({"action": "edit", "message_id": id, "peer_id": peer,
@@ -303,7 +313,10 @@ impl Run {
                 "emoji": EMOJI[usize::from(n % 3)], "remove": n == 3}),
         };
         loop {
-            assert!(self.started.elapsed() < DEADLINE, "{frame}: not answered in time");
+            assert!(
+                self.started.elapsed() < DEADLINE,
+                "{frame}: not answered in time"
+            );
             if self.socket.is_none() {
                 self.state.figures.reconnects += 1;
                 self.connect().await;
@@ -501,14 +514,25 @@ async fn soak_every_acked_message_arrives_once_through_faults_and_a_dynamodb_res
     let (mut compared, mut differ) = (0, Vec::new());
     for (name, client) in names.iter().zip(results.iter()) {
         for (id, seen) in &client.view {
-            let (a, b) = (seen["sender_id"].as_str().unwrap(), seen["receiver_id"].as_str().unwrap());
+            let (a, b) = (
+                seen["sender_id"].as_str().unwrap(),
+                seen["receiver_id"].as_str().unwrap(),
+            );
             let stored = store
-                .message(&ClientId::parse(a).unwrap(), &ClientId::parse(b).unwrap(), &MessageId::parse(id).unwrap())
+                .message(
+                    &ClientId::parse(a).unwrap(),
+                    &ClientId::parse(b).unwrap(),
+                    &MessageId::parse(id).unwrap(),
+                )
                 .await
                 .unwrap()
                 .expect("a seen message is stored");
             compared += 1;
-            let reactions: BTreeMap<&str, Vec<&str>> = stored.state.reactions.0.iter()
+            let reactions: BTreeMap<&str, Vec<&str>> = stored
+                .state
+                .reactions
+                .0
+                .iter()
                 .map(|(e, by)| (e.as_str(), by.iter().map(|c| c.as_str()).collect()))
                 .collect();
             let same = seen["message_text"] == stored.message_text.as_str()
@@ -594,7 +618,10 @@ async fn soak_every_acked_message_arrives_once_through_faults_and_a_dynamodb_res
     assert_eq!(stored, acked.len(), "one stored message per acked one");
     assert_eq!(stored_not_acked, 0);
     assert_eq!(out_of_order, 0);
-    assert!(differ.is_empty(), "views differ from the store: {differ:#?}");
+    assert!(
+        differ.is_empty(),
+        "views differ from the store: {differ:#?}"
+    );
     assert!(sum(|f| f.changes) > 50, "changes were made");
     assert!(
         sum(|f| f.lost_ack_retries) > 0 && recovered > 0,
