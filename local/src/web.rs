@@ -27,6 +27,7 @@ const LIB: &[(&str, &str)] = library![
     "client.js",
     "errors.js",
     "http.js",
+    "messages.js",
     "storage.js",
     "util.js",
     "wire.js",

@@ -1,7 +1,9 @@
 // The chat's browser client: plain JavaScript, no framework, no build step, nothing fetched
 // from anywhere but this origin. The connection, catch-up, sends and the HTTP API are the client
 // library's (clients/js, served by chat-local at /lib/ and loaded as an ES module); this file
-// keeps the page's state and renders it. Text that comes from the network is only ever put into
+// keeps the page's state and renders it: conversations (the inbox, GET /chat/conversations),
+// messages with their changes (edits, deletions, reactions, replies: each message is shown in
+// its highest version), a menu on each message and the composer. Text that comes from the network is only ever put into
 // the page with textContent / createTextNode, never parsed as HTML, so a message is always shown
 // as the text it is.
 'use strict';
@@ -11,6 +13,12 @@
   const HISTORY_PAGE = 20;
   const TYPING_SHOW_MS = 3000;
   const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '🙏'];
+  const EDIT_WINDOW_MS = 24 * 60 * 60 * 1000;
+  const DELETED_TEXT = 'This message was deleted';
+  const PREVIEW_CHARS = 100;
+  const INBOX_PAGE = 50;
+  const INBOX_MAX_PAGES = 20;
   // The library, as an ES module from this origin (this script stays a classic one).
   const lib = import('/lib/index.js');
 
@@ -51,9 +59,10 @@
     }
   }
 
-  /** Now as the time prefix of a message id, so new conversations sort among the others. */
-  function idForNow() {
-    let t = Date.now();
+  /** A time (now by default) as the time prefix of a message id, so conversations sort by
+   * activity among message ids. */
+  function idFor(ms = Date.now()) {
+    let t = ms;
     let out = '';
     for (let i = 0; i < 10; i += 1) {
       out = CROCKFORD[t % 32] + out;
@@ -63,6 +72,15 @@
   }
 
   const errorText = (err) => `${err.code || 'error'}: ${err.message}`;
+  const maxKey = (a, b) => (a > b ? a : b);
+
+  /** At most PREVIEW_CHARS characters then `…`, as the server's reply previews. */
+  function truncate(text) {
+    const chars = Array.from(text || '');
+    return chars.length > PREVIEW_CHARS ? `${chars.slice(0, PREVIEW_CHARS).join('')}…` : chars.join('');
+  }
+
+  const previewText = (msg) => (msg.deleted ? DELETED_TEXT : msg.text);
 
   // ---------------------------------------------------------------- model
 
@@ -79,8 +97,9 @@
       readUpTo: new Map(), // peer -> newest of my message ids that peer has read
       typingTimer: null,
       seq: 0,
-      unreadFetching: false,
-      unreadStale: false,
+      inboxFetching: false,
+      inboxStale: false,
+      composing: null, // { mode: 'reply' | 'edit', msg } while the composer answers or edits
       syncedIds: new Set(),
     };
     if (stored) {
@@ -103,7 +122,7 @@
         unread: 0,
         lastId: '',
         lastText: '',
-        createdKey: idForNow(),
+        activity: idFor(), // sort key: the newest of its message ids and the server's updated_at
         history: 'none', // none | more | done
         pages: null, // the library's history iterator
         loading: false,
@@ -126,11 +145,45 @@
       receiver: m.receiver_id,
       appointment: m.appointment_id,
       service: m.service_id,
-      text: m.message_text,
       timestamp: m.timestamp,
       state: mine ? (m.read || isReadByPeer(s, peer, m.message_id) ? 'read' : 'sent') : 'received',
       error: null,
       row: null,
+      ...stateOf(m),
+    };
+  }
+
+  /** What changes of a message: its version and what the versions carry. */
+  function stateOf(m) {
+    const deleted = m.deleted === true;
+    return {
+      version: Number.isInteger(m.version) && m.version > 0 ? m.version : 1,
+      deleted,
+      text: deleted ? '' : m.message_text,
+      reactions: reactionsOf(m.reactions),
+      editedAt: typeof m.edited_at === 'string' ? m.edited_at : null,
+      deletedBy: typeof m.deleted_by === 'string' ? m.deleted_by : null,
+      replyTo: !deleted && typeof m.reply_to === 'string' ? m.reply_to : null,
+      replyPreview: previewOf(m.reply_preview),
+    };
+  }
+
+  /** `{emoji: [client ids]}` as `[[emoji, ids], …]`, in the server's order; junk dropped. */
+  function reactionsOf(value) {
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return [];
+    return Object.entries(value)
+      .map(([emoji, ids]) => [emoji, Array.isArray(ids) ? ids.filter((id) => typeof id === 'string') : []])
+      .filter(([, ids]) => ids.length > 0);
+  }
+
+  function previewOf(p) {
+    if (!p || typeof p !== 'object' || typeof p.message_id !== 'string') return null;
+    return {
+      id: p.message_id,
+      sender: typeof p.sender_id === 'string' ? p.sender_id : '',
+      text: typeof p.preview === 'string' ? p.preview : '',
+      edited: p.edited === true,
+      deleted: p.deleted === true,
     };
   }
 
@@ -162,12 +215,18 @@
     c.on('message', (m, { source }) => {
       if (!current()) return;
       if (source === 'sync') s.syncedIds.add(m.message_id);
-      addMessage(s, m, source);
+      // First seen in the ack of a change of this client (a message from history): a change.
+      addMessage(s, m, source === 'ack' ? 'update' : source);
+    });
+    // A newer version of a message (edited, deleted, reacted to), live, from a catch-up or
+    // from the ack of this client's own change; the library never gives an older one.
+    c.on('update', (m) => {
+      if (current() && validWireMessage(m)) addMessage(s, m, 'update');
     });
     c.on('synced', () => {
       if (!current()) return;
       saveStored(s);
-      refreshUnread(s);
+      refreshInbox(s);
     });
     c.on('typing', (frame) => {
       if (current()) onTyping(s, frame);
@@ -193,29 +252,39 @@
     }
     msg.id = ack.message_id;
     msg.timestamp = ack.timestamp || msg.timestamp;
+    msg.version = Math.max(msg.version, 1);
     msg.state = isReadByPeer(s, msg.peer, msg.id) ? 'read' : 'sent';
     conv.messages.set(msg.id, msg);
     touchConversation(s, conv, msg);
     renderRow(s, msg);
   }
 
-  /** A message from the server (live, sync or history); false when already known. */
+  /** A message from the server (live, sync, history or a change); false when already known.
+   * A known message takes the state of a higher version, never of an equal or lower one. */
   function addMessage(s, m, source) {
     const msg = fromWire(s, m);
     const conv = conversationOf(s, msg.peer);
     const known = conv.messages.get(msg.id);
     if (known) {
+      let changed = false;
       if (known.mine && m.read === true && known.state !== 'read') {
         known.state = 'read';
-        renderRow(s, known);
+        changed = true;
       }
+      if (msg.version > known.version) {
+        Object.assign(known, stateOf(m));
+        changed = true;
+        onChanged(s, conv, known);
+      }
+      if (changed) renderRow(s, known);
       return false;
     }
     conv.messages.set(msg.id, msg);
     if (msg.mine && m.read === true) noteRead(s, msg.peer, msg.id);
     const open = s.current === msg.peer;
-    if (open) renderRow(s, msg, source !== 'history');
+    if (open) renderRow(s, msg, source !== 'history' && source !== 'update');
     if (source !== 'history') touchConversation(s, conv, msg);
+    if (open) renderQuotesOf(s, conv, msg.id);
     if (!msg.mine && source === 'live') {
       hideTyping(s, msg.peer);
       if (open && document.visibilityState === 'visible') markReadSoon(s, conv);
@@ -228,10 +297,25 @@
     return true;
   }
 
+  /** A shown message changed: its preview in the list, the quotes of it, the composer. */
+  function onChanged(s, conv, msg) {
+    if (msg.id === conv.lastId) {
+      conv.lastText = previewText(msg);
+      renderList(s);
+    }
+    renderQuotesOf(s, conv, msg.id);
+    if (s.composing && s.composing.msg === msg && msg.deleted) {
+      if (s.composing.mode === 'edit') $('composer-text').value = '';
+      cancelComposing(s);
+      showBanner('The message you were answering or editing was deleted.');
+    }
+    if (openMenu && openMenu.msg === msg) closeMenu();
+  }
+
   function syncFailed(s) {
     s.syncing = false;
     // Without a catch-up, at least the open conversation's newest page and the badges are fresh.
-    refreshUnread(s);
+    refreshInbox(s);
     if (s.current) loadNewest(s, conversationOf(s, s.current));
   }
 
@@ -285,30 +369,46 @@
   }
   // ---------------------------------------------------------------- HTTP-backed state
 
-  /** The server's unread counts replace the live ones. A message that arrives while the
-   * request is out may or may not be in its answer, so then the counts are asked for again. */
-  async function refreshUnread(s) {
-    if (s.unreadFetching) {
-      s.unreadStale = true;
+  /** The inbox (GET /chat/conversations): the server's conversations, last messages and
+   * unread counts replace the live ones. A message that arrives while the request is out may or
+   * may not be in its answer, so then the inbox is asked for again. */
+  async function refreshInbox(s) {
+    if (s.inboxFetching) {
+      s.inboxStale = true;
       return;
     }
-    s.unreadFetching = true;
-    s.unreadStale = false;
-    let data;
+    s.inboxFetching = true;
+    s.inboxStale = false;
+    const entries = [];
     try {
-      data = await s.client.unread();
+      let pages = 0;
+      for await (const page of s.client.conversations({ limit: INBOX_PAGE })) {
+        if (page && Array.isArray(page.conversations)) entries.push(...page.conversations);
+        pages += 1;
+        if (pages >= INBOX_MAX_PAGES) break;
+      }
     } catch (err) {
-      if (session === s) showBanner(`Unread counts: ${err.message}`);
+      if (session === s) showBanner(`Conversations: ${err.message}`);
       return;
     } finally {
-      s.unreadFetching = false;
-      if (s.unreadStale && session === s) setTimeout(() => refreshUnread(s), 100);
+      s.inboxFetching = false;
+      if (s.inboxStale && session === s) setTimeout(() => refreshInbox(s), 100);
     }
     if (session !== s) return;
-    const bySender = (data && data.by_sender) || {};
     for (const conv of s.conversations.values()) conv.unread = 0;
-    for (const [peer, n] of Object.entries(bySender)) {
-      if (ID_RE.test(peer) && Number.isInteger(n)) conversationOf(s, peer).unread = n;
+    for (const entry of entries) {
+      if (!entry || typeof entry.peer_id !== 'string' || !ID_RE.test(entry.peer_id)) continue;
+      const conv = conversationOf(s, entry.peer_id);
+      if (Number.isInteger(entry.unread) && entry.unread >= 0) conv.unread = entry.unread;
+      const last = entry.last_message;
+      if (last && typeof last.message_id === 'string' && last.message_id >= conv.lastId) {
+        // The shown copy when there is one (it may be newer than the server's answer).
+        const shown = conv.messages.get(last.message_id);
+        conv.lastId = last.message_id;
+        conv.lastText = shown ? previewText(shown) : last.deleted === true ? DELETED_TEXT : String(last.preview ?? '');
+      }
+      const at = typeof entry.updated_at === 'string' ? Date.parse(entry.updated_at) : NaN;
+      if (!Number.isNaN(at)) conv.activity = maxKey(conv.activity, idFor(at));
     }
     renderList(s);
     const open = s.current && s.conversations.get(s.current);
@@ -420,14 +520,14 @@
   function touchConversation(s, conv, msg) {
     if (msg.id && msg.id >= conv.lastId) {
       conv.lastId = msg.id;
-      conv.lastText = msg.text;
+      conv.lastText = previewText(msg);
     }
     renderList(s);
   }
 
   function renderList(s) {
     const list = $('conversations');
-    const sortKey = (c) => c.lastId || c.createdKey;
+    const sortKey = (c) => maxKey(c.lastId, c.activity);
     const ordered = [...s.conversations.values()].sort((a, b) =>
       sortKey(a) < sortKey(b) ? 1 : sortKey(a) > sortKey(b) ? -1 : 0,
     );
@@ -471,6 +571,11 @@
 
   function openConversation(s, peer) {
     const conv = conversationOf(s, peer);
+    if (s.current !== peer && s.composing) {
+      if (s.composing.mode === 'edit') $('composer-text').value = '';
+      cancelComposing(s);
+    }
+    closeMenu();
     s.current = peer;
     hideTyping(s);
     $('no-conversation').hidden = true;
@@ -497,25 +602,51 @@
   function renderRow(s, msg, follow = false) {
     if (s.current !== msg.peer) return;
     const list = $('messages');
+    const scroller = $('scroller');
+    // Measured before the row changes: a row that grows (a reaction, a longer edit) at the
+    // bottom keeps the conversation scrolled to the bottom.
+    const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
     let row = msg.row && msg.row.parentNode === list ? msg.row : null;
+    const changed = Boolean(row);
     if (!row) {
       row = el('li', `msg ${msg.mine ? 'mine' : 'theirs'}`);
       row.dataset.testid = 'message';
       const bubble = el('div', 'bubble');
+      const quote = el('button', 'quote');
+      quote.type = 'button';
+      quote.dataset.testid = 'quote';
+      quote.hidden = true;
+      quote.append(el('span', 'quote-sender'), el('span', 'quote-text'));
+      quote.addEventListener('click', () => jumpTo(s, msg.peer, msg.replyTo));
       const text = el('p', 'text');
       text.dataset.testid = 'message-text';
-      text.append(document.createTextNode(msg.text));
+      const reactions = el('div', 'reactions');
+      reactions.dataset.testid = 'reactions';
       const meta = el('span', 'meta');
-      meta.append(el('time', 'time'));
+      const edited = el('span', 'edited', 'edited');
+      edited.dataset.testid = 'edited';
+      edited.hidden = true;
+      meta.append(edited, el('time', 'time'));
       if (msg.mine) {
         const tick = el('span', 'tick');
         tick.dataset.testid = 'tick';
         meta.append(tick);
       }
-      bubble.append(text, meta);
-      row.append(bubble);
+      bubble.append(quote, text, reactions, meta);
+      const actions = el('button', 'actions', '⋯');
+      actions.type = 'button';
+      actions.dataset.testid = 'message-actions';
+      actions.title = 'React, reply, edit or delete';
+      actions.setAttribute('aria-label', 'Message actions');
+      actions.setAttribute('aria-haspopup', 'menu');
+      actions.addEventListener('click', (event) => {
+        event.stopPropagation();
+        toggleMenu(s, msg);
+      });
+      row.append(bubble, actions);
       msg.row = row;
     }
+    renderContent(s, msg, row);
     row.dataset.state = msg.state;
     row.dataset.sender = msg.sender;
     if (msg.id) row.dataset.messageId = msg.id;
@@ -550,8 +681,6 @@
       error.textContent = `Not sent — ${msg.error}`;
     } else if (error) error.remove();
 
-    const scroller = $('scroller');
-    const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
     const key = rowKey(msg);
     row.dataset.key = key;
     let before = null;
@@ -562,7 +691,138 @@
       before = other;
     }
     if (row.parentNode !== list || row.nextSibling !== before) list.insertBefore(row, before);
-    if (follow ? atBottom : msg.mine && !msg.id) scroller.scrollTop = scroller.scrollHeight;
+    if ((follow || changed) && atBottom) scroller.scrollTop = scroller.scrollHeight;
+    else if (!follow && msg.mine && !msg.id) scroller.scrollTop = scroller.scrollHeight;
+  }
+
+  /** What changes in a row: text or tombstone, the edited marker, the quote, the reactions. */
+  function renderContent(s, msg, row) {
+    row.dataset.version = String(msg.version || 1);
+    row.dataset.deleted = String(Boolean(msg.deleted));
+    const text = row.querySelector('.text');
+    text.textContent = msg.deleted ? DELETED_TEXT : msg.text;
+    text.classList.toggle('deleted', Boolean(msg.deleted));
+    const edited = row.querySelector('.edited');
+    edited.hidden = !msg.editedAt || msg.deleted;
+    edited.title = msg.editedAt ? `edited ${new Date(msg.editedAt).toLocaleString()}` : '';
+
+    const quote = row.querySelector('.quote');
+    const quoted = quoteOf(s, msg);
+    quote.hidden = !quoted;
+    if (quoted) {
+      quote.querySelector('.quote-sender').textContent = quoted.sender === s.me ? 'You' : quoted.sender;
+      quote.querySelector('.quote-text').textContent = quoted.text;
+      quote.classList.toggle('deleted', quoted.deleted);
+      quote.title = 'Show the message this answers';
+    }
+
+    const reactions = row.querySelector('.reactions');
+    reactions.replaceChildren();
+    for (const [emoji, ids] of msg.deleted ? [] : msg.reactions) {
+      const chip = el('button', 'reaction');
+      chip.type = 'button';
+      chip.dataset.testid = 'reaction';
+      chip.dataset.emoji = emoji;
+      const mine = ids.includes(s.me);
+      chip.dataset.mine = String(mine);
+      chip.classList.toggle('mine', mine);
+      chip.append(el('span', 'emoji', emoji), el('span', 'count', String(ids.length)));
+      chip.title = `${ids.map((id) => (id === s.me ? 'you' : id)).join(', ')} — click to ${mine ? 'take yours back' : 'react too'}`;
+      chip.addEventListener('click', () => toggleReaction(s, msg, emoji));
+      reactions.append(chip);
+    }
+    reactions.hidden = reactions.children.length === 0;
+    row.querySelector('.actions').hidden = !msg.id || msg.deleted;
+  }
+
+  /** The quote a reply shows: the answered message as shown here when it is (a later edit or
+   * deletion shows in the quote too), else the server's reply_preview. */
+  function quoteOf(s, msg) {
+    if (!msg.replyTo) return null;
+    const original = conversationOf(s, msg.peer).messages.get(msg.replyTo);
+    if (original) {
+      return { sender: original.sender, text: original.deleted ? DELETED_TEXT : truncate(original.text), deleted: original.deleted };
+    }
+    const p = msg.replyPreview;
+    if (p) return { sender: p.sender, text: p.deleted ? DELETED_TEXT : p.text, deleted: p.deleted };
+    return { sender: '', text: 'an earlier message', deleted: false };
+  }
+
+  /** The replies to `id` show its current state. */
+  function renderQuotesOf(s, conv, id) {
+    for (const other of conv.messages.values()) if (other.replyTo === id) renderRow(s, other);
+    for (const other of s.outbox.values()) if (other.replyTo === id) renderRow(s, other);
+  }
+
+  function jumpTo(s, peer, id) {
+    const target = id && conversationOf(s, peer).messages.get(id);
+    if (!target || !target.row || !target.row.isConnected) {
+      showBanner('The quoted message is further up: scroll up to load it.');
+      return;
+    }
+    target.row.scrollIntoView({ block: 'center' });
+    target.row.classList.add('flash');
+    setTimeout(() => target.row && target.row.classList.remove('flash'), 1200);
+  }
+
+  // ---------------------------------------------------------------- message menu
+
+  let openMenu = null; // { msg, node }
+
+  function toggleMenu(s, msg) {
+    const same = openMenu && openMenu.msg === msg;
+    closeMenu();
+    if (!same) showMenu(s, msg);
+  }
+
+  function closeMenu() {
+    if (openMenu) openMenu.node.remove();
+    openMenu = null;
+  }
+
+  const canEdit = (s, msg) =>
+    msg.mine && !msg.deleted && Date.now() - Date.parse(msg.timestamp) < EDIT_WINDOW_MS;
+  // The author deletes; an administrator deletes any message of its conversations (moderation).
+  const canDelete = (s, msg) => !msg.deleted && (msg.mine || s.role === 'admin');
+
+  function showMenu(s, msg) {
+    if (!msg.id || msg.deleted || !msg.row) return;
+    const menu = el('div', 'menu');
+    menu.dataset.testid = 'message-menu';
+    menu.setAttribute('role', 'menu');
+    const quick = el('div', 'quick-reactions');
+    for (const emoji of QUICK_REACTIONS) {
+      const entry = msg.reactions.find(([e]) => e === emoji);
+      const mine = Boolean(entry && entry[1].includes(s.me));
+      const button = el('button', mine ? 'quick mine' : 'quick', emoji);
+      button.type = 'button';
+      button.dataset.testid = 'quick-reaction';
+      button.dataset.emoji = emoji;
+      button.title = mine ? 'Take your reaction back' : 'React';
+      button.addEventListener('click', () => {
+        closeMenu();
+        toggleReaction(s, msg, emoji);
+      });
+      quick.append(button);
+    }
+    menu.append(quick);
+    const item = (label, testid, action) => {
+      const button = el('button', 'menu-item', label);
+      button.type = 'button';
+      button.dataset.testid = testid;
+      button.setAttribute('role', 'menuitem');
+      button.addEventListener('click', () => {
+        closeMenu();
+        action();
+      });
+      menu.append(button);
+    };
+    item('Reply', 'menu-reply', () => startComposing(s, 'reply', msg));
+    if (canEdit(s, msg)) item('Edit', 'menu-edit', () => startComposing(s, 'edit', msg));
+    if (canDelete(s, msg)) item('Delete', 'menu-delete', () => deleteMessage(s, msg));
+    menu.addEventListener('click', (event) => event.stopPropagation());
+    msg.row.append(menu);
+    openMenu = { msg, node: menu };
   }
 
   function removeRow(msg) {
@@ -572,7 +832,62 @@
 
   // ---------------------------------------------------------------- actions
 
-  function sendMessage(s, text) {
+  /** A shown message as the library takes it (its ids name the conversation: peer_id). */
+  const refOf = (msg) => ({ message_id: msg.id, sender_id: msg.sender, receiver_id: msg.receiver });
+
+  /** The change's ack comes back as an `update` event, which redraws the row. */
+  function changeFailed(s, what) {
+    return (err) => {
+      if (session === s && err.code !== 'closed') showBanner(`${what}: ${errorText(err)}`);
+    };
+  }
+
+  function toggleReaction(s, msg, emoji) {
+    const entry = msg.reactions.find(([e]) => e === emoji);
+    const mine = Boolean(entry && entry[1].includes(s.me));
+    s.client.react(refOf(msg), emoji, { remove: mine }).catch(changeFailed(s, 'Reaction'));
+  }
+
+  function deleteMessage(s, msg) {
+    s.client.deleteMessage(refOf(msg)).catch(changeFailed(s, 'Delete'));
+  }
+
+  function editMessage(s, msg, text) {
+    s.client.edit(refOf(msg), text).catch(changeFailed(s, 'Edit'));
+  }
+
+  /** The composer answers `msg` (reply) or replaces its text (edit). */
+  function startComposing(s, mode, msg) {
+    const composer = $('composer-text');
+    if (s.composing && s.composing.mode === 'edit') composer.value = '';
+    s.composing = { mode, msg };
+    if (mode === 'edit') composer.value = msg.text;
+    renderComposing(s);
+    composer.focus();
+  }
+
+  function cancelComposing(s) {
+    s.composing = null;
+    renderComposing(s);
+  }
+
+  function renderComposing(s) {
+    const box = $('composer-context');
+    const c = s.composing;
+    box.hidden = !c;
+    if (!c) {
+      delete box.dataset.mode;
+      $('composer-send').textContent = 'Send';
+      return;
+    }
+    box.dataset.mode = c.mode;
+    const who = c.msg.sender === s.me ? 'yourself' : c.msg.sender;
+    $('composer-context-label').textContent = c.mode === 'edit' ? 'Editing your message' : `Replying to ${who}`;
+    $('composer-context-text').textContent = truncate(c.msg.text);
+    $('composer-send').textContent = c.mode === 'edit' ? 'Save' : 'Send';
+  }
+
+  function sendMessage(s, text, replyTo = null) {
     if (!s.current) return;
     const peer = s.current;
     const appointment = $('appointment-id').value.trim() || 'general';
@@ -597,6 +912,16 @@
       state: 'pending',
       error: null,
       row: null,
+      version: 1,
+      deleted: false,
+      reactions: [],
+      editedAt: null,
+      deletedBy: null,
+      replyTo: replyTo ? replyTo.id : null,
+      // Shown until the server's copy arrives (the ack carries no preview).
+      replyPreview: replyTo
+        ? { id: replyTo.id, sender: replyTo.sender, text: truncate(replyTo.text), edited: Boolean(replyTo.editedAt), deleted: false }
+        : null,
     };
     s.outbox.set(msg.clientMsgId, msg);
     renderRow(s, msg);
@@ -609,6 +934,7 @@
         service_id: service,
         message_text: text,
         client_msg_id: msg.clientMsgId,
+        ...(replyTo ? { reply_to: replyTo.id } : {}),
       })
       .then(
         (ack) => {
@@ -649,7 +975,7 @@
     client.connect().catch(() => {
       // Signed out before it connected.
     });
-    refreshUnread(s);
+    refreshInbox(s);
   }
 
   function signOut() {
@@ -725,12 +1051,35 @@
     const composer = $('composer-text');
     $('composer').addEventListener('submit', (event) => {
       event.preventDefault();
+      const s = session;
       const text = composer.value;
-      if (!session || !text.trim()) return;
-      sendMessage(session, text);
+      if (!s || !text.trim()) return;
+      const c = s.composing;
+      if (c && c.mode === 'edit') {
+        if (text !== c.msg.text) editMessage(s, c.msg, text);
+      } else {
+        sendMessage(s, text, c && c.mode === 'reply' ? c.msg : null);
+      }
+      cancelComposing(s);
       composer.value = '';
     });
+    $('composer-context-cancel').addEventListener('click', () => {
+      const s = session;
+      if (!s) return;
+      if (s.composing && s.composing.mode === 'edit') composer.value = '';
+      cancelComposing(s);
+      composer.focus();
+    });
+    document.addEventListener('click', closeMenu);
+    document.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') closeMenu();
+    });
     composer.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape' && session && session.composing) {
+        if (session.composing.mode === 'edit') composer.value = '';
+        cancelComposing(session);
+        return;
+      }
       if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         $('composer').requestSubmit();

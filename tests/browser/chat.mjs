@@ -8,6 +8,10 @@
 // CHAT_BROWSER_ADMIN_TOKEN set (chat-local --auth jwt), the token scenario runs instead: sign-in
 // with a token, the WebSocket's ?token= and the HTTP API's Authorization: Bearer.
 //
+// Then the changes: the user edits a message and deletes one, both react, the administrator
+// replies with a quote, and a second device of the user that was offline meanwhile shows the
+// same conversation once it reconnects (texts, tombstone, reactions, quote).
+//
 // Every check runs even when an earlier one failed (each waits at most CHECK_MS); the last line
 // says how many passed and failed, and the exit code is 1 when any failed. Screenshots of both
 // views go to screenshot-dir (default target/browser); with CHAT_BROWSER_DOCS=1 they are also
@@ -185,6 +189,58 @@ function writeAs(page, from, role, to, texts) {
     },
     [from, role, to, texts],
   );
+}
+
+const DELETED_TEXT = 'This message was deleted';
+
+/** What a message row shows: text, tombstone, edited marker, reactions, quote. */
+const rowState = (page, id) =>
+  page.evaluate((id) => {
+    const r = document.querySelector(`[data-testid=message][data-message-id="${id}"]`);
+    if (!r) return null;
+    const quote = r.querySelector('[data-testid=quote]');
+    return {
+      text: r.querySelector('[data-testid=message-text]').textContent,
+      deleted: r.dataset.deleted === 'true',
+      edited: !r.querySelector('[data-testid=edited]').hidden,
+      // Sorted: the order of the emoji is the server's, not part of the check.
+      reactions: [...r.querySelectorAll('[data-testid=reaction]')]
+        .map((c) => `${c.dataset.emoji}${c.querySelector('.count').textContent}`)
+        .sort(),
+      quote: quote.hidden ? null : quote.querySelector('.quote-text').textContent,
+      actions: !r.querySelector('[data-testid=message-actions]').hidden,
+    };
+  }, id);
+
+/** Waits until the row of `id` shows every field of `want`; fails with what it shows. */
+async function waitForRow(page, id, want) {
+  const deadline = Date.now() + CHECK_MS;
+  let state = null;
+  for (;;) {
+    state = await rowState(page, id);
+    if (state && Object.entries(want).every(([k, v]) => JSON.stringify(state[k]) === JSON.stringify(v))) return state;
+    if (Date.now() > deadline) {
+      throw new Error(`row ${id}: wanted ${JSON.stringify(want)}, shows ${JSON.stringify(state)}`);
+    }
+    await page.waitForTimeout(50);
+  }
+}
+
+/** Opens the menu of message `id`; returns the menu's locator. */
+async function openMenu(page, id) {
+  const r = page.locator(`[data-testid=message][data-message-id="${id}"]`);
+  await r.locator('[data-testid=message-actions]').click();
+  const menu = r.locator('[data-testid=message-menu]');
+  await menu.waitFor();
+  return menu;
+}
+
+const menuItems = (menu) =>
+  menu.locator('[role=menuitem]').evaluateAll((nodes) => nodes.map((n) => n.dataset.testid));
+
+async function react(page, id, emoji) {
+  const menu = await openMenu(page, id);
+  await menu.locator(`[data-testid=quick-reaction][data-emoji="${emoji}"]`).click();
 }
 
 async function screenshots(sides) {
@@ -404,6 +460,8 @@ async function conversationScenario() {
       );
     });
 
+    await changesScenario(user, admin);
+
     await check('no script errors and no Content-Security-Policy violations', async () => {
       for (const side of [user, admin]) {
         assert(side.record.pageErrors.length === 0, `${side.record.label}: ${side.record.pageErrors}`);
@@ -415,12 +473,136 @@ async function conversationScenario() {
     // administrator typing a reply to the user.
     await writeAs(user.page, 'user-carol', 'user', ADMIN, ['Can I move my appointment to Friday?'])
       .then(() => badge(admin.page, 'user-carol').waitFor({ state: 'visible' }))
+      // Typing frames go at most once per 2 s per peer, and the administrator just typed a reply.
+      .then(() => admin.page.waitForTimeout(2100))
       .then(() => admin.page.click('[data-testid=composer-text]'))
       .then(() => admin.page.keyboard.type('Your appointment is confirmed', { delay: 10 }))
       .then(() => user.page.waitForSelector('[data-testid=typing]', { state: 'visible' }))
       .catch((e) => console.log(`(screenshot scene incomplete: ${String(e.message).split('\n')[0]})`));
   } finally {
     await screenshots([user, admin]);
+  }
+}
+
+/** Edits, deletions, reactions and a reply in the open conversation of `user` and `admin`,
+ * while a second device of the user is offline; then that device catches up. */
+async function changesScenario(user, admin) {
+  const EDIT_ME = 'Can we move it to Tuesdya?';
+  const EDITED = 'Can we move it to Tuesday?';
+  const DELETE_ME = 'sent to the wrong conversation';
+  const REPLY = 'Tuesday works, see you then';
+  let editId = null;
+  let deleteId = null;
+  let replyId = null;
+  const phone = await openPage('second device of the user');
+  try {
+    await check('the user sends two more messages; a second device shows them, then goes offline', async () => {
+      await send(user.page, EDIT_ME);
+      editId = await waitForState(user.page, EDIT_ME, ['sent', 'read']);
+      await send(user.page, DELETE_ME);
+      deleteId = await waitForState(user.page, DELETE_ME, ['sent', 'read']);
+      await waitForRow(admin.page, deleteId, { text: DELETE_ME });
+      await phone.page.goto(base);
+      await signIn(phone.page, USER, 'user');
+      await item(phone.page, ADMIN).locator('button').click();
+      await waitForRow(phone.page, editId, { text: EDIT_ME, edited: false });
+      await waitForRow(phone.page, deleteId, { text: DELETE_ME, deleted: false });
+      await phone.page.evaluate(() => window.chatDebug.dropConnection(60_000));
+      await phone.page.waitForSelector('[data-testid=connection][data-state=closed]');
+    });
+
+    await check('the user edits a message from its menu: the new text and "edited" show on both sides', async () => {
+      const menu = await openMenu(user.page, editId);
+      const items = await menuItems(menu);
+      assert(JSON.stringify(items) === JSON.stringify(['menu-reply', 'menu-edit', 'menu-delete']), `own message menu: ${items}`);
+      await menu.locator('[data-testid=menu-edit]').click();
+      await user.page.waitForSelector('[data-testid=composer-context][data-mode=edit]');
+      const draft = await user.page.inputValue('[data-testid=composer-text]');
+      assert(draft === EDIT_ME, `the composer holds the text to edit: ${draft}`);
+      await user.page.fill('[data-testid=composer-text]', EDITED);
+      await user.page.press('[data-testid=composer-text]', 'Enter');
+      await waitForRow(user.page, editId, { text: EDITED, edited: true });
+      await waitForRow(admin.page, editId, { text: EDITED, edited: true });
+      assert(await user.page.isHidden('[data-testid=composer-context]'), 'the composer is back to sending');
+      assert((await rowsWithText(user.page, EDITED)) === 1, 'one row, edited in place');
+    });
+
+    await check('the user deletes a message: "This message was deleted" on both sides', async () => {
+      const menu = await openMenu(user.page, deleteId);
+      await menu.locator('[data-testid=menu-delete]').click();
+      await waitForRow(user.page, deleteId, { text: DELETED_TEXT, deleted: true, actions: false });
+      await waitForRow(admin.page, deleteId, { text: DELETED_TEXT, deleted: true, actions: false });
+      assert((await rowsWithText(admin.page, DELETE_ME)) === 0, 'the text is gone at the administrator');
+    });
+
+    await check('both react; the counts and who reacted show; a click on a reaction takes it back', async () => {
+      await react(user.page, editId, '👍');
+      await waitForRow(admin.page, editId, { reactions: ['👍1'] });
+      await react(admin.page, editId, '👍');
+      await react(admin.page, editId, '❤️');
+      await waitForRow(user.page, editId, { reactions: ['❤️1', '👍2'].sort() });
+      await waitForRow(admin.page, editId, { reactions: ['❤️1', '👍2'].sort() });
+      const chip = user.page.locator(`[data-message-id="${editId}"] [data-testid=reaction][data-emoji="👍"]`);
+      const title = await chip.getAttribute('title');
+      assert(title.includes('you') && title.includes(ADMIN), `who reacted: ${title}`);
+      assert((await chip.getAttribute('data-mine')) === 'true', 'the user reacted');
+      await admin.page.click(`[data-message-id="${editId}"] [data-testid=reaction][data-emoji="❤️"]`);
+      await waitForRow(admin.page, editId, { reactions: ['👍2'] });
+      await waitForRow(user.page, editId, { reactions: ['👍2'] });
+    });
+
+    await check("menus: the administrator may delete the user's message; the user only replies to the administrator's", async () => {
+      const adminMenu = await openMenu(admin.page, editId);
+      const adminItems = await menuItems(adminMenu);
+      assert(JSON.stringify(adminItems) === JSON.stringify(['menu-reply', 'menu-delete']), `administrator: ${adminItems}`);
+      await admin.page.keyboard.press('Escape');
+      await adminMenu.waitFor({ state: 'detached' });
+      const theirs = await row(user.page, 'On it, one moment').first().getAttribute('data-message-id');
+      const userMenu = await openMenu(user.page, theirs);
+      const userItems = await menuItems(userMenu);
+      assert(JSON.stringify(userItems) === JSON.stringify(['menu-reply']), `user on the administrator's message: ${userItems}`);
+      await user.page.click('[data-testid=peer-name]'); // a click elsewhere closes it
+      await userMenu.waitFor({ state: 'detached' });
+    });
+
+    await check('the administrator replies with a quote of the edited message', async () => {
+      const menu = await openMenu(admin.page, editId);
+      await menu.locator('[data-testid=menu-reply]').click();
+      await admin.page.waitForSelector('[data-testid=composer-context][data-mode=reply]');
+      const label = await admin.page.textContent('[data-testid=composer-context-label]');
+      const quoted = await admin.page.textContent('[data-testid=composer-context-text]');
+      assert(label === `Replying to ${USER}` && quoted === EDITED, `composer: ${label} / ${quoted}`);
+      await admin.page.fill('[data-testid=composer-text]', REPLY);
+      await admin.page.press('[data-testid=composer-text]', 'Enter');
+      replyId = await waitForState(admin.page, REPLY, ['sent', 'read']);
+      await waitForRow(admin.page, replyId, { text: REPLY, quote: EDITED });
+      await waitForRow(user.page, replyId, { text: REPLY, quote: EDITED });
+      assert(await admin.page.isHidden('[data-testid=composer-context]'), 'the composer is back to sending');
+      const preview = await item(user.page, ADMIN).locator('.preview').textContent();
+      assert(preview === REPLY, `the list shows the newest message: ${preview}`);
+    });
+
+    await check('the offline device reconnects and shows the same conversation: texts, tombstone, reactions, quote', async () => {
+      assert((await rowState(phone.page, editId)).text === EDIT_ME, 'nothing changed while it was offline');
+      await phone.page.evaluate(() => window.chatDebug.reconnectNow());
+      await phone.page.waitForSelector('[data-testid=connection][data-state=open]');
+      await waitForRow(phone.page, editId, { text: EDITED, edited: true, reactions: ['👍2'] });
+      await waitForRow(phone.page, deleteId, { text: DELETED_TEXT, deleted: true, actions: false });
+      await waitForRow(phone.page, replyId, { text: REPLY, quote: EDITED });
+      for (const id of [editId, deleteId, replyId]) {
+        const [mine, there] = [await rowState(user.page, id), await rowState(phone.page, id)];
+        assert(JSON.stringify(mine) === JSON.stringify(there), `${id}: ${JSON.stringify(mine)} vs ${JSON.stringify(there)}`);
+      }
+      assert((await rowsWithText(phone.page, EDITED)) === 1, 'the edited message once');
+      const peers = await phone.page.$$eval('[data-testid=conversation]', (items) => items.map((i) => i.dataset.peer));
+      assert(peers[0] === ADMIN && peers.includes(HISTORY_ADMIN), `the inbox, most recent first: ${peers}`);
+      const preview = await item(phone.page, ADMIN).locator('.preview').textContent();
+      assert(preview === REPLY, `the list preview: ${preview}`);
+      assert(phone.record.pageErrors.length === 0, `${phone.record.pageErrors}`);
+      assert(phone.record.cspViolations.length === 0, `${phone.record.cspViolations}`);
+    });
+  } finally {
+    await phone.context.close();
   }
 }
 

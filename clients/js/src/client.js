@@ -1,7 +1,8 @@
 // ChatClient: one client's connection to the chat, and the rules of docs/design.md §10 written
 // once: reconnect with jittered backoff, catch-up with `sync` from a stored cursor, each message
-// delivered once (by `message_id`), sends retried with the same `client_msg_id` until acked,
-// one request in flight at a time (replies carry no request id), typing throttled.
+// delivered once (by `message_id`) and each change of it once (by `version`, messages.js),
+// sends and changes (edit, delete, react) retried until acked, one request in flight at a time
+// (replies carry no request id), typing throttled.
 
 import {
   ChatError,
@@ -11,6 +12,7 @@ import {
   errorFor,
 } from './errors.js';
 import { HttpApi } from './http.js';
+import { MessageVersions, isMessage, normalized } from './messages.js';
 import { defaultStorage, loadCursor, saveCursor } from './storage.js';
 import { backoffDelay, tokenClaims, uuid } from './util.js';
 import { FIELDS } from './wire.js';
@@ -26,10 +28,28 @@ import { FIELDS } from './wire.js';
 /** @typedef {import('./wire.js').UnreadResponse} UnreadResponse */
 /** @typedef {import('./wire.js').MarkReadResponse} MarkReadResponse */
 /** @typedef {import('./storage.js').KeyValueStorage} KeyValueStorage */
+/** @typedef {import('./messages.js').ChatMessage} ChatMessage */
+/** @typedef {import('./messages.js').ChangeAckFrame} ChangeAckFrame */
+/** @typedef {import('./http.js').ConversationsResponse} ConversationsResponse */
 
 /**
- * What `send()` takes: a send frame without `action`; `client_msg_id` is made up when absent.
- * @typedef {Omit<SendFrame, 'action' | 'client_msg_id'> & { client_msg_id?: string }} OutgoingMessage
+ * What `send()` takes: a send frame without `action`; `client_msg_id` is made up when absent;
+ * `reply_to` makes it a reply to that message (of the same conversation, not deleted).
+ * @typedef {Omit<SendFrame, 'action' | 'client_msg_id'> & { client_msg_id?: string, reply_to?: string }} OutgoingMessage
+ */
+
+/**
+ * The message a change is about: a message as the events, sync pages or history give it (its
+ * `sender_id` and `receiver_id` tell the server the conversation), or its id (the conversation
+ * is then the one this client saw it in, if it did).
+ * @typedef {string | { message_id: string, sender_id?: string, receiver_id?: string }} MessageRef
+ */
+
+/**
+ * An edit, delete or react frame (client → server).
+ * @typedef {{ action: 'edit', message_id: string, message_text: string, peer_id?: string }
+ *   | { action: 'delete', message_id: string, peer_id?: string }
+ *   | { action: 'react', message_id: string, emoji: string, remove?: boolean, peer_id?: string }} ChangeFrame
  */
 
 /**
@@ -73,7 +93,10 @@ import { FIELDS } from './wire.js';
 /**
  * The events and their listener arguments.
  * @typedef {object} ChatEvents
- * @property {[MessageFrame, { source: 'live' | 'sync' }]} message a message, delivered once
+ * @property {[ChatMessage & { type: 'message' }, { source: 'live' | 'sync' | 'ack' }]} message a message, delivered
+ *   once per `message_id`, in the state it had when first seen
+ * @property {[ChatMessage, { source: 'live' | 'sync' | 'ack' }]} update a newer `version` of a message
+ *   delivered before (edited, deleted, reacted to), once per version; never an older one
  * @property {[AckFrame]} ack a send of this client was stored
  * @property {[ReadFrame]} read a reader read this client's messages up to `up_to`
  * @property {[TypingFrame]} typing a peer is typing to this client
@@ -84,7 +107,7 @@ import { FIELDS } from './wire.js';
 
 /**
  * @typedef {object} Pending
- * @property {SendFrame & { client_msg_id: string }} frame
+ * @property {SendFrame & { client_msg_id: string, reply_to?: string }} frame
  * @property {(ack: AckFrame) => void} resolve
  * @property {(err: ChatError) => void} reject
  * @property {Promise<AckFrame>} promise
@@ -93,12 +116,25 @@ import { FIELDS } from './wire.js';
  */
 
 /**
+ * An edit, delete or react waiting for its ack (resent after a reconnect: a repeated change
+ * is acked without changing anything).
+ * @typedef {object} Change
+ * @property {ChangeFrame} frame
+ * @property {(ack: ChangeAckFrame) => void} resolve
+ * @property {(err: ChatError) => void} reject
+ * @property {number} refusals how often it was refused with a retryable code
+ */
+
+/**
  * @typedef {{ kind: 'send', pending: Pending }
+ *   | { kind: 'change', change: Change }
  *   | { kind: 'sync', since: string }
  *   | { kind: 'raw', frame: object, resolve: (frame: any) => void, reject: (err: ChatError) => void }} Request
  */
 
 const SEEN_IN_MEMORY = 10_000;
+/** Versions above 1 kept in the stored cursor (the most recent message ids). */
+const VERSIONS_STORED = 2000;
 
 export class ChatClient {
   /** @type {Required<Pick<ChatClientOptions, 'requestTimeoutMs' | 'resyncEveryMs' | 'typingEveryMs' | 'typingWindowMs' | 'maxAttempts'>> & { backoff: { minMs: number, maxMs: number } }} */
@@ -140,10 +176,9 @@ export class ChatClient {
   #syncWaiters = [];
   /** @type {Array<{ resolve: () => void, reject: (e: ChatError) => void }>} */
   #onlineWaiters = [];
-  /** @type {{ next_since: string, seen: string[] } | null} */
+  /** @type {{ next_since: string } | null} */
   #cursor = null;
-  /** @type {Set<string>} */
-  #seen = new Set();
+  #versions = new MessageVersions(SEEN_IN_MEMORY);
   /** @type {{ clientId: string, role: 'user' | 'admin' } | null} */
   #identity = null;
   /** @type {string | null} */
@@ -152,7 +187,7 @@ export class ChatClient {
   #storage;
 
   /** Counters for tests, logs and dashboards. */
-  stats = { connects: 0, syncPages: 0, delivered: 0, duplicates: 0, resent: 0, retries: 0 };
+  stats = { connects: 0, syncPages: 0, delivered: 0, updates: 0, duplicates: 0, resent: 0, retries: 0 };
 
   /** @param {ChatClientOptions} options */
   constructor(options) {
@@ -271,10 +306,10 @@ export class ChatClient {
     const closed = new ClosedError('the client was closed', { code: 'closed' });
     for (const pending of this.#outbox.values()) pending.reject(closed);
     this.#outbox.clear();
-    for (const request of this.#queue) if (request.kind === 'raw') request.reject(closed);
+    for (const request of this.#queue) rejectRequest(request, closed);
     if (this.#inFlight) {
       clearTimeout(this.#inFlight.timer);
-      if (this.#inFlight.request.kind === 'raw') this.#inFlight.request.reject(closed);
+      rejectRequest(this.#inFlight.request, closed);
     }
     this.#inFlight = null;
     this.#queue = [];
@@ -317,6 +352,7 @@ export class ChatClient {
       message_text: message.message_text,
       client_msg_id: clientMsgId,
     };
+    if (message.reply_to !== undefined) pending.frame.reply_to = message.reply_to;
     pending.promise = new Promise((resolve, reject) => {
       pending.resolve = resolve;
       pending.reject = reject;
@@ -325,6 +361,80 @@ export class ChatClient {
     this.#queue.push({ kind: 'send', pending });
     this.#pump();
     return pending.promise;
+  }
+
+  /**
+   * Edits one of this client's messages (the author only, within 24 h of sending). Resolves
+   * with the ack, whose `message` is the new state (also given to `update` listeners);
+   * rejects with `ForbiddenError` (not the author, too late), `ConflictError` (deleted),
+   * `NotFoundError`, `ValidationError`. The same text again is acked without a new version.
+   * @param {MessageRef} message
+   * @param {string} text
+   * @returns {Promise<ChangeAckFrame>}
+   */
+  edit(message, text) {
+    return this.#change({ action: 'edit', ...this.#target(message), message_text: text });
+  }
+
+  /**
+   * Deletes a message (its author, or an administrator of the conversation): it becomes a
+   * tombstone (`deleted: true`, empty text, no reactions). Deleting it again is acked unchanged.
+   * (`delete` is a reserved word in older JavaScript tooling, hence the name.)
+   * @param {MessageRef} message
+   * @returns {Promise<ChangeAckFrame>}
+   */
+  deleteMessage(message) {
+    return this.#change({ action: 'delete', ...this.#target(message) });
+  }
+
+  /**
+   * Adds this client's `emoji` reaction to a message of its conversations (or takes it back
+   * with `{ remove: true }`). A reaction already there (or already gone) is acked unchanged;
+   * `ConflictError` when the message is deleted or has 20 different emoji already.
+   * @param {MessageRef} message
+   * @param {string} emoji
+   * @param {{ remove?: boolean }} [options]
+   * @returns {Promise<ChangeAckFrame>}
+   */
+  react(message, emoji, options = {}) {
+    /** @type {ChangeFrame} */
+    const frame = { action: 'react', ...this.#target(message), emoji };
+    if (options.remove !== undefined) frame.remove = options.remove;
+    return this.#change(frame);
+  }
+
+  /**
+   * The message id and the other participant (`peer_id`, so the server reads the message
+   * directly rather than through an eventually consistent index).
+   * @param {MessageRef} message
+   * @returns {{ message_id: string, peer_id?: string }}
+   */
+  #target(message) {
+    if (typeof message === 'string') {
+      const peer = this.#versions.peerOf(message);
+      return peer ? { message_id: message, peer_id: peer } : { message_id: message };
+    }
+    const me = this.clientId;
+    const id = message.message_id;
+    let peer = this.#versions.peerOf(id);
+    if (me && message.sender_id && message.receiver_id) {
+      peer = message.sender_id === me ? message.receiver_id : message.sender_id;
+    }
+    return peer ? { message_id: id, peer_id: peer } : { message_id: id };
+  }
+
+  /**
+   * @param {ChangeFrame} frame
+   * @returns {Promise<ChangeAckFrame>}
+   */
+  #change(frame) {
+    if (this.#closed) {
+      return Promise.reject(new ClosedError('the client was closed', { code: 'closed', source: 'change' }));
+    }
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ kind: 'change', change: { frame, resolve, reject, refusals: 0 } });
+      this.#pump();
+    });
   }
 
   /**
@@ -397,6 +507,32 @@ export class ChatClient {
     let cursor = options.cursor ?? null;
     do {
       const page = await this.#http.history(peerId, { ...options, cursor });
+      yield page;
+      cursor = page.next_cursor;
+    } while (cursor);
+  }
+
+  /**
+   * One page of this client's conversations (`GET /chat/conversations/{me}`), most recent
+   * activity first: the peer, the last message's preview, the unread count.
+   * @param {{ limit?: number, cursor?: string | null }} [options] `limit` 1–50 (default 20)
+   * @returns {Promise<ConversationsResponse>}
+   */
+  conversationsPage(options = {}) {
+    return this.#http.conversations(options);
+  }
+
+  /**
+   * Every conversation, one page per iteration (like `history`):
+   * `for await (const page of client.conversations()) …`.
+   * @param {{ limit?: number, cursor?: string | null }} [options]
+   * @returns {AsyncGenerator<ConversationsResponse, void, undefined>}
+   */
+  async *conversations(options = {}) {
+    /** @type {string | null} */
+    let cursor = options.cursor ?? null;
+    do {
+      const page = await this.#http.conversations({ ...options, cursor });
       yield page;
       cursor = page.next_cursor;
     } while (cursor);
@@ -545,7 +681,8 @@ export class ChatClient {
     this.#inFlight = null;
     if (waiting) {
       clearTimeout(waiting.timer);
-      if (waiting.request.kind === 'send') this.#queue.unshift(waiting.request);
+      // Sends and changes are safe to repeat (same client_msg_id; a repeated change is acked unchanged).
+      if (waiting.request.kind === 'send' || waiting.request.kind === 'change') this.#queue.unshift(waiting.request);
       if (waiting.request.kind === 'raw') {
         waiting.request.reject(new ClosedError('the connection closed before the answer', { code: 'closed', source: 'request' }));
       }
@@ -596,6 +733,8 @@ export class ChatClient {
       frame = request.pending.frame;
     } else if (request.kind === 'sync') {
       frame = { action: 'sync', since: request.since };
+    } else if (request.kind === 'change') {
+      frame = request.change.frame;
     } else {
       frame = request.frame;
     }
@@ -630,8 +769,14 @@ export class ChatClient {
       case 'message':
         if (has(frame, 'MessageFrame')) this.#deliver(frame, 'live');
         break;
+      case 'update':
+        if (isMessage(frame.message)) this.#deliver(frame.message, 'live');
+        break;
       case 'ack':
-        if (has(frame, 'AckFrame')) this.#onAck(frame);
+        if (has(frame, 'AckFrame')) {
+          if (typeof frame.action === 'string') this.#onChangeAck(frame);
+          else this.#onAck(frame);
+        }
         break;
       case 'sync':
         if (has(frame, 'SyncFrame')) this.#onSync(frame);
@@ -664,9 +809,28 @@ export class ChatClient {
     if (!pending) return;
     if (request?.kind === 'send' && request.pending === pending) this.#finish();
     this.#outbox.delete(pending.frame.client_msg_id);
-    this.#rememberSeen(ack.message_id);
+    this.#versions.remember(ack.message_id, 1, pending.frame.receiver_id);
     pending.resolve(ack);
     this.#emit('ack', ack);
+  }
+
+  /**
+   * The ack of an edit, delete or react: its message's state is delivered (an `update`, or a
+   * `message` for one this client had not seen), then the change's promise resolves.
+   * @param {ChangeAckFrame} ack
+   */
+  #onChangeAck(ack) {
+    const request = this.#inFlight?.request;
+    if (isMessage(ack.message)) this.#deliver(ack.message, 'ack');
+    if (request?.kind === 'raw') {
+      request.resolve(ack);
+      this.#finish();
+      return;
+    }
+    if (request?.kind === 'change' && request.change.frame.message_id === ack.message_id && request.change.frame.action === ack.action) {
+      this.#finish();
+      request.change.resolve(ack);
+    }
   }
 
   /** @param {ChatError} error */
@@ -678,20 +842,23 @@ export class ChatClient {
       return;
     }
     error.source = request.kind === 'raw' ? 'request' : request.kind;
+    const attempt = request.kind === 'send' ? request.pending : request.kind === 'change' ? request.change : null;
     if (request.kind === 'raw') {
       request.reject(error);
     } else if (request.kind === 'sync') {
       this.#syncFailed(error);
-    } else if (this.#retryable(error, request.pending)) {
+    } else if (attempt && this.#retryable(error, attempt)) {
       // Slow down, then the same frame again (same client_msg_id).
       this.stats.retries += 1;
       if (this.#inFlight) clearTimeout(this.#inFlight.timer);
       this.#inFlight = null;
       this.#queue.unshift(request);
-      const delay = error.code === 'rate_limited' ? 1000 : backoffDelay(request.pending.refusals - 1, this.#config.backoff);
+      const delay = error.code === 'rate_limited' ? 1000 : backoffDelay(attempt.refusals - 1, this.#config.backoff);
       clearTimeout(this.#retryTimer);
       this.#retryTimer = setTimeout(() => this.#pump(), delay);
       return;
+    } else if (request.kind === 'change') {
+      request.change.reject(error);
     } else {
       this.#outbox.delete(request.pending.frame.client_msg_id);
       request.pending.reject(error);
@@ -701,7 +868,7 @@ export class ChatClient {
 
   /**
    * @param {ChatError} error
-   * @param {Pending} pending
+   * @param {{ refusals: number }} pending
    */
   #retryable(error, pending) {
     pending.refusals += 1;
@@ -733,13 +900,15 @@ export class ChatClient {
     for (const m of page.messages) {
       if (has(m, 'MessageFrame') && this.#deliver(m, 'sync')) this.#syncDelivered += 1;
     }
-    if (page.has_more && page.messages.length > 0) {
-      this.#queue.unshift({ kind: 'sync', since: page.messages[page.messages.length - 1].message_id });
+    if (page.has_more && page.next_since) {
+      // `next_since` is where the page ended in the feed: a message's id or a change's (a
+      // message changed after it was created comes again later in the feed), so it, not the
+      // last message's id, is where the next page starts.
+      this.#queue.unshift({ kind: 'sync', since: page.next_since });
     } else {
       this.#syncing = false;
       this.#syncFailures = 0;
-      const cursor = { next_since: page.next_since, seen: [] };
-      this.#cursor = cursor;
+      this.#cursor = { next_since: page.next_since };
       void this.#saveCursor();
       this.#emit('synced', { nextSince: page.next_since, pages: this.#syncPages, delivered: this.#syncDelivered });
       this.#settleSync(null);
@@ -768,29 +937,27 @@ export class ChatClient {
   }
 
   /**
-   * Emits a message unless it was delivered before; true when emitted.
-   * @param {MessageFrame} message
-   * @param {'live' | 'sync'} source
+   * Emits a message the first time its id is seen (`message`), and again whenever a higher
+   * version of it arrives (`update`); a repeat (same or lower version) is dropped. True when
+   * emitted.
+   * @param {import('./messages.js').WireMessage} raw
+   * @param {'live' | 'sync' | 'ack'} source
    */
-  #deliver(message, source) {
-    if (this.#seen.has(message.message_id)) {
+  #deliver(raw, source) {
+    const message = normalized(raw);
+    const applied = this.#versions.apply(message, this.clientId);
+    if (applied === 'repeat') {
       this.stats.duplicates += 1;
       return false;
     }
-    this.#rememberSeen(message.message_id);
-    this.stats.delivered += 1;
-    this.#emit('message', message, { source });
-    return true;
-  }
-
-  /** @param {string} id */
-  #rememberSeen(id) {
-    this.#seen.add(id);
-    if (this.#seen.size > SEEN_IN_MEMORY) {
-      // Forget the oldest ids (they sort by time): only a frame late by hours could repeat them.
-      const oldest = [...this.#seen].sort().slice(0, this.#seen.size - SEEN_IN_MEMORY);
-      for (const old of oldest) this.#seen.delete(old);
+    if (applied === 'new') {
+      this.stats.delivered += 1;
+      this.#emit('message', { ...message, type: 'message' }, { source });
+    } else {
+      this.stats.updates += 1;
+      this.#emit('update', message, { source });
     }
+    return true;
   }
 
   #storageKey() {
@@ -800,16 +967,18 @@ export class ChatClient {
   async #loadCursor() {
     if (!this.#identity) await this.#currentToken('connect');
     const cursor = await loadCursor(this.#storage, this.#storageKey());
-    this.#cursor = cursor;
-    for (const id of cursor.seen) this.#seen.add(id);
+    this.#cursor = { next_since: cursor.next_since };
+    for (const id of cursor.seen) this.#versions.remember(id, cursor.versions[id] ?? 1);
+    for (const [id, version] of Object.entries(cursor.versions)) this.#versions.remember(id, version);
   }
 
-  /** Keeps `next_since` and the ids after it already delivered (the next catch-up repeats them). */
+  /** Keeps `next_since`, the ids after it already delivered (the next catch-up repeats them)
+   * and the versions delivered above 1 (changes come again in the next catch-up too). */
   async #saveCursor() {
     if (!this.#cursor || !this.#identity) return;
     const since = this.#cursor.next_since;
-    const seen = [...this.#seen].filter((id) => id > since).sort();
-    await saveCursor(this.#storage, this.#storageKey(), { next_since: since, seen });
+    const { seen, versions } = this.#versions.persisted(since, VERSIONS_STORED);
+    await saveCursor(this.#storage, this.#storageKey(), { next_since: since, seen, versions });
   }
 }
 
@@ -821,6 +990,16 @@ export class ChatClient {
  */
 function has(value, schema) {
   return value !== null && typeof value === 'object' && FIELDS[schema].required.every((f) => value[f] !== undefined);
+}
+
+/**
+ * A queued request that will not be answered now (the client closed).
+ * @param {Request} request
+ * @param {ChatError} error
+ */
+function rejectRequest(request, error) {
+  if (request.kind === 'raw') request.reject(error);
+  if (request.kind === 'change') request.change.reject(error);
 }
 
 /** chat-local serves the HTTP API on the WebSocket's origin. @param {string} wsUrl */

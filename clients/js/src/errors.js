@@ -6,7 +6,7 @@
 /** @typedef {import('./wire.js').ErrorCode} ErrorCode */
 
 /** What the library did when a server error arrived, for error events. */
-/** @typedef {'send' | 'sync' | 'typing' | 'request' | 'http' | 'connection'} ErrorSource */
+/** @typedef {'send' | 'change' | 'sync' | 'typing' | 'request' | 'http' | 'connection'} ErrorSource */
 
 /** The base class: `code` is the server's stable code, or one of the library's own. */
 export class ChatError extends Error {
@@ -21,7 +21,7 @@ export class ChatError extends Error {
     this.code = details.code ?? 'error';
     /** The HTTP status, for HTTP API errors. */
     this.status = details.status;
-    /** What the error answered: a send, a sync, a typing frame, a raw request, an HTTP call. */
+    /** What the error answered: a send, a change (edit, delete, react), a sync, a typing frame, a raw request, an HTTP call. */
     this.source = details.source;
   }
 }
@@ -34,9 +34,10 @@ export class UnknownActionError extends ChatError {}
 export class ValidationError extends ChatError {}
 /** No verified identity (a missing, expired or forged token). */
 export class UnauthorizedError extends ChatError {}
-/** The caller may not do this (a user writing to a client that is not an administrator). */
+/** The caller may not do this (a user writing to a client that is not an administrator; editing
+ * another's message or after 24 h; a user deleting an administrator's message). */
 export class ForbiddenError extends ChatError {}
-/** A `client_msg_id` reused for a different message. */
+/** A `client_msg_id` reused for a different message; a change of a deleted message; a 21st emoji. */
 export class ConflictError extends ChatError {}
 /** The sender's message budget is spent. */
 export class RateLimitedError extends ChatError {}
@@ -44,7 +45,8 @@ export class RateLimitedError extends ChatError {}
 export class InternalError extends ChatError {}
 /** A request line the HTTP API cannot carry. */
 export class InvalidRequestError extends ChatError {}
-/** Never exchanged a message (mark read), or not a route. */
+/** Never exchanged a message (mark read), no such message in your conversations (edit, delete,
+ * react, reply), or not a route. */
 export class NotFoundError extends ChatError {}
 /** A method the HTTP route does not have. */
 export class MethodNotAllowedError extends ChatError {}

@@ -1,4 +1,4 @@
-// The HTTP API (docs/openapi.yaml): mark read, history pages, unread counts. Errors become the
+// The HTTP API (docs/openapi.yaml): mark read, history pages, unread counts, the inbox. Errors become the
 // typed errors of errors.js; a bearer token refused with 401 is refreshed once and retried.
 
 import { ChatError, HttpError, errorFor } from './errors.js';
@@ -7,6 +7,24 @@ import { ChatError, HttpError, errorFor } from './errors.js';
 /** @typedef {import('./wire.js').HistoryResponse} HistoryResponse */
 /** @typedef {import('./wire.js').UnreadResponse} UnreadResponse */
 /** @typedef {import('./wire.js').HttpErrorBody} HttpErrorBody */
+/** @typedef {import('./messages.js').ReplyPreview} ReplyPreview */
+
+/**
+ * One conversation of the inbox: the peer, a preview of the last message (null when none),
+ * how many of the peer's messages are unread, and when it last changed.
+ * @typedef {object} Conversation
+ * @property {string} peer_id
+ * @property {ReplyPreview | null} last_message
+ * @property {number} unread
+ * @property {string | null} updated_at
+ */
+
+/**
+ * A page of `GET /chat/conversations/{client_id}`, most recent activity first.
+ * @typedef {object} ConversationsResponse
+ * @property {Conversation[]} conversations
+ * @property {string | null} next_cursor
+ */
 
 /**
  * @typedef {object} HttpIdentity
@@ -52,6 +70,19 @@ export class HttpApi {
     if (page.appointmentId) query.set('appointment_id', page.appointmentId);
     const q = query.toString();
     return this.call('GET', `/chat/history/${enc(me)}/${enc(peerId)}${q ? `?${q}` : ''}`);
+  }
+
+  /**
+   * @param {{ limit?: number, cursor?: string | null }} [page]
+   * @returns {Promise<ConversationsResponse>}
+   */
+  async conversations(page = {}) {
+    const me = (await this.identity()).clientId;
+    const query = new URLSearchParams();
+    if (page.limit !== undefined) query.set('limit', String(page.limit));
+    if (page.cursor) query.set('cursor', page.cursor);
+    const q = query.toString();
+    return this.call('GET', `/chat/conversations/${enc(me)}${q ? `?${q}` : ''}`);
   }
 
   /** @returns {Promise<UnreadResponse>} */

@@ -23,3 +23,11 @@ export { FIELDS, ERROR_CODES, WS_ERROR_CODES, HTTP_ERROR_CODES } from './wire.js
 /** @typedef {import('./wire.js').UnreadResponse} UnreadResponse */
 /** @typedef {import('./wire.js').MarkReadResponse} MarkReadResponse */
 /** @typedef {import('./wire.js').ErrorCode} ErrorCode */
+/** @typedef {import('./client.js').MessageRef} MessageRef */
+/** @typedef {import('./messages.js').ChatMessage} ChatMessage */
+/** @typedef {import('./messages.js').MessageState} MessageState */
+/** @typedef {import('./messages.js').ReplyPreview} ReplyPreview */
+/** @typedef {import('./messages.js').ChangeAckFrame} ChangeAckFrame */
+/** @typedef {import('./messages.js').UpdateFrame} UpdateFrame */
+/** @typedef {import('./http.js').Conversation} Conversation */
+/** @typedef {import('./http.js').ConversationsResponse} ConversationsResponse */

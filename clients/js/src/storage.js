@@ -8,12 +8,15 @@
  */
 
 /**
- * The cursor kept for one client: the `next_since` of its last complete catch-up, and the
- * message ids newer than it that were already delivered (the next catch-up repeats up to a
- * minute of messages, and these are not delivered again, even after a restart).
+ * The cursor kept for one client: the `next_since` of its last complete catch-up, the message
+ * ids newer than it that were already delivered (the next catch-up repeats up to a minute of
+ * messages, and these are not delivered again, even after a restart), and the versions above 1
+ * of the messages delivered (a change already delivered is not delivered again either; ids in
+ * `seen` without an entry here are at version 1).
  * @typedef {object} StoredCursor
  * @property {string} next_since
  * @property {string[]} seen
+ * @property {Record<string, number>} versions
  */
 
 /** A storage that lives as long as the process (the default where there is no `localStorage`). */
@@ -57,12 +60,19 @@ export async function loadCursor(storage, key) {
     const value = raw ? JSON.parse(raw) : null;
     if (value && typeof value.next_since === 'string') {
       const seen = Array.isArray(value.seen) ? value.seen.filter((/** @type {unknown} */ s) => typeof s === 'string') : [];
-      return { next_since: value.next_since, seen };
+      /** @type {Record<string, number>} */
+      const versions = {};
+      if (value.versions && typeof value.versions === 'object') {
+        for (const [id, v] of Object.entries(value.versions)) {
+          if (Number.isInteger(v) && /** @type {number} */ (v) > 0) versions[id] = /** @type {number} */ (v);
+        }
+      }
+      return { next_since: value.next_since, seen, versions };
     }
   } catch (_) {
     // Unreadable: start over.
   }
-  return { next_since: '', seen: [] };
+  return { next_since: '', seen: [], versions: {} };
 }
 
 /**

@@ -43,6 +43,11 @@ test('WebSocket refusals: each code as its error class', needsServer, async () =
   await check(user.client.request({ action: 'nope' }), UnknownActionError, 'unknown_action');
   await check(user.client.send(to(admin.id, '   ')), ValidationError, 'validation');
   await check(user.client.send(to(unique('not-an-admin'), 'hi')), ForbiddenError, 'forbidden');
+  await check(
+    user.client.edit({ message_id: '01ARZ3NDEKTSV4RRFFQ69G5FAV', sender_id: user.id, receiver_id: admin.id }, 'no such message'),
+    NotFoundError,
+    'not_found',
+  );
   await user.client.send(to(admin.id, 'first', { client_msg_id: 'key-1' }));
   await check(user.client.send(to(admin.id, 'another text', { client_msg_id: 'key-1' })), ConflictError, 'conflict');
 

@@ -6,6 +6,7 @@ export class ChatClient {
         connects: number;
         syncPages: number;
         delivered: number;
+        updates: number;
         duplicates: number;
         resent: number;
         retries: number;
@@ -50,6 +51,36 @@ export class ChatClient {
      */
     send(message: OutgoingMessage): Promise<AckFrame>;
     /**
+     * Edits one of this client's messages (the author only, within 24 h of sending). Resolves
+     * with the ack, whose `message` is the new state (also given to `update` listeners);
+     * rejects with `ForbiddenError` (not the author, too late), `ConflictError` (deleted),
+     * `NotFoundError`, `ValidationError`. The same text again is acked without a new version.
+     * @param {MessageRef} message
+     * @param {string} text
+     * @returns {Promise<ChangeAckFrame>}
+     */
+    edit(message: MessageRef, text: string): Promise<ChangeAckFrame>;
+    /**
+     * Deletes a message (its author, or an administrator of the conversation): it becomes a
+     * tombstone (`deleted: true`, empty text, no reactions). Deleting it again is acked unchanged.
+     * (`delete` is a reserved word in older JavaScript tooling, hence the name.)
+     * @param {MessageRef} message
+     * @returns {Promise<ChangeAckFrame>}
+     */
+    deleteMessage(message: MessageRef): Promise<ChangeAckFrame>;
+    /**
+     * Adds this client's `emoji` reaction to a message of its conversations (or takes it back
+     * with `{ remove: true }`). A reaction already there (or already gone) is acked unchanged;
+     * `ConflictError` when the message is deleted or has 20 different emoji already.
+     * @param {MessageRef} message
+     * @param {string} emoji
+     * @param {{ remove?: boolean }} [options]
+     * @returns {Promise<ChangeAckFrame>}
+     */
+    react(message: MessageRef, emoji: string, options?: {
+        remove?: boolean;
+    }): Promise<ChangeAckFrame>;
+    /**
      * Says "typing" to `peerId`, at most once per `typingEveryMs` per peer; skipped (false)
      * while offline or while a request is out (a typing frame is only answered when refused,
      * and the refusal must not be taken for the request's answer).
@@ -91,6 +122,26 @@ export class ChatClient {
         appointmentId?: string;
         cursor?: string;
     }): AsyncGenerator<HistoryResponse, void, undefined>;
+    /**
+     * One page of this client's conversations (`GET /chat/conversations/{me}`), most recent
+     * activity first: the peer, the last message's preview, the unread count.
+     * @param {{ limit?: number, cursor?: string | null }} [options] `limit` 1–50 (default 20)
+     * @returns {Promise<ConversationsResponse>}
+     */
+    conversationsPage(options?: {
+        limit?: number;
+        cursor?: string | null;
+    }): Promise<ConversationsResponse>;
+    /**
+     * Every conversation, one page per iteration (like `history`):
+     * `for await (const page of client.conversations()) …`.
+     * @param {{ limit?: number, cursor?: string | null }} [options]
+     * @returns {AsyncGenerator<ConversationsResponse, void, undefined>}
+     */
+    conversations(options?: {
+        limit?: number;
+        cursor?: string | null;
+    }): AsyncGenerator<ConversationsResponse, void, undefined>;
     /** Reconnects now if waiting to (skips the backoff and any hold). */
     reconnectNow(): void;
     /**
@@ -114,11 +165,45 @@ export type HistoryResponse = import("./wire.js").HistoryResponse;
 export type UnreadResponse = import("./wire.js").UnreadResponse;
 export type MarkReadResponse = import("./wire.js").MarkReadResponse;
 export type KeyValueStorage = import("./storage.js").KeyValueStorage;
+export type ChatMessage = import("./messages.js").ChatMessage;
+export type ChangeAckFrame = import("./messages.js").ChangeAckFrame;
+export type ConversationsResponse = import("./http.js").ConversationsResponse;
 /**
- * What `send()` takes: a send frame without `action`; `client_msg_id` is made up when absent.
+ * What `send()` takes: a send frame without `action`; `client_msg_id` is made up when absent;
+ * `reply_to` makes it a reply to that message (of the same conversation, not deleted).
  */
 export type OutgoingMessage = Omit<SendFrame, "action" | "client_msg_id"> & {
     client_msg_id?: string;
+    reply_to?: string;
+};
+/**
+ * The message a change is about: a message as the events, sync pages or history give it (its
+ * `sender_id` and `receiver_id` tell the server the conversation), or its id (the conversation
+ * is then the one this client saw it in, if it did).
+ */
+export type MessageRef = string | {
+    message_id: string;
+    sender_id?: string;
+    receiver_id?: string;
+};
+/**
+ * An edit, delete or react frame (client → server).
+ */
+export type ChangeFrame = {
+    action: "edit";
+    message_id: string;
+    message_text: string;
+    peer_id?: string;
+} | {
+    action: "delete";
+    message_id: string;
+    peer_id?: string;
+} | {
+    action: "react";
+    message_id: string;
+    emoji: string;
+    remove?: boolean;
+    peer_id?: string;
 };
 /**
  * `connecting`: a connection attempt is under way; `online`: connected; `reconnecting`:
@@ -216,10 +301,20 @@ export type ChatClientOptions = {
  */
 export type ChatEvents = {
     /**
-     * a message, delivered once
+     * a message, delivered
+     * once per `message_id`, in the state it had when first seen
      */
-    message: [MessageFrame, {
-        source: "live" | "sync";
+    message: [ChatMessage & {
+        type: "message";
+    }, {
+        source: "live" | "sync" | "ack";
+    }];
+    /**
+     * a newer `version` of a message
+     * delivered before (edited, deleted, reacted to), once per version; never an older one
+     */
+    update: [ChatMessage, {
+        source: "live" | "sync" | "ack";
     }];
     /**
      * a send of this client was stored
@@ -256,6 +351,7 @@ export type ChatEvents = {
 export type Pending = {
     frame: SendFrame & {
         client_msg_id: string;
+        reply_to?: string;
     };
     resolve: (ack: AckFrame) => void;
     reject: (err: ChatError) => void;
@@ -269,9 +365,25 @@ export type Pending = {
      */
     refusals: number;
 };
+/**
+ * An edit, delete or react waiting for its ack (resent after a reconnect: a repeated change
+ * is acked without changing anything).
+ */
+export type Change = {
+    frame: ChangeFrame;
+    resolve: (ack: ChangeAckFrame) => void;
+    reject: (err: ChatError) => void;
+    /**
+     * how often it was refused with a retryable code
+     */
+    refusals: number;
+};
 export type Request = {
     kind: "send";
     pending: Pending;
+} | {
+    kind: "change";
+    change: Change;
 } | {
     kind: "sync";
     since: string;

@@ -11,7 +11,7 @@ export function errorFor(code: string, message: string, details?: {
 }): ChatError;
 /** @typedef {import('./wire.js').ErrorCode} ErrorCode */
 /** What the library did when a server error arrived, for error events. */
-/** @typedef {'send' | 'sync' | 'typing' | 'request' | 'http' | 'connection'} ErrorSource */
+/** @typedef {'send' | 'change' | 'sync' | 'typing' | 'request' | 'http' | 'connection'} ErrorSource */
 /** The base class: `code` is the server's stable code, or one of the library's own. */
 export class ChatError extends Error {
     /**
@@ -28,7 +28,7 @@ export class ChatError extends Error {
     code: string;
     /** The HTTP status, for HTTP API errors. */
     status: number | undefined;
-    /** What the error answered: a send, a sync, a typing frame, a raw request, an HTTP call. */
+    /** What the error answered: a send, a change (edit, delete, react), a sync, a typing frame, a raw request, an HTTP call. */
     source: ErrorSource | undefined;
 }
 /** The frame or body is not a JSON object. */
@@ -43,10 +43,11 @@ export class ValidationError extends ChatError {
 /** No verified identity (a missing, expired or forged token). */
 export class UnauthorizedError extends ChatError {
 }
-/** The caller may not do this (a user writing to a client that is not an administrator). */
+/** The caller may not do this (a user writing to a client that is not an administrator; editing
+ * another's message or after 24 h; a user deleting an administrator's message). */
 export class ForbiddenError extends ChatError {
 }
-/** A `client_msg_id` reused for a different message. */
+/** A `client_msg_id` reused for a different message; a change of a deleted message; a 21st emoji. */
 export class ConflictError extends ChatError {
 }
 /** The sender's message budget is spent. */
@@ -58,7 +59,8 @@ export class InternalError extends ChatError {
 /** A request line the HTTP API cannot carry. */
 export class InvalidRequestError extends ChatError {
 }
-/** Never exchanged a message (mark read), or not a route. */
+/** Never exchanged a message (mark read), no such message in your conversations (edit, delete,
+ * react, reply), or not a route. */
 export class NotFoundError extends ChatError {
 }
 /** A method the HTTP route does not have. */
@@ -76,4 +78,4 @@ export class HttpError extends ChatError {
 /** The class of each code (for callers that map codes themselves). */
 export const ERROR_CLASSES: Readonly<Record<import("./wire.js").ErrorCode, typeof ChatError>>;
 export type ErrorCode = import("./wire.js").ErrorCode;
-export type ErrorSource = "send" | "sync" | "typing" | "request" | "http" | "connection";
+export type ErrorSource = "send" | "change" | "sync" | "typing" | "request" | "http" | "connection";

@@ -23,6 +23,14 @@ export class HttpApi {
         cursor?: string | null;
         appointmentId?: string;
     }): Promise<HistoryResponse>;
+    /**
+     * @param {{ limit?: number, cursor?: string | null }} [page]
+     * @returns {Promise<ConversationsResponse>}
+     */
+    conversations(page?: {
+        limit?: number;
+        cursor?: string | null;
+    }): Promise<ConversationsResponse>;
     /** @returns {Promise<UnreadResponse>} */
     unread(): Promise<UnreadResponse>;
     /**
@@ -45,6 +53,24 @@ export type MarkReadResponse = import("./wire.js").MarkReadResponse;
 export type HistoryResponse = import("./wire.js").HistoryResponse;
 export type UnreadResponse = import("./wire.js").UnreadResponse;
 export type HttpErrorBody = import("./wire.js").HttpErrorBody;
+export type ReplyPreview = import("./messages.js").ReplyPreview;
+/**
+ * One conversation of the inbox: the peer, a preview of the last message (null when none),
+ * how many of the peer's messages are unread, and when it last changed.
+ */
+export type Conversation = {
+    peer_id: string;
+    last_message: ReplyPreview | null;
+    unread: number;
+    updated_at: string | null;
+};
+/**
+ * A page of `GET /chat/conversations/{client_id}`, most recent activity first.
+ */
+export type ConversationsResponse = {
+    conversations: Conversation[];
+    next_cursor: string | null;
+};
 export type HttpIdentity = {
     clientId: string;
     role: "user" | "admin";

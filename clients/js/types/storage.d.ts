@@ -4,12 +4,15 @@
  * @property {(key: string, value: string) => void | Promise<void>} setItem
  */
 /**
- * The cursor kept for one client: the `next_since` of its last complete catch-up, and the
- * message ids newer than it that were already delivered (the next catch-up repeats up to a
- * minute of messages, and these are not delivered again, even after a restart).
+ * The cursor kept for one client: the `next_since` of its last complete catch-up, the message
+ * ids newer than it that were already delivered (the next catch-up repeats up to a minute of
+ * messages, and these are not delivered again, even after a restart), and the versions above 1
+ * of the messages delivered (a change already delivered is not delivered again either; ids in
+ * `seen` without an entry here are at version 1).
  * @typedef {object} StoredCursor
  * @property {string} next_since
  * @property {string[]} seen
+ * @property {Record<string, number>} versions
  */
 /** A storage that lives as long as the process (the default where there is no `localStorage`). */
 export function memoryStorage(): {
@@ -40,11 +43,14 @@ export type KeyValueStorage = {
     setItem: (key: string, value: string) => void | Promise<void>;
 };
 /**
- * The cursor kept for one client: the `next_since` of its last complete catch-up, and the
- * message ids newer than it that were already delivered (the next catch-up repeats up to a
- * minute of messages, and these are not delivered again, even after a restart).
+ * The cursor kept for one client: the `next_since` of its last complete catch-up, the message
+ * ids newer than it that were already delivered (the next catch-up repeats up to a minute of
+ * messages, and these are not delivered again, even after a restart), and the versions above 1
+ * of the messages delivered (a change already delivered is not delivered again either; ids in
+ * `seen` without an entry here are at version 1).
  */
 export type StoredCursor = {
     next_since: string;
     seen: string[];
+    versions: Record<string, number>;
 };

@@ -1,4 +1,4 @@
-/** The WebSocket error codes (asyncapi `ErrorCode`). @typedef {'invalid_json' | 'unknown_action' | 'validation' | 'unauthorized' | 'forbidden' | 'conflict' | 'rate_limited' | 'internal'} WsErrorCode */
+/** The WebSocket error codes (asyncapi `ErrorCode`). @typedef {'invalid_json' | 'unknown_action' | 'validation' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited' | 'internal'} WsErrorCode */
 /** The HTTP error codes (openapi `ErrorCode`). @typedef {'invalid_json' | 'invalid_request' | 'unknown_action' | 'validation' | 'unauthorized' | 'forbidden' | 'not_found' | 'method_not_allowed' | 'conflict' | 'rate_limited' | 'internal'} HttpErrorCode */
 /** Every stable error code of either API. @typedef {WsErrorCode | HttpErrorCode} ErrorCode */
 /**
@@ -10,6 +10,7 @@
  * @property {string} service_id
  * @property {string} message_text
  * @property {string | null} [client_msg_id]
+ * @property {string | null} [reply_to]
  */
 /**
  * A catch-up request (client → server).
@@ -33,8 +34,15 @@
  * @property {string} receiver_id
  * @property {string} appointment_id
  * @property {string} service_id
- * @property {string} message_text
+ * @property {string | ''} message_text
  * @property {string} timestamp
+ * @property {number} version
+ * @property {string} [edited_at]
+ * @property {boolean} deleted
+ * @property {string} [deleted_by]
+ * @property {Record<string, Array<string>>} reactions
+ * @property {string} [reply_to]
+ * @property {object} [reply_preview]
  */
 /**
  * The ack of a stored send (server → sender).
@@ -92,8 +100,15 @@
  * @property {string} receiver_id
  * @property {string} appointment_id
  * @property {string} service_id
- * @property {string} message_text
+ * @property {string | ''} message_text
  * @property {string} timestamp
+ * @property {number} version
+ * @property {string} [edited_at]
+ * @property {boolean} deleted
+ * @property {string} [deleted_by]
+ * @property {Record<string, Array<string>>} reactions
+ * @property {string} [reply_to]
+ * @property {object} [reply_preview]
  * @property {boolean} read
  */
 /**
@@ -130,7 +145,7 @@ export const FIELDS: Readonly<{
     };
     MessageFrame: {
         required: string[];
-        optional: never[];
+        optional: string[];
     };
     AckFrame: {
         required: string[];
@@ -162,7 +177,7 @@ export const FIELDS: Readonly<{
     };
     HistoryMessage: {
         required: string[];
-        optional: never[];
+        optional: string[];
     };
     HistoryResponse: {
         required: string[];
@@ -186,7 +201,7 @@ export const ERROR_CODES: readonly ErrorCode[];
 /**
  * The WebSocket error codes (asyncapi `ErrorCode`).
  */
-export type WsErrorCode = "invalid_json" | "unknown_action" | "validation" | "unauthorized" | "forbidden" | "conflict" | "rate_limited" | "internal";
+export type WsErrorCode = "invalid_json" | "unknown_action" | "validation" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "rate_limited" | "internal";
 /**
  * The HTTP error codes (openapi `ErrorCode`).
  */
@@ -205,6 +220,7 @@ export type SendFrame = {
     service_id: string;
     message_text: string;
     client_msg_id?: string | null | undefined;
+    reply_to?: string | null | undefined;
 };
 /**
  * A catch-up request (client → server).
@@ -231,8 +247,15 @@ export type MessageFrame = {
     receiver_id: string;
     appointment_id: string;
     service_id: string;
-    message_text: string;
+    message_text: string | "";
     timestamp: string;
+    version: number;
+    edited_at?: string | undefined;
+    deleted: boolean;
+    deleted_by?: string | undefined;
+    reactions: Record<string, Array<string>>;
+    reply_to?: string | undefined;
+    reply_preview?: object | undefined;
 };
 /**
  * The ack of a stored send (server → sender).
@@ -298,8 +321,15 @@ export type HistoryMessage = {
     receiver_id: string;
     appointment_id: string;
     service_id: string;
-    message_text: string;
+    message_text: string | "";
     timestamp: string;
+    version: number;
+    edited_at?: string | undefined;
+    deleted: boolean;
+    deleted_by?: string | undefined;
+    reactions: Record<string, Array<string>>;
+    reply_to?: string | undefined;
+    reply_preview?: object | undefined;
     read: boolean;
 };
 /**
