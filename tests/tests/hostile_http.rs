@@ -5,6 +5,7 @@
 
 use chat_tests::hostile::http::run_http;
 use chat_tests::hostile::http_cases::{http_history_cases, http_mark_read_cases};
+use chat_tests::hostile::http_inbox::http_inbox_cases;
 use chat_tests::{on_both_stores, Backend};
 
 async fn mark_read_refuses_hostile_bodies_and_paths_before_identity(backend: Backend) {
@@ -15,7 +16,12 @@ async fn history_and_unread_refuse_hostile_queries_and_paths(backend: Backend) {
     run_http(backend, "HTTP history and unread", http_history_cases()).await;
 }
 
+async fn the_inbox_refuses_hostile_queries_and_paths(backend: Backend) {
+    run_http(backend, "HTTP inbox", http_inbox_cases()).await;
+}
+
 on_both_stores!(
+    the_inbox_refuses_hostile_queries_and_paths,
     mark_read_refuses_hostile_bodies_and_paths_before_identity,
     history_and_unread_refuse_hostile_queries_and_paths,
 );
