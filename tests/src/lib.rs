@@ -16,7 +16,9 @@ pub mod management;
 
 use std::sync::Arc;
 
-use chat_shared::store::dynamodb::{create_tables, local_client, DynamoStore, TableNames};
+use chat_shared::store::dynamodb::{
+    create_tables_without_ttl, local_client, DynamoStore, TableNames,
+};
 use chat_shared::store::memory::MemoryStore;
 use chat_shared::store::Store;
 
@@ -38,12 +40,14 @@ pub fn dynamodb_endpoint() -> String {
     })
 }
 
-/// A fresh set of tables in DynamoDB Local, unique to the calling test.
+/// A fresh set of tables in DynamoDB Local, unique to the calling test. TTL deletion is off:
+/// these tests' clocks stand at [`T0`], long past by now, and DynamoDB Local's TTL sweeper
+/// would delete their connections and claims mid-test (reads filter expired items anyway).
 pub async fn fresh_dynamo_store() -> DynamoStore {
     let client = local_client(&dynamodb_endpoint());
     let prefix = format!("t{:016x}-", fastrand::u64(..));
     let tables = TableNames::with_prefix(&prefix);
-    create_tables(&client, &tables)
+    create_tables_without_ttl(&client, &tables)
         .await
         .unwrap_or_else(|e| panic!("cannot create tables in DynamoDB Local: {e:?}"));
     DynamoStore::new(client, tables)

@@ -433,7 +433,57 @@ async fn bad_change_frames_are_refused_by_name_and_change_nothing(backend: Backe
     assert!(admin.frames_of("update").is_empty());
 }
 
+async fn a_sync_page_with_replies_stays_under_the_frame_limit(backend: Backend) {
+    let app = Harness::on(backend).await;
+    let (user, laptop, admin) = pair(&app).await;
+    let long = "x".repeat(3_900);
+    let first = said(&user, &admin, &long).await;
+    for _ in 0..45 {
+        let mut reply = serde_json::from_str::<Value>(&frame("user123", &long)).unwrap();
+        reply["reply_to"] = json!(first);
+        app.clock.advance(1);
+        assert_eq!(admin.send(&reply.to_string()).await["type"], "ack");
+    }
+    let mut since = String::new();
+    let mut seen = 0;
+    loop {
+        let response = laptop
+            .message(&json!({"action": "sync", "since": since}).to_string())
+            .await;
+        let body = chat_edge::lambda::ws::frame_of(&response)
+            .unwrap()
+            .to_owned();
+        assert!(body.len() <= 128 * 1024, "a {} byte frame", body.len());
+        let page: Value = serde_json::from_str(&body).unwrap();
+        seen += page["messages"].as_array().unwrap().len();
+        since = page["next_since"].as_str().unwrap().to_owned();
+        if page["has_more"] == false {
+            break;
+        }
+    }
+    assert_eq!(seen, 46);
+}
+
+async fn a_retried_reply_gets_its_ack_after_the_original_was_deleted(backend: Backend) {
+    let app = Harness::on(backend).await;
+    let (user, _laptop, admin) = pair(&app).await;
+    let question = said(&user, &admin, "Is 10:00 free?").await;
+    let mut answer = serde_json::from_str::<Value>(&frame("user123", "Yes")).unwrap();
+    answer["reply_to"] = json!(question);
+    answer["client_msg_id"] = json!("answer-1");
+    app.clock.advance(1);
+    let ack = admin.send(&answer.to_string()).await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    user.send(&delete(&question, "admin456")).await;
+    // The ack was lost; the retry finds the stored reply.
+    let again = admin.send(&answer.to_string()).await;
+    assert_eq!(again, ack);
+    assert_eq!(history(&app).await.len(), 2);
+}
+
 on_both_stores!(
+    a_sync_page_with_replies_stays_under_the_frame_limit,
+    a_retried_reply_gets_its_ack_after_the_original_was_deleted,
     the_author_edits_and_both_sides_see_the_new_version,
     only_the_author_edits_and_a_refusal_changes_nothing,
     a_deletion_leaves_a_tombstone_and_administrators_moderate,

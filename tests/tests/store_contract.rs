@@ -58,6 +58,7 @@ fn last(sender: &ClientId, id: &MessageId) -> MessagePreview {
         text: "hi".into(),
         edited: false,
         deleted: false,
+        version: 1,
     }
 }
 

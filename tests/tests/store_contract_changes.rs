@@ -227,6 +227,10 @@ async fn a_message_is_found_by_id_for_either_participant_only(store: &dyn Store)
     );
     let missing = MessageId::generate(T0 + 1);
     assert_eq!(store.find_message(&id("u1"), &missing).await.unwrap(), None);
+    // A change record's id (clients see them as `next_since`) names no message.
+    let change = MessageId::generate(T0 + 2);
+    store.put_change(&change, &m).await.unwrap();
+    assert_eq!(store.find_message(&id("u1"), &change).await.unwrap(), None);
 }
 
 async fn messages_are_read_by_id_in_one_batch(store: &dyn Store) {
@@ -419,12 +423,24 @@ async fn the_last_preview_is_refreshed_only_for_the_last_message(store: &dyn Sto
         ..first
     };
     assert!(!store.refresh_last(&owner, &id("u1"), &stale).await.unwrap());
+    let edited = MessagePreview {
+        text: "last, edited".into(),
+        edited: true,
+        version: 2,
+        ..last.clone()
+    };
     let fresh = MessagePreview {
         text: String::new(),
         deleted: true,
+        version: 3,
         ..last
     };
     assert!(store.refresh_last(&owner, &id("u1"), &fresh).await.unwrap());
+    // Changes may finish out of order: an older version never replaces a newer preview.
+    assert!(!store
+        .refresh_last(&owner, &id("u1"), &edited)
+        .await
+        .unwrap());
     let entry = store.inbox_entry(&owner, &id("u1")).await.unwrap().unwrap();
     assert_eq!(entry.last, Some(fresh));
     assert_eq!(entry.unread, 2, "a refresh counts nothing");

@@ -324,6 +324,7 @@ async fn seed(store: &dyn Store) {
         text: "Your appointment is confirmed".into(),
         edited: false,
         deleted: false,
+        version: 1,
     };
     store
         .record_unread(&user, &admin, &last, true)

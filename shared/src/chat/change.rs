@@ -62,11 +62,20 @@ pub async fn change(
     let (admitted, found) = tokio::join!(limit.take(who), locate(store, who, &request));
     admitted?;
     let mut current = found?;
+    // Found through an index (no `peer_id`), the copy may lag the table: a decision that
+    // writes nothing (already so, or refused) is taken again on a consistent read.
+    let mut consistent = request.peer.is_some();
     let mut others: Option<Others> = None;
     for _ in 0..CHANGE_ATTEMPTS {
-        let next = current
-            .apply(who, &request.change, now_ms)
-            .map_err(refused)?;
+        let next = match current.apply(who, &request.change, now_ms) {
+            Ok(Some(next)) => Some(next),
+            decided if consistent => decided.map_err(refused)?,
+            _ => {
+                current = reread(store, &current).await?;
+                consistent = true;
+                continue;
+            }
+        };
         // The change record first-class: written even for a command that changes nothing, so
         // a retry after a lost record still records the change for catch-up.
         let shown = next.clone().unwrap_or_else(|| current.clone());
@@ -94,7 +103,9 @@ pub async fn change(
             others = rest;
         }
         if replaced? {
-            let others = others.take().expect("read with the first attempt");
+            let mut others = others.take().expect("read with the first attempt");
+            // The inbox preview shows text, edits and deletion, not reactions.
+            others.is_last &= !matches!(request.change, Change::React { .. });
             return Ok(deliver(
                 store,
                 deliverer,
@@ -107,16 +118,22 @@ pub async fn change(
             .await);
         }
         // Another change landed first: read the message again (consistently) and retry.
-        current = store
-            .message(
-                &current.sender_id,
-                &current.receiver_id,
-                &current.message_id,
-            )
-            .await?
-            .ok_or(ChatError::NotFound("no such message in your conversations"))?;
+        current = reread(store, &current).await?;
+        consistent = true;
     }
     Err(ChatError::Contention)
+}
+
+/// The message as the table has it now (a consistent read).
+async fn reread(store: &dyn Store, message: &Message) -> Result<Message, ChatError> {
+    store
+        .message(
+            &message.sender_id,
+            &message.receiver_id,
+            &message.message_id,
+        )
+        .await?
+        .ok_or(ChatError::NotFound("no such message in your conversations"))
 }
 
 /// The message, if it is in one of `who`'s conversations.

@@ -90,7 +90,11 @@ pub async fn send(
     let tops = async { tokio::join!(store.top_peer(receiver), store.top_peer(sender)) };
     let (presence, claimed, original, tops) = tokio::join!(admitted, claimed, original, tops);
     let presence = presence?;
-    if let Some(original) = original? {
+    let claimed = claimed?;
+    // A retry of a keyed send (its claim exists) is answered by the rules of `store_once`; its
+    // reply was checked by the first attempt, and the original may have been deleted since.
+    let retry = matches!(claimed, Some(Some(_)));
+    if let Some(original) = original?.filter(|_| !retry) {
         let preview = original.filter(|o| o.state.deleted.is_none());
         let Some(preview) = preview.as_ref().map(MessagePreview::of) else {
             return Err(ValidationError::new(
@@ -103,7 +107,7 @@ pub async fn send(
             reply.preview = Some(preview);
         }
     }
-    let message = match store_once(store, message, claim, claimed?, now_ms).await? {
+    let message = match store_once(store, message, claim, claimed, now_ms).await? {
         Stored::New(message) => message,
         Stored::Duplicate(message) => return Ok(Sent::new(message, true, Outcomes::default())),
     };

@@ -8,7 +8,7 @@ use crate::domain::{
 use crate::error::ChatError;
 use crate::store::MessageStore;
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use super::admit::RateCheck;
 use super::deliver::Deliverer;
@@ -70,26 +70,40 @@ pub async fn sync(
     // Read after the query: the resume point below must not be later than what it saw.
     let now_ms = clock.now_ms();
     let mut has_more = page.has_more;
-    // Each message once, in its current state, at its first position in the page; the page
-    // ends before the entry that would take it over API Gateway's frame limit.
-    let mut shown: HashSet<MessageId> = HashSet::new();
-    let mut messages: Vec<Message> = Vec::new();
-    let mut last_position = None;
-    let mut bytes = 0;
-    for entry in page.entries {
-        if !shown.contains(&entry.message.message_id) {
-            let size = deliverer.render(&Outbound::Message(&entry.message)).len() + 1;
-            if bytes + size > SYNC_PAGE_BYTES && !messages.is_empty() {
-                has_more = true;
-                break;
+    // Each message once, at its first position in the page, in the highest version the page
+    // holds (an index copy can lag a change record's consistent read).
+    let mut firsts: Vec<(usize, Message)> = Vec::new();
+    let mut index_of: HashMap<MessageId, usize> = HashMap::new();
+    for (i, entry) in page.entries.iter().enumerate() {
+        match index_of.get(&entry.message.message_id) {
+            Some(&k) if entry.message.state.version > firsts[k].1.state.version => {
+                firsts[k].1 = entry.message.clone();
             }
-            bytes += size;
-            shown.insert(entry.message.message_id.clone());
-            messages.push(entry.message);
+            Some(_) => {}
+            None => {
+                index_of.insert(entry.message.message_id.clone(), firsts.len());
+                firsts.push((i, entry.message.clone()));
+            }
         }
-        last_position = Some(entry.position);
     }
+    let mut messages: Vec<Message> = firsts.iter().map(|(_, m)| m.clone()).collect();
+    // Previews before measuring: they are part of the frame API Gateway bounds.
     fill_previews(store, &mut messages).await;
+    let mut keep = messages.len();
+    let mut bytes = 0;
+    for (k, m) in messages.iter().enumerate() {
+        let size = deliverer.render(&Outbound::Message(m)).len() + 1;
+        if bytes + size > SYNC_PAGE_BYTES && k > 0 {
+            keep = k;
+            has_more = true;
+            break;
+        }
+        bytes += size;
+    }
+    // The page covers every entry before the first message left out.
+    let consumed = firsts.get(keep).map_or(page.entries.len(), |(i, _)| *i);
+    let last_position = page.entries[..consumed].last().map(|e| e.position.clone());
+    messages.truncate(keep);
     let next_since = if has_more {
         last_position
     } else {

@@ -24,9 +24,10 @@ pub const MAX_EMOJI_BYTES: usize = 32;
 /// Longest reply or inbox preview, in characters (Unicode scalar values), before `…`.
 pub const PREVIEW_CHARS: usize = 100;
 
-/// One emoji as a reaction: 1 to 32 bytes of pictographic characters, with the joiners,
-/// variation selectors, skin tones, tags and keycap marks that emoji sequences use. Letters,
-/// digits, spaces and control characters are refused, so a reaction cannot carry text.
+/// One emoji as a reaction: 1 to 32 bytes of pictographic characters (the blocks Unicode's
+/// emoji come from), with the joiners, variation selectors, skin tones, tags and keycap marks
+/// that emoji sequences use. Everything else (letters of any script, digits, spaces, control
+/// and invisible format characters) is refused, so a reaction cannot carry text.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Emoji(String);
 
@@ -40,11 +41,13 @@ impl Emoji {
         let ok = raw.chars().all(|c| match c {
             // Keycap sequences (1️⃣, #️⃣, *️⃣) start with an ASCII digit, # or *.
             '0'..='9' | '#' | '*' => keycap,
-            c if c.is_ascii() => false,
             '\u{200D}' | '\u{FE0E}' | '\u{FE0F}' | '\u{20E3}' => true,
             '\u{E0020}'..='\u{E007F}' => true, // tag characters (subdivision flags)
-            c => !c.is_whitespace() && !c.is_control() && !is_format(c),
+            c => is_pictographic(c),
         });
+        let keycap_sequence =
+            keycap && raw.starts_with(|c: char| c.is_ascii_digit() || c == '#' || c == '*');
+        let ok = ok && (raw.chars().any(is_pictographic) || keycap_sequence);
         if ok {
             Ok(Self(raw.to_owned()))
         } else {
@@ -57,10 +60,20 @@ impl Emoji {
     }
 }
 
-/// Invisible format characters (bidirectional overrides, zero-width spaces) other than the
-/// ones emoji sequences use, which `parse` allows before asking this.
-fn is_format(c: char) -> bool {
-    matches!(c, '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+/// Characters of the blocks emoji come from: the supplementary pictographs (faces, people,
+/// animals, food, flags' regional indicators, skin tones), the BMP's symbols, dingbats,
+/// arrows and technical signs that have emoji presentations, and the few singles (©, ®, ™,
+/// ‼, ⁉, ℹ, Ⓜ, 〰, 〽, ㊗, ㊙).
+fn is_pictographic(c: char) -> bool {
+    matches!(c,
+        '\u{1F000}'..='\u{1FAFF}'
+        | '\u{2190}'..='\u{21FF}'
+        | '\u{2300}'..='\u{23FF}'
+        | '\u{25A0}'..='\u{27BF}'
+        | '\u{2900}'..='\u{297F}'
+        | '\u{2B00}'..='\u{2BFF}'
+        | '\u{00A9}' | '\u{00AE}' | '\u{203C}' | '\u{2049}' | '\u{2122}' | '\u{2139}'
+        | '\u{24C2}' | '\u{3030}' | '\u{303D}' | '\u{3297}' | '\u{3299}')
 }
 
 impl fmt::Display for Emoji {
@@ -130,6 +143,8 @@ pub struct MessagePreview {
     pub text: String,
     pub edited: bool,
     pub deleted: bool,
+    /// The message's version the preview shows (a stale preview never replaces a newer one).
+    pub version: u64,
 }
 
 impl MessagePreview {
@@ -142,6 +157,7 @@ impl MessagePreview {
             text: preview_text(message.message_text.as_str()),
             edited: message.state.edited_at_ms.is_some(),
             deleted: message.state.deleted.is_some(),
+            version: message.state.version,
         }
     }
 }

@@ -18,6 +18,22 @@ use crate::store::StoreError;
 /// Creates the three tables unless they exist, waits until they are active, and enables TTL
 /// where the schema has a TTL attribute.
 pub async fn create_tables(client: &Client, tables: &TableNames) -> Result<(), StoreError> {
+    create(client, tables, true).await
+}
+
+/// The tables as [`create_tables`] makes them, with TTL deletion left off: for tests whose
+/// clock stands at a fixed time that may be long past. DynamoDB Local's TTL sweeper deletes
+/// expired items within seconds, so it would remove such a test's connections, rate-limit
+/// state and claims under it; every read filters expired items itself, so nothing else
+/// differs.
+pub async fn create_tables_without_ttl(
+    client: &Client,
+    tables: &TableNames,
+) -> Result<(), StoreError> {
+    create(client, tables, false).await
+}
+
+async fn create(client: &Client, tables: &TableNames, ttl: bool) -> Result<(), StoreError> {
     let schemas = schema::tables();
     for table in &schemas {
         let created = create_request(client, table.role.name(tables), table)?
@@ -34,7 +50,7 @@ pub async fn create_tables(client: &Client, tables: &TableNames) -> Result<(), S
     for table in &schemas {
         wait_active(client, table.role.name(tables)).await?;
     }
-    for table in &schemas {
+    for table in schemas.iter().filter(|_| ttl) {
         if let Some(attribute) = table.ttl_attribute {
             enable_ttl(client, table.role.name(tables), attribute).await?;
         }

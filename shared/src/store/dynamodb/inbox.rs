@@ -28,32 +28,19 @@ impl InboxStore for DynamoStore {
         to_top: bool,
     ) -> Result<(), StoreError> {
         let id = &last.message_id;
-        // The place moves only when the conversation is not on top already: an unchanged
-        // key writes nothing to the keys-only index (a move costs it two writes).
-        let update = if to_top {
-            "ADD unread :one SET last_message_id = :id, #last = :last, activity = :id"
-        } else {
-            "ADD unread :one SET last_message_id = :id, #last = :last"
-        };
-        let advance = self
-            .client
-            .update_item()
-            .table_name(&self.tables.inbox)
-            .key("owner_id", s(owner.as_str()))
-            .key("peer_id", s(peer.as_str()))
-            .update_expression(update)
-            .condition_expression("attribute_not_exists(last_message_id) OR last_message_id < :id")
-            .expression_attribute_names("#last", "last")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":id", s(id.as_str()))
-            .expression_attribute_values(":last", last_value(last)?)
-            .send()
-            .await;
+        // The place moves only when the conversation is not on top already (an unchanged key
+        // writes nothing to the keys-only index; a move costs it two writes), and never back:
+        // if the owner's own send moved it further meanwhile, the message is recorded without
+        // moving it.
+        if to_top && self.advance(owner, peer, last, true).await? {
+            return Ok(());
+        }
+        let advance = self.advance(owner, peer, last, false).await;
         match advance {
-            Ok(_) => Ok(()),
+            Ok(true) => Ok(()),
             // A newer message was recorded first (concurrent sends): count this one only,
             // and only if a mark-read has not already covered it.
-            Err(e) if is_conditional_failure(&e) => {
+            Ok(false) => {
                 let counted = self
                     .client
                     .update_item()
@@ -72,7 +59,7 @@ impl InboxStore for DynamoStore {
                     Err(e) => Err(StoreError::backend("record_unread", e)),
                 }
             }
-            Err(e) => Err(StoreError::backend("record_unread", e)),
+            Err(e) => Err(e),
         }
     }
 
@@ -195,8 +182,13 @@ impl InboxStore for DynamoStore {
             .key("owner_id", s(owner.as_str()))
             .key("peer_id", s(peer.as_str()))
             .update_expression("SET #last = :last")
-            .condition_expression("last_message_id = :id")
+            // Changes of one message may finish out of order: never go back a version.
+            .condition_expression(
+                "last_message_id = :id AND (attribute_not_exists(#last.#v) OR #last.#v < :v)",
+            )
             .expression_attribute_names("#last", "last")
+            .expression_attribute_names("#v", "version")
+            .expression_attribute_values(":v", n(last.version))
             .expression_attribute_values(":id", s(last.message_id.as_str()))
             .expression_attribute_values(":last", last_value(last)?)
             .send()
@@ -264,6 +256,48 @@ impl InboxStore for DynamoStore {
 }
 
 impl DynamoStore {
+    /// One more unread message, `last` as the newest (and with `to_top`, the place moved to
+    /// it), if `last` is newer than what is recorded (and than the place); `false` when not.
+    async fn advance(
+        &self,
+        owner: &ClientId,
+        peer: &ClientId,
+        last: &MessagePreview,
+        to_top: bool,
+    ) -> Result<bool, StoreError> {
+        let newer = "(attribute_not_exists(last_message_id) OR last_message_id < :id)";
+        let (update, condition) = if to_top {
+            (
+                "ADD unread :one SET last_message_id = :id, #last = :last, activity = :id",
+                format!("{newer} AND (attribute_not_exists(activity) OR activity < :id)"),
+            )
+        } else {
+            (
+                "ADD unread :one SET last_message_id = :id, #last = :last",
+                newer.to_owned(),
+            )
+        };
+        let advanced = self
+            .client
+            .update_item()
+            .table_name(&self.tables.inbox)
+            .key("owner_id", s(owner.as_str()))
+            .key("peer_id", s(peer.as_str()))
+            .update_expression(update)
+            .condition_expression(condition)
+            .expression_attribute_names("#last", "last")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":id", s(last.message_id.as_str()))
+            .expression_attribute_values(":last", last_value(last)?)
+            .send()
+            .await;
+        match advanced {
+            Ok(_) => Ok(true),
+            Err(e) if is_conditional_failure(&e) => Ok(false),
+            Err(e) => Err(StoreError::backend("record_unread", e)),
+        }
+    }
+
     /// Up to `limit` of `owner`'s places (keys only), most recent first, below `after`.
     async fn places(
         &self,

@@ -137,7 +137,9 @@ impl MessageStore for DynamoStore {
         );
         for out in [sent, received] {
             let out = out.map_err(|e| StoreError::backend("find_message", e))?;
-            if let Some(item) = out.items.unwrap_or_default().into_iter().next() {
+            // A change record's id names no message (change ids reach clients as `next_since`).
+            let mut found = out.items.unwrap_or_default().into_iter();
+            if let Some(item) = found.find(|i| !i.contains_key("changed")) {
                 return message_from_item(item).map(Some);
             }
         }

@@ -28,7 +28,7 @@ pub mod schema;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::Client;
 
-pub use create::create_tables;
+pub use create::{create_tables, create_tables_without_ttl};
 pub use schema::{BY_ACTIVITY_INDEX, BY_RECEIVER_INDEX, BY_SENDER_INDEX, TTL_ATTRIBUTE};
 
 use codec::Item;

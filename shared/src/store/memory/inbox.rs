@@ -34,7 +34,8 @@ impl InboxStore for MemoryStore {
             entry.unread += 1;
             entry.last_message_id = Some(id.clone());
             entry.last = Some(last.clone());
-            if to_top {
+            // A place never moves back (the sender may have moved it further meanwhile).
+            if to_top && entry.activity.as_ref().is_none_or(|at| at < id) {
                 entry.activity = Some(id.clone());
             }
         } else if entry.read_up_to.as_ref().is_none_or(|up_to| up_to < id) {
@@ -80,7 +81,10 @@ impl InboxStore for MemoryStore {
         let mut state = self.lock();
         let entry = state.inbox.get_mut(owner).and_then(|p| p.get_mut(peer));
         match entry {
-            Some(entry) if entry.last_message_id.as_ref() == Some(&last.message_id) => {
+            Some(entry)
+                if entry.last_message_id.as_ref() == Some(&last.message_id)
+                    && entry.last.as_ref().is_none_or(|l| l.version < last.version) =>
+            {
                 entry.last = Some(last.clone());
                 Ok(true)
             }

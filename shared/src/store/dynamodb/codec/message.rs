@@ -191,6 +191,9 @@ pub(in super::super) struct LastItem {
     edited: bool,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     deleted: bool,
+    /// Absent for version 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    version: Option<u64>,
 }
 
 impl LastItem {
@@ -201,6 +204,7 @@ impl LastItem {
             text: preview.text.clone(),
             edited: preview.edited,
             deleted: preview.deleted,
+            version: (preview.version > 1).then_some(preview.version),
         }
     }
 
@@ -219,6 +223,7 @@ impl LastItem {
             text: self.text,
             edited: self.edited,
             deleted: self.deleted,
+            version: self.version.unwrap_or(1),
         })
     }
 }

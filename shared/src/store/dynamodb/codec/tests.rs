@@ -197,6 +197,7 @@ fn inbox_previews_read_back_with_their_entry() {
         text: "see you".into(),
         edited: true,
         deleted: false,
+        version: 1,
     };
     let value = serde_dynamo::to_attribute_value(LastItem::new(&preview)).unwrap();
     let item = stored(&[
