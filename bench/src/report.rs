@@ -592,12 +592,10 @@ pub fn performance_md(inputs: &Inputs, charts: &[String]) -> String {
                 let _ = writeln!(
                     md,
                     "\nWith few clients ({} here) the p90 latency is {} ms although the median is \
-                     {} ms: the signature of Nagle's algorithm on chat-local's sockets meeting \
-                     delayed ACKs (about 40 ms on Linux). chat-local does not set `TCP_NODELAY` \
-                     on the sockets it accepts; doing so (e.g. `axum::serve::ListenerExt::tap_io` \
-                     in `local/src/lib.rs`) took 2 clients from about 900 to about 9,500 \
-                     delivered messages/s in an A/B run on this machine, with mixed effects at \
-                     high load, so it is left as a measured option.",
+                     {} ms: the signature of Nagle's algorithm meeting delayed ACKs (about 40 ms \
+                     on Linux), although chat-local sets `TCP_NODELAY` on every socket it accepts \
+                     (`local/src/serve.rs`) and opens (`chat_edge::net`): look for a socket that \
+                     misses it.",
                     small.clients,
                     f(small.latency_ms.p90, 1),
                     f(small.latency_ms.p50, 1)

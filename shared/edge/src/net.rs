@@ -16,13 +16,24 @@ pub type HttpClient<B = Full<Bytes>> = Client<HttpConnector, B>;
 /// An HTTPS client (webpki roots) that also speaks plain HTTP.
 pub type HttpsClient<B = Full<Bytes>> = Client<HttpsConnector<HttpConnector>, B>;
 
+/// The TCP connector every client uses: TCP_NODELAY on, since requests are small and
+/// latency-bound (Nagle would hold a request's last segment for the peer's delayed ACK).
+fn connector() -> HttpConnector {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    connector.enforce_http(false);
+    connector
+}
+
 /// A plain-HTTP client: loopback servers (chat-local, a Lambda Invoke API, DynamoDB Local).
 pub fn http_client<B>() -> HttpClient<B>
 where
     B: Body + Send,
     B::Data: Send,
 {
-    Client::builder(TokioExecutor::new()).build_http()
+    let mut connector = connector();
+    connector.enforce_http(true);
+    Client::builder(TokioExecutor::new()).build(connector)
 }
 
 /// An HTTPS client trusting the webpki roots (no system store to read on Lambda). Plain
@@ -36,6 +47,6 @@ where
         .with_webpki_roots()
         .https_or_http()
         .enable_http1()
-        .build();
+        .wrap_connector(connector());
     Client::builder(TokioExecutor::new()).build(connector)
 }
