@@ -1,5 +1,6 @@
 //! The browser client: the static files of `local/web/`, built into the binary and served at
-//! `/`, `/app.js` and `/app.css`, and the client library it uses (`clients/js/src/`, ES modules
+//! `/`, `/app.js` (with the modules it imports: `/state.js`, `/inbox.js`, `/messages.js`,
+//! `/composer.js`) and `/app.css`, and the client library it uses (`clients/js/src/`, ES modules
 //! served as they are at `/lib/`). No build step, no framework, nothing fetched from elsewhere
 //! (the Content-Security-Policy allows only this origin).
 
@@ -11,6 +12,10 @@ use axum::Router;
 
 const INDEX_HTML: &str = include_str!("../web/index.html");
 const APP_JS: &str = include_str!("../web/app.js");
+const STATE_JS: &str = include_str!("../web/state.js");
+const INBOX_JS: &str = include_str!("../web/inbox.js");
+const MESSAGES_JS: &str = include_str!("../web/messages.js");
+const COMPOSER_JS: &str = include_str!("../web/composer.js");
 const APP_CSS: &str = include_str!("../web/app.css");
 
 /// `(name, contents)` of files of `clients/js/src/`.
@@ -25,9 +30,15 @@ macro_rules! library {
 const LIB: &[(&str, &str)] = library![
     "index.js",
     "client.js",
+    "catchup.js",
+    "commands.js",
+    "connection.js",
     "errors.js",
+    "frames.js",
     "http.js",
+    "identity.js",
     "messages.js",
+    "requests.js",
     "storage.js",
     "util.js",
     "wire.js",
@@ -49,6 +60,22 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route(
             "/app.js",
             get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
+        )
+        .route(
+            "/state.js",
+            get(|| async { asset("text/javascript; charset=utf-8", STATE_JS) }),
+        )
+        .route(
+            "/inbox.js",
+            get(|| async { asset("text/javascript; charset=utf-8", INBOX_JS) }),
+        )
+        .route(
+            "/messages.js",
+            get(|| async { asset("text/javascript; charset=utf-8", MESSAGES_JS) }),
+        )
+        .route(
+            "/composer.js",
+            get(|| async { asset("text/javascript; charset=utf-8", COMPOSER_JS) }),
         )
         .route(
             "/app.css",

@@ -45,15 +45,27 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
         .unwrap_or_default()
 }
 
+/// The page's script modules (local/web/*.js), each served at its own path.
+const PAGE_MODULES: [&str; 5] = [
+    "/app.js",
+    "/state.js",
+    "/inbox.js",
+    "/messages.js",
+    "/composer.js",
+];
+
 #[tokio::test]
 async fn the_browser_client_is_served_with_its_content_types_and_security_headers() {
     let local = start_local(store_for(Backend::Memory).await).await;
     let base = local.http_url();
+    let scripts = PAGE_MODULES.map(|m| (m, "text/javascript; charset=utf-8"));
     for (path, content_type) in [
         ("/", "text/html; charset=utf-8"),
-        ("/app.js", "text/javascript; charset=utf-8"),
         ("/app.css", "text/css; charset=utf-8"),
-    ] {
+    ]
+    .into_iter()
+    .chain(scripts)
+    {
         let (status, headers, body) = get(&format!("{base}{path}")).await;
         assert_eq!(status, 200, "{path}");
         assert_eq!(header(&headers, "content-type"), content_type, "{path}");
@@ -70,17 +82,19 @@ async fn the_browser_client_is_served_with_its_content_types_and_security_header
     // The CSP forbids inline script and style, so the page has none, and the script never
     // parses data as HTML.
     let (_, _, html) = get(&format!("{base}/")).await;
-    assert!(html.contains(r#"<script src="/app.js" defer></script>"#));
+    assert!(html.contains(r#"<script type="module" src="/app.js"></script>"#));
     assert!(!html.contains("<script>") && !html.contains("style="));
-    let (_, _, js) = get(&format!("{base}/app.js")).await;
-    for sink in [
-        "innerHTML",
-        "outerHTML",
-        "insertAdjacentHTML",
-        "document.write",
-        "eval(",
-    ] {
-        assert!(!js.contains(sink), "app.js uses {sink}");
+    for module in PAGE_MODULES {
+        let (_, _, js) = get(&format!("{base}{module}")).await;
+        for sink in [
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "eval(",
+        ] {
+            assert!(!js.contains(sink), "{module} uses {sink}");
+        }
     }
     // The rest of the gateway is unchanged: the HTTP API behind it, 404 elsewhere.
     let (status, _, body) = get(&format!("{base}/chat/unread/user123")).await;

@@ -159,3 +159,21 @@ export class HttpApi {
     });
   }
 }
+
+/**
+ * Pages one after another, from `start.cursor` (read when the first page is asked for), each
+ * from the one before's `next_cursor`, until a page has none.
+ * @template {{ next_cursor: string | null }} P
+ * @param {(cursor: string | null) => Promise<P>} fetchPage
+ * @param {{ cursor?: string | null }} start
+ * @returns {AsyncGenerator<P, void, undefined>}
+ */
+export async function* pages(fetchPage, start) {
+  /** @type {string | null} */
+  let cursor = start.cursor ?? null;
+  do {
+    const page = await fetchPage(cursor);
+    yield page;
+    cursor = page.next_cursor;
+  } while (cursor);
+}

@@ -164,60 +164,16 @@ export type ErrorFrame = import("./wire.js").ErrorFrame;
 export type HistoryResponse = import("./wire.js").HistoryResponse;
 export type UnreadResponse = import("./wire.js").UnreadResponse;
 export type MarkReadResponse = import("./wire.js").MarkReadResponse;
+export type ChatError = import("./errors.js").ChatError;
 export type KeyValueStorage = import("./storage.js").KeyValueStorage;
 export type ChatMessage = import("./messages.js").ChatMessage;
 export type ChangeAckFrame = import("./messages.js").ChangeAckFrame;
 export type ConversationsResponse = import("./http.js").ConversationsResponse;
-/**
- * What `send()` takes: a send frame without `action`; `client_msg_id` is made up when absent;
- * `reply_to` makes it a reply to that message (of the same conversation, not deleted).
- */
-export type OutgoingMessage = Omit<SendFrame, "action" | "client_msg_id"> & {
-    client_msg_id?: string;
-    reply_to?: string;
-};
-/**
- * The message a change is about: a message as the events, sync pages or history give it (its
- * `sender_id` and `receiver_id` tell the server the conversation), or its id (the conversation
- * is then the one this client saw it in, if it did).
- */
-export type MessageRef = string | {
-    message_id: string;
-    sender_id?: string;
-    receiver_id?: string;
-};
-/**
- * An edit, delete or react frame (client → server).
- */
-export type ChangeFrame = {
-    action: "edit";
-    message_id: string;
-    message_text: string;
-    peer_id?: string;
-} | {
-    action: "delete";
-    message_id: string;
-    peer_id?: string;
-} | {
-    action: "react";
-    message_id: string;
-    emoji: string;
-    remove?: boolean;
-    peer_id?: string;
-};
-/**
- * `connecting`: a connection attempt is under way; `online`: connected; `reconnecting`:
- * waiting before the next attempt (after a drop or a failed attempt); `offline`: not trying
- * (before `connect()`, after `close()`).
- */
-export type ConnectionState = "connecting" | "online" | "reconnecting" | "offline";
-/**
- * Why the token callback is asked: before a connection attempt, or because the HTTP API
- * refused the last token (401).
- */
-export type TokenRequest = {
-    reason: "connect" | "unauthorized";
-};
+export type OutgoingMessage = import("./commands.js").OutgoingMessage;
+export type MessageRef = import("./commands.js").MessageRef;
+export type ChangeFrame = import("./commands.js").ChangeFrame;
+export type ConnectionState = import("./connection.js").ConnectionState;
+export type TokenRequest = import("./identity.js").TokenRequest;
 export type ChatClientOptions = {
     /**
      * The WebSocket endpoint without identity: chat-local's
@@ -231,7 +187,7 @@ export type ChatClientOptions = {
     /**
      * chat-local's development identity (`?role=`); ignored with a token.
      */
-    role?: "user" | "admin" | undefined;
+    role?: "admin" | "user" | undefined;
     /**
      * A JWT, or
      * a callback asked before every connection attempt (so an expired token is replaced before
@@ -348,49 +304,3 @@ export type ChatEvents = {
         delivered: number;
     }];
 };
-export type Pending = {
-    frame: SendFrame & {
-        client_msg_id: string;
-        reply_to?: string;
-    };
-    resolve: (ack: AckFrame) => void;
-    reject: (err: ChatError) => void;
-    promise: Promise<AckFrame>;
-    /**
-     * how often it went out (reconnects included)
-     */
-    attempts: number;
-    /**
-     * how often it was refused with a retryable code
-     */
-    refusals: number;
-};
-/**
- * An edit, delete or react waiting for its ack (resent after a reconnect: a repeated change
- * is acked without changing anything).
- */
-export type Change = {
-    frame: ChangeFrame;
-    resolve: (ack: ChangeAckFrame) => void;
-    reject: (err: ChatError) => void;
-    /**
-     * how often it was refused with a retryable code
-     */
-    refusals: number;
-};
-export type Request = {
-    kind: "send";
-    pending: Pending;
-} | {
-    kind: "change";
-    change: Change;
-} | {
-    kind: "sync";
-    since: string;
-} | {
-    kind: "raw";
-    frame: object;
-    resolve: (frame: any) => void;
-    reject: (err: ChatError) => void;
-};
-import { ChatError } from './errors.js';

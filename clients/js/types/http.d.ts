@@ -1,3 +1,16 @@
+/**
+ * Pages one after another, from `start.cursor` (read when the first page is asked for), each
+ * from the one before's `next_cursor`, until a page has none.
+ * @template {{ next_cursor: string | null }} P
+ * @param {(cursor: string | null) => Promise<P>} fetchPage
+ * @param {{ cursor?: string | null }} start
+ * @returns {AsyncGenerator<P, void, undefined>}
+ */
+export function pages<P extends {
+    next_cursor: string | null;
+}>(fetchPage: (cursor: string | null) => Promise<P>, start: {
+    cursor?: string | null;
+}): AsyncGenerator<P, void, undefined>;
 export class HttpApi {
     /**
      * @param {string} baseUrl e.g. `http://127.0.0.1:8000` or the deployed `HttpApiUrl`
