@@ -223,6 +223,21 @@ pub struct Conversation {
 }
 
 impl Conversation {
+    /// The conversation with `peer` from both sides' entries: `mine` (the owner's: unread
+    /// count, the last message the peer sent) and `theirs` (the peer's: the last message the
+    /// owner sent); its last message is the newer of the two.
+    pub fn of(peer: ClientId, mine: InboxEntry, theirs: InboxEntry) -> Self {
+        let last = match (mine.last, theirs.last) {
+            (Some(a), Some(b)) => Some(if b.message_id > a.message_id { b } else { a }),
+            (a, b) => a.or(b),
+        };
+        Self {
+            peer,
+            last,
+            unread: mine.unread,
+        }
+    }
+
     /// When the last message was sent (the conversation's latest activity).
     pub fn updated_at_ms(&self) -> Option<EpochMillis> {
         self.last.as_ref().map(|m| m.message_id.timestamp_ms())

@@ -241,11 +241,7 @@ impl InboxStore for DynamoStore {
             .into_iter()
             .map(|(_, peer)| {
                 let (mine, theirs) = (take(owner, &peer), take(&peer, owner));
-                Conversation {
-                    last: crate::store::memory::newer(mine.last, theirs.last),
-                    unread: mine.unread,
-                    peer,
-                }
+                Conversation::of(peer, mine, theirs)
             })
             .collect();
         Ok(InboxPage {

@@ -19,12 +19,7 @@ impl InboxStore for MemoryStore {
         to_top: bool,
     ) -> Result<(), StoreError> {
         let mut state = self.lock();
-        let entry = state
-            .inbox
-            .entry(owner.clone())
-            .or_default()
-            .entry(peer.clone())
-            .or_default();
+        let entry = entry_mut(&mut state, owner, peer);
         let id = &last.message_id;
         if entry
             .last_message_id
@@ -52,12 +47,7 @@ impl InboxStore for MemoryStore {
         activity: &MessageId,
     ) -> Result<(), StoreError> {
         let mut state = self.lock();
-        let entry = state
-            .inbox
-            .entry(owner.clone())
-            .or_default()
-            .entry(peer.clone())
-            .or_default();
+        let entry = entry_mut(&mut state, owner, peer);
         if entry.activity.as_ref().is_none_or(|at| at < activity) {
             entry.activity = Some(activity.clone());
         }
@@ -114,12 +104,8 @@ impl InboxStore for MemoryStore {
             .into_iter()
             .map(|(_, peer)| {
                 let mine = entry(owner, &peer).cloned().unwrap_or_default();
-                let theirs = entry(&peer, owner).and_then(|e| e.last.clone());
-                Conversation {
-                    last: newer(mine.last, theirs),
-                    unread: mine.unread,
-                    peer,
-                }
+                let theirs = entry(&peer, owner).cloned().unwrap_or_default();
+                Conversation::of(peer, mine, theirs)
             })
             .collect();
         Ok(InboxPage {
@@ -190,13 +176,12 @@ fn places(state: &State, owner: &ClientId) -> Vec<(MessageId, ClientId)> {
     places
 }
 
-/// The newer of two previews (by message id).
-pub(crate) fn newer(
-    a: Option<MessagePreview>,
-    b: Option<MessagePreview>,
-) -> Option<MessagePreview> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(if b.message_id > a.message_id { b } else { a }),
-        (a, b) => a.or(b),
-    }
+/// `owner`'s entry for `peer`, created empty if there is none.
+fn entry_mut<'a>(state: &'a mut State, owner: &ClientId, peer: &ClientId) -> &'a mut InboxEntry {
+    state
+        .inbox
+        .entry(owner.clone())
+        .or_default()
+        .entry(peer.clone())
+        .or_default()
 }

@@ -17,8 +17,6 @@ use crate::domain::{
 mod inbox;
 mod messages;
 
-pub(crate) use inbox::newer;
-
 #[derive(Default)]
 struct State {
     roles: HashMap<ClientId, Role>,
