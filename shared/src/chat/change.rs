@@ -94,7 +94,7 @@ pub async fn change(
         let first = others.is_none();
         let rest = async {
             match first {
-                true => Some(read_others(store, &shown, now_ms).await),
+                true => Some(read_others(store, &shown, &request.change, now_ms).await),
                 false => None,
             }
         };
@@ -103,9 +103,7 @@ pub async fn change(
             others = rest;
         }
         if replaced? {
-            let mut others = others.take().expect("read with the first attempt");
-            // The inbox preview shows text, edits and deletion, not reactions.
-            others.is_last &= !matches!(request.change, Change::React { .. });
+            let others = others.take().expect("read with the first attempt");
             return Ok(deliver(
                 store,
                 deliverer,
@@ -169,8 +167,20 @@ struct Others {
     preview: Option<MessagePreview>,
 }
 
-async fn read_others(store: &dyn Store, message: &Message, now_ms: i64) -> Others {
+async fn read_others(store: &dyn Store, message: &Message, change: &Change, now_ms: i64) -> Others {
     let now_s = now_ms.div_euclid(1000);
+    // The inbox preview shows text, edits and deletion, not reactions: a reaction never
+    // refreshes it, so it does not read the receiver's entry either.
+    let entry = async {
+        match change {
+            Change::React { .. } => Ok(None),
+            _ => {
+                store
+                    .inbox_entry(&message.receiver_id, &message.sender_id)
+                    .await
+            }
+        }
+    };
     let previewed = async {
         let mut one = [message.clone()];
         fill_previews(store, &mut one).await;
@@ -179,7 +189,7 @@ async fn read_others(store: &dyn Store, message: &Message, now_ms: i64) -> Other
     let (sender, receiver, entry, preview) = tokio::join!(
         store.presence(&message.sender_id, now_s),
         store.presence(&message.receiver_id, now_s),
-        store.inbox_entry(&message.receiver_id, &message.sender_id),
+        entry,
         previewed
     );
     let is_last = match entry {
