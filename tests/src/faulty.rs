@@ -6,8 +6,9 @@
 //! the other untested. The macro writes the delegation, so each method is one line of signature
 //! and every operation can fail, not only the few a hand-written wrapper remembered to check.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chat_shared::domain::{
@@ -29,10 +30,11 @@ enum When {
 }
 
 /// A store that delegates to `inner` but fails the operations switched on (by trait method
-/// name: `put_message`, `sync`...), until they are healed.
+/// name: `put_message`, `sync`...), until they are healed, and slows the ones switched to slow.
 pub struct FaultyStore {
     pub inner: Arc<dyn Store>,
     faults: Mutex<HashSet<(&'static str, When)>>,
+    pauses: Mutex<HashMap<&'static str, Duration>>,
 }
 
 impl FaultyStore {
@@ -40,7 +42,33 @@ impl FaultyStore {
         Arc::new(Self {
             inner,
             faults: Mutex::default(),
+            pauses: Mutex::default(),
         })
+    }
+
+    /// Waits `by` before each call of `operation` (zero: no wait), as a slow store would.
+    pub fn slow(&self, operation: &str, by: Duration) {
+        let name = Self::named(operation);
+        let mut pauses = self.pauses.lock().unwrap();
+        if by.is_zero() {
+            pauses.remove(name);
+        } else {
+            pauses.insert(name, by);
+        }
+    }
+
+    async fn pause(&self, operation: &'static str) {
+        let by = self.pauses.lock().unwrap().get(operation).copied();
+        if let Some(by) = by {
+            tokio::time::sleep(by).await;
+        }
+    }
+
+    fn named(operation: &str) -> &'static str {
+        OPERATIONS
+            .iter()
+            .find(|name| **name == operation)
+            .unwrap_or_else(|| panic!("{operation:?} is not a store operation: {OPERATIONS:?}"))
     }
 
     /// Fails `operation` without calling the store.
@@ -60,10 +88,7 @@ impl FaultyStore {
     }
 
     fn switch(&self, operation: &str, when: When, on: bool) {
-        let name: &'static str = OPERATIONS
-            .iter()
-            .find(|name| **name == operation)
-            .unwrap_or_else(|| panic!("{operation:?} is not a store operation: {OPERATIONS:?}"));
+        let name = Self::named(operation);
         let mut faults = self.faults.lock().unwrap();
         if on {
             faults.insert((name, when));
@@ -84,8 +109,8 @@ impl FaultyStore {
     }
 }
 
-/// Implements each listed trait for `FaultyStore`: every method checks for a fault before and
-/// after delegating to `inner`. `OPERATIONS` lists the method names, so a typo in a test's
+/// Implements each listed trait for `FaultyStore`: every method waits if slowed, and checks for
+/// a fault before and after delegating to `inner`. `OPERATIONS` lists the method names, so a typo in a test's
 /// `fail("...")` panics instead of never firing.
 macro_rules! delegate_with_faults {
     ($($trait:ident { $($method:ident($($arg:ident: $ty:ty),*) -> $out:ty;)+ })+) => {
@@ -95,6 +120,7 @@ macro_rules! delegate_with_faults {
             impl $trait for FaultyStore {
                 $(
                     async fn $method(&self, $($arg: $ty),*) -> Result<$out, StoreError> {
+                        self.pause(stringify!($method)).await;
                         self.check(stringify!($method), When::Before)?;
                         let out = self.inner.$method($($arg),*).await?;
                         self.check(stringify!($method), When::After)?;

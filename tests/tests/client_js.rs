@@ -128,6 +128,8 @@ impl Harness {
                         self.store.heal(operation);
                     }
                 }
+                let slow_ms = body["slow_sync_ms"].as_u64().unwrap_or(0);
+                self.store.slow("sync", Duration::from_millis(slow_ms));
                 json!({})
             }
             _ => json!({ "error": format!("no control {path}") }),

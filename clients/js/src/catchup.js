@@ -1,7 +1,9 @@
 // Catch-up and delivery: the `sync` loop from the stored cursor (after every connect, every
 // `resyncEveryMs`, and on demand), retried after a failure; each message delivered once by
 // `message_id` and each change of it once by `version` (messages.js); the cursor and the
-// versions delivered kept in storage (storage.js).
+// versions delivered kept in storage (storage.js). Live frames that arrive while a catch-up is
+// out wait for its last page, so what was missed comes before what is new (a gap is filled
+// before the live tail, as Matrix's sync does).
 
 import { MessageVersions, normalized } from './messages.js';
 import { has } from './frames.js';
@@ -20,6 +22,8 @@ import { backoffDelay } from './util.js';
 const SEEN_IN_MEMORY = 10_000;
 /** Versions above 1 kept in the stored cursor (the most recent message ids). */
 const VERSIONS_STORED = 2000;
+/** Live frames held while a catch-up is out; past this many the oldest go at once. */
+const HELD_LIVE = 1000;
 
 /**
  * @typedef {object} CatchUpParts
@@ -48,6 +52,8 @@ export class CatchUp {
   /** @type {{ next_since: string } | null} */
   #cursor = null;
   #versions = new MessageVersions(SEEN_IN_MEMORY);
+  /** @type {import('./messages.js').WireMessage[]} live frames waiting for the catch-up out */
+  #held = [];
 
   /** @param {CatchUpParts} parts */
   constructor(parts) {
@@ -96,9 +102,26 @@ export class CatchUp {
     this.#parts.requests.sync(this.#cursor?.next_since ?? '');
   }
 
-  /** The connection closed: a catch-up under way starts over on the next one. */
+  /** The connection closed: a catch-up under way starts over on the next one (the live
+   * frames it held wait for that one too). */
   connectionLost() {
     this.#syncing = false;
+  }
+
+  /** Live frames that arrived while no catch-up was out, or held while one was; false only when
+   * held. @param {import('./messages.js').WireMessage} raw */
+  live(raw) {
+    if (!this.#syncing && this.#held.length === 0) return this.deliver(raw, 'live');
+    this.#held.push(raw);
+    if (this.#held.length > HELD_LIVE) this.deliver(/** @type {any} */ (this.#held.shift()), 'live');
+    if (!this.#syncing) this.#release();
+    return false;
+  }
+
+  /** The held live frames, in message id order (the order they were sent in), once each. */
+  #release() {
+    const held = this.#held.splice(0).sort((a, b) => (a.message_id < b.message_id ? -1 : a.message_id > b.message_id ? 1 : 0));
+    for (const m of held) this.deliver(m, 'live');
   }
 
   /** A page answered the sync request out. @param {SyncFrame} page */
@@ -118,6 +141,7 @@ export class CatchUp {
       this.#syncFailures = 0;
       this.#cursor = { next_since: page.next_since };
       void this.save();
+      this.#release();
       this.#parts.emit('synced', { nextSince: page.next_since, pages: this.#syncPages, delivered: this.#syncDelivered });
       this.settle(null);
     }
@@ -126,6 +150,7 @@ export class CatchUp {
   /** The sync request was refused. @param {ChatError} error */
   failed(error) {
     this.#syncing = false;
+    this.#release();
     this.#parts.emit('error', error);
     this.settle(error);
     // Try again shortly while online (a store failure on the server is usually brief).

@@ -133,7 +133,7 @@ export class ChatClient {
     /** @type {import('./connection.js').Emit} */
     const emit = (type, ...args) => this.#emit(type, ...args);
     /** @type {import('./requests.js').RequestHooks['deliver']} */
-    const deliver = (raw, source) => this.#catchUp.deliver(raw, source);
+    const deliver = (raw, source) => (source === 'live' ? this.#catchUp.live(raw) : this.#catchUp.deliver(raw, source));
     this.#connection = new Connection(options, this.#config, this.#identity, {
       emit,
       ready: () => this.#catchUp.loaded,

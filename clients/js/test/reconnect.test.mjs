@@ -91,6 +91,33 @@ test('chat-local restarts on the same store: sends are resent, messages arrive o
   await user.client.close();
 });
 
+test('a live message that arrives while a catch-up is out waits for it: what was missed comes first', needsServer, async () => {
+  const admin = await online(unique('admin'), 'admin');
+  const user = await online(unique('user'));
+  await control('/faults', { ...NO_FAULTS, drop: 1 });
+  const missed = await user.client.send(to(admin.id, 'missed'));
+  await control('/faults', NO_FAULTS);
+  await control('/store', { slow_sync_ms: 800 });
+  try {
+    // The catch-up is out (its page is slow); the next message's live frame comes before it.
+    const caughtUp = admin.client.sync();
+    await new Promise((r) => setTimeout(r, 100));
+    const live = await user.client.send(to(admin.id, 'live'));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(admin.received.length, 0, 'the live frame waits for the catch-up');
+    await caughtUp;
+    assert.deepEqual(texts(admin), ['missed', 'live']);
+    assert.deepEqual(ids(admin), [missed.message_id, live.message_id]);
+  } finally {
+    await control('/store', { slow_sync_ms: 0 });
+  }
+  const next = await user.client.send(to(admin.id, 'after'));
+  await until('no catch-up out: live at once', () => admin.received.length === 3);
+  assert.equal(admin.received[2].message_id, next.message_id);
+  await user.client.close();
+  await admin.client.close();
+});
+
 test('a failing catch-up is reported and tried again until it succeeds', needsServer, async () => {
   const admin = await online(unique('admin'), 'admin');
   const user = await online(unique('user'));

@@ -25,8 +25,12 @@ export class CatchUp {
     wait(): Promise<void>;
     /** A catch-up from the cursor, unless one is under way or the client is not online. */
     start(): void;
-    /** The connection closed: a catch-up under way starts over on the next one. */
+    /** The connection closed: a catch-up under way starts over on the next one (the live
+     * frames it held wait for that one too). */
     connectionLost(): void;
+    /** Live frames that arrived while no catch-up was out, or held while one was; false only when
+     * held. @param {import('./messages.js').WireMessage} raw */
+    live(raw: import("./messages.js").WireMessage): boolean;
     /** A page answered the sync request out. @param {SyncFrame} page */
     onPage(page: SyncFrame): void;
     /** The sync request was refused. @param {ChatError} error */
