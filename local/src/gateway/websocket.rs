@@ -180,7 +180,13 @@ impl Gateway {
                     }
                 }
                 _ = &mut lifetime => return (1001, "Going away".into(), true),
-                Ok((code, reason)) = &mut closed_by_server => return (code, reason.into(), false),
+                // The writer closed the socket itself (Management API DELETE), or stopped
+                // because writing failed (the socket is gone): either way the connection
+                // ended. A oneshot must not be polled again once it has answered.
+                closed = &mut closed_by_server => return match closed {
+                    Ok((code, reason)) => (code, reason.into(), false),
+                    Err(_) => (1006, "Connection lost".into(), false),
+                },
                 _ = shutdown.wait_for(|stop| *stop) => return (1001, "Going away".into(), true),
             }
         }
