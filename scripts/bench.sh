@@ -83,12 +83,12 @@ echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if $smoke; then
   pairs_sweep=(2); window=8; rates=(500); rate_pairs=4; warmup=0.5; duration=2; drain=3
-  idle_connections=200; hold=1; cold_runs=2
+  idle_connections=200; hold=1; cold_runs=2; lambda_runs=1; lambda_passes=(128)
   ddb_flags=(--mark-read 1,10 --admin-peers 10 --history-messages 60)
   check=(--fail-on-loss)
 else
   pairs_sweep=(1 4 16 64 256); window=8; rates=(1000 5000 10000); rate_pairs=50; warmup=2; duration=10; drain=5
-  idle_connections=10000; hold=10; cold_runs=25
+  idle_connections=10000; hold=10; cold_runs=25; lambda_runs=10; lambda_passes=(128 128-nowarm 256 1769)
   ddb_flags=()
   check=()
 fi
@@ -130,6 +130,20 @@ cold_flags=()
 for name in "${functions[@]}" hello-lambda; do cold_flags+=(--function "$name=$bin/$name"); done
 "$bin/cold-start" --dynamodb-endpoint "$endpoint" --runs "$cold_runs" --logs "$out/cold-start-logs" \
   --json "$out/cold-start.json" "${cold_flags[@]}"
+
+# As on Lambda: TLS to every endpoint, and the CPU share of each memory size from the first
+# /next on (a cgroup v1 CPU quota: root only; without it the passes run at full CPU).
+cpu_root=/sys/fs/cgroup/cpu
+if [ -w "$cpu_root" ] && [ -f "$cpu_root/cpu.cfs_quota_us" ]; then share=true; else share=false; fi
+for pass in "${lambda_passes[@]}"; do
+  mb=${pass%%-*}
+  pass_flags=(--tls)
+  if $share; then pass_flags+=(--cpu-share "$mb"); else echo "no writable cgroup v1 CPU controller: pass $pass at full CPU"; fi
+  [[ $pass == *nowarm ]] && pass_flags+=(--env CHAT_WARM_CRYPTO=0)
+  step "cold starts as on Lambda: $pass MB pass, TLS, $lambda_runs runs each"
+  "$bin/cold-start" --dynamodb-endpoint "$endpoint" --runs "$lambda_runs" --logs "$out/cold-start-logs-$pass" \
+    --json "$out/cold-start-lambda-$pass.json" "${pass_flags[@]}" "${cold_flags[@]}"
+done
 
 step "DynamoDB cost per operation"
 "$bin/ddb-cost" --dynamodb-endpoint "$endpoint" --json "$out/ddb-cost.json" "${ddb_flags[@]}"

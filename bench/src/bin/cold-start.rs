@@ -8,6 +8,14 @@
 //! - DynamoDB requests made during init (through a counting proxy; must be 0);
 //! - peak memory (VmHWM) and the binary's size.
 //!
+//! With `--tls`, DynamoDB and the Management API are reached over TLS (a throwaway CA the
+//! functions trust through `SSL_CERT_FILE`, [`chat_bench::tls`]), and a control start per
+//! function trusts another CA instead: every handshake it tries must fail, which shows the
+//! handshakes are verified. With `--cpu-share MB`, each process runs at the CPU share Lambda
+//! gives that memory size from its first `GET /next` on (init is not throttled on Lambda
+//! either; [`chat_bench::cgroup`]); the cold first message is then also timed from the event
+//! handed out to the first Management API post.
+//!
 //! Functions run round-robin (A, B, C, A, B, C, ...) so a busy moment hits all of them alike,
 //! next to a hello-world `lambda_runtime` binary, the floor.
 //!
@@ -24,10 +32,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
+use chat_bench::cgroup::{self, CpuQuota};
 use chat_bench::machine;
 use chat_bench::proxy::Proxy;
 use chat_bench::runtime_api::{Record, RuntimeApi};
 use chat_bench::stats::{self, Summary};
+use chat_bench::tls::{LocalCa, Terminator};
 use chat_edge::context::AuthorizerContext;
 use chat_shared::domain::{
     AppointmentId, ClientId, Clock, Connection, ConnectionId, MessageId, MessagePreview, Role,
@@ -64,6 +74,16 @@ struct Cli {
     /// Each function's stderr goes to `<dir>/<name>.log`.
     #[arg(long, default_value = "target/bench/cold-start-logs")]
     logs: PathBuf,
+    /// DynamoDB and the Management API over TLS, with a control start per function.
+    #[arg(long)]
+    tls: bool,
+    /// Runs each process at the CPU share Lambda gives this memory size (MB), from its first
+    /// `GET /next` on (cgroup v1 CPU quota; needs root).
+    #[arg(long, value_name = "MB")]
+    cpu_share: Option<u64>,
+    /// Where cgroup v1's CPU controller is mounted.
+    #[arg(long, default_value = "/sys/fs/cgroup/cpu")]
+    cgroup_root: PathBuf,
     #[arg(long)]
     json: Option<PathBuf>,
 }
@@ -93,6 +113,46 @@ struct FunctionResult {
     warm_invocation_cpu_ms: Summary,
     /// Median init / the floor's median init.
     init_vs_floor: Option<f64>,
+    /// Event handed out -> the first Management API post, in the first invocation.
+    first_post_ms: Summary,
+    /// TLS handshakes completed per cold start (median; 0 without `--tls`).
+    tls_handshakes: f64,
+    /// The control start (trusting another CA): handshakes completed and failed.
+    control: Option<Control>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Control {
+    completed: usize,
+    failed: usize,
+    /// No handshake completed, and at least one was tried and failed.
+    verified: bool,
+}
+
+/// The TLS endpoints of a `--tls` run: DynamoDB's and the Management API's.
+struct TlsEndpoints {
+    ca: LocalCa,
+    stranger: PathBuf,
+    dynamodb: Terminator,
+    management: Terminator,
+}
+
+impl TlsEndpoints {
+    fn handshakes(&self) -> chat_bench::tls::Handshakes {
+        let (a, b) = (self.dynamodb.take(), self.management.take());
+        chat_bench::tls::Handshakes {
+            completed: a.completed + b.completed,
+            failed: a.failed + b.failed,
+        }
+    }
+}
+
+/// What a run is measured with, beyond the function and its event.
+struct Harness<'a> {
+    api: &'a RuntimeApi,
+    proxy: &'a Proxy,
+    logs: &'a Path,
+    quota: Option<&'a CpuQuota>,
 }
 
 #[derive(Default)]
@@ -105,6 +165,8 @@ struct Samples {
     init_cpu: Vec<f64>,
     first_cpu: Vec<f64>,
     warm_cpu: Vec<f64>,
+    first_post: Vec<f64>,
+    handshakes: Vec<f64>,
     init_requests: usize,
     failures: usize,
     first_failure: Option<String>,
@@ -158,17 +220,20 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn one_run(
-    api: &RuntimeApi,
-    proxy: &Proxy,
+    harness: &Harness<'_>,
     name: &str,
     binary: &Path,
     env: &[(String, String)],
     event: &Value,
-    logs: &Path,
     samples: &mut Samples,
 ) {
+    let Harness {
+        api,
+        proxy,
+        logs,
+        quota,
+    } = *harness;
     let body = Bytes::from(event.to_string());
     api.reset(Vec::new());
     proxy.take();
@@ -217,6 +282,17 @@ async fn one_run(
             break;
         }
         cpu.push(machine::cpu_ns(pid).unwrap_or(0));
+        if step == 0 {
+            if let Some(quota) = quota {
+                if let Err(e) = quota.admit(pid) {
+                    samples.failures += 1;
+                    samples
+                        .first_failure
+                        .get_or_insert(format!("cannot apply the CPU quota: {e}"));
+                    break;
+                }
+            }
+        }
         if !id.is_empty() {
             api.push(id, body.clone());
         }
@@ -290,6 +366,14 @@ async fn one_run(
     samples.first.push(ms(r1 - d1));
     samples.warm.push(ms(r2 - d2));
     samples.total.push(ms(r1 - started));
+    let first_post = log.iter().find_map(|r| match r {
+        Record::Post(t) if *t >= d1 && *t <= r1 => Some(*t),
+        _ => None,
+    });
+    if let Some(t) = first_post {
+        samples.first_post.push(ms(t - d1));
+    }
+
     if let [c0, c1, c2] = cpu[..] {
         samples.init_cpu.push(c0 as f64 / 1e6);
         samples.first_cpu.push(c1.saturating_sub(c0) as f64 / 1e6);
@@ -365,9 +449,49 @@ async fn main() {
     }
     let store: Arc<dyn Store> = Arc::new(DynamoStore::new(client, tables.clone()));
 
+    let tls = if cli.tls {
+        let dir = cli.logs.join("tls");
+        let ca = LocalCa::new(&dir).expect("a local CA");
+        let stranger = LocalCa::stranger(&dir).expect("a stranger's CA");
+        let dynamodb = ca.terminate(proxy.addr).await.expect("TLS for DynamoDB");
+        let management = ca
+            .terminate(api.addr)
+            .await
+            .expect("TLS for the Management API");
+        Some(TlsEndpoints {
+            ca,
+            stranger,
+            dynamodb,
+            management,
+        })
+    } else {
+        None
+    };
+    let quota = cli.cpu_share.map(|mb| {
+        let quota_us = cgroup::lambda_quota_us(mb);
+        CpuQuota::create(
+            &cli.cgroup_root,
+            &format!("chat-cold-start-{run_id}"),
+            quota_us,
+        )
+        .unwrap_or_else(|e| {
+            eprintln!(
+                "cold-start: cannot make a CPU group under {} ({e}); --cpu-share needs \
+                     root and cgroup v1's CPU controller",
+                cli.cgroup_root.display()
+            );
+            std::process::exit(1);
+        })
+    });
+    let memory_mb = cli.cpu_share.unwrap_or(128);
+    let (dynamodb_url, management_url) = match &tls {
+        Some(t) => (t.dynamodb.url(), t.management.url()),
+        None => (proxy.url(), format!("http://{}", api.addr)),
+    };
+
     let mut env: Vec<(String, String)> = [
         ("AWS_LAMBDA_RUNTIME_API", api.host_port()),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".into()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", memory_mb.to_string()),
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
         ("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/bench".into()),
         ("AWS_LAMBDA_LOG_STREAM_NAME", "bench".into()),
@@ -378,14 +502,17 @@ async fn main() {
         ("CONNECTIONS_TABLE", tables.connections.clone()),
         ("MESSAGES_TABLE", tables.messages.clone()),
         ("INBOX_TABLE", tables.inbox.clone()),
-        ("DYNAMODB_ENDPOINT", proxy.url()),
-        ("MANAGEMENT_ENDPOINT", format!("http://{}", api.addr)),
+        ("DYNAMODB_ENDPOINT", dynamodb_url),
+        ("MANAGEMENT_ENDPOINT", management_url),
         ("JWT_SECRET", JWT_SECRET.into()),
         ("ALLOWED_ORIGINS", ORIGIN.into()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
+    if let Some(t) = &tls {
+        env.push(("SSL_CERT_FILE".into(), t.ca.ca_file.display().to_string()));
+    }
     for kv in &cli.env {
         if let Some((k, v)) = kv.split_once('=') {
             env.retain(|(key, _)| key != k);
@@ -399,10 +526,29 @@ async fn main() {
         .collect();
     let mut samples: BTreeMap<String, Samples> = BTreeMap::new();
     println!(
-        "cold starts: {} functions x {} runs (round-robin, one warm-up start each first)",
+        "cold starts: {} functions x {} runs (round-robin, one warm-up start each first){}{}",
         functions.len(),
-        cli.runs
+        cli.runs,
+        if tls.is_some() {
+            ", TLS to every endpoint"
+        } else {
+            ""
+        },
+        quota
+            .as_ref()
+            .map(|q| format!(
+                ", CPU quota {} of {} us from the first /next ({memory_mb} MB)",
+                q.quota_us,
+                cgroup::PERIOD_US
+            ))
+            .unwrap_or_default()
     );
+    let harness = Harness {
+        api: &api,
+        proxy: &proxy,
+        logs: &cli.logs,
+        quota: quota.as_ref(),
+    };
     for run in 0..=cli.runs {
         for (name, binary) in &functions {
             seed(store.as_ref()).await;
@@ -413,7 +559,47 @@ async fn main() {
             } else {
                 samples.entry(name.clone()).or_default()
             };
-            one_run(&api, &proxy, name, binary, &env, &event, &cli.logs, target).await;
+            if let Some(t) = &tls {
+                t.handshakes();
+            }
+            let done = target.init.len();
+            one_run(&harness, name, binary, &env, &event, target).await;
+            if let Some(t) = &tls {
+                let h = t.handshakes();
+                if target.init.len() > done {
+                    target.handshakes.push(h.completed as f64);
+                }
+            }
+        }
+    }
+    // The control: trusting only a stranger's CA, no handshake may complete.
+    let mut controls: BTreeMap<String, Control> = BTreeMap::new();
+    if let Some(t) = &tls {
+        let mut control_env = env.clone();
+        control_env.retain(|(k, _)| k != "SSL_CERT_FILE");
+        control_env.push(("SSL_CERT_FILE".into(), t.stranger.display().to_string()));
+        for (name, binary) in functions.iter().filter(|(n, _)| *n != cli.floor) {
+            seed(store.as_ref()).await;
+            let event = event_for(&templates[name], name, cli.runs + 1);
+            t.handshakes();
+            one_run(
+                &harness,
+                name,
+                binary,
+                &control_env,
+                &event,
+                &mut Samples::default(),
+            )
+            .await;
+            let h = t.handshakes();
+            controls.insert(
+                name.clone(),
+                Control {
+                    completed: h.completed,
+                    failed: h.failed,
+                    verified: h.completed == 0 && h.failed > 0,
+                },
+            );
         }
     }
 
@@ -451,6 +637,13 @@ async fn main() {
             init_cpu_ms: stats::summarize(&s.init_cpu),
             first_invocation_cpu_ms: stats::summarize(&s.first_cpu),
             warm_invocation_cpu_ms: stats::summarize(&s.warm_cpu),
+            first_post_ms: stats::summarize(&s.first_post),
+            tls_handshakes: if s.handshakes.is_empty() {
+                0.0
+            } else {
+                stats::median(&s.handshakes)
+            },
+            control: controls.remove(name),
         };
         println!(
             "{:<16} {:>9.2} {:>9.2} {:>10.2} {:>9} {:>8} {:>9.0} {:>8} {:>9.3}",
@@ -469,10 +662,36 @@ async fn main() {
         if let Some(f) = &r.first_failure {
             println!("  {} failure(s), first: {f}", r.failures);
         }
+        if tls.is_some() {
+            println!(
+                "  first CPU {:.1} ms, first post {:.2} ms, {} TLS handshakes per start; control: {}",
+                r.first_invocation_cpu_ms.p50,
+                r.first_post_ms.p50,
+                r.tls_handshakes,
+                r.control.as_ref().map_or("-".into(), |c| format!(
+                    "{} completed, {} refused{}",
+                    c.completed,
+                    c.failed,
+                    match (c.verified, c.completed + c.failed) {
+                        (true, _) => " (verified)",
+                        (false, 0) => " (no connections)",
+                        (false, _) => " (NOT VERIFIED)",
+                    }
+                ))
+            );
+        }
         results.push(r);
     }
     if let Some(path) = &cli.json {
-        let out = serde_json::json!({ "runs": cli.runs, "floor": cli.floor, "functions": results });
+        let out = serde_json::json!({
+            "runs": cli.runs,
+            "floor": cli.floor,
+            "tls": tls.is_some(),
+            "memory_mb": memory_mb,
+            "cpu_quota_us": quota.as_ref().map(|q| q.quota_us),
+            "cpu_period_us": cgroup::PERIOD_US,
+            "functions": results,
+        });
         if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(&out).unwrap() + "\n") {
             eprintln!("cold-start: cannot write {}: {e}", path.display());
             std::process::exit(1);
@@ -480,6 +699,21 @@ async fn main() {
     }
     if results.iter().any(|r| r.runs == 0) {
         eprintln!("cold-start: a function never completed a run");
+        std::process::exit(1);
+    }
+    // A handshake that completed while trusting only the stranger, or a function that made
+    // handshakes but whose control tried none: TLS was not shown to be verified.
+    let unverified: Vec<&str> = results
+        .iter()
+        .filter(|r| {
+            r.control
+                .as_ref()
+                .is_some_and(|c| c.completed > 0 || (r.tls_handshakes > 0.0 && c.failed == 0))
+        })
+        .map(|r| r.name.as_str())
+        .collect();
+    if !unverified.is_empty() {
+        eprintln!("cold-start: TLS not shown to be verified for {unverified:?}");
         std::process::exit(1);
     }
 }

@@ -10,6 +10,10 @@ async fn main() -> Result<(), Error> {
         eprintln!("no token configuration: set JWT_SECRET, JWT_JWKS or JWT_JWKS_URL");
         std::process::exit(1);
     };
+    // Keys fetched over HTTPS: the TLS stack's generator is seeded now, not in the first call.
+    if std::env::var_os("JWT_JWKS_URL").is_some() {
+        chat_edge::lambda::warm_crypto();
+    }
     let auth = &auth;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<AuthorizerEvent>| async move {

@@ -14,10 +14,27 @@ use chat_shared::notify::Notifier;
 use chat_shared::store::dynamodb::DynamoStore;
 use chat_shared::Chat;
 
+/// Seeds the TLS stack's random number generator now, in init, rather than in the first
+/// handshake of the first invocation. aws-lc (rustls's crypto provider, which the SDK uses)
+/// seeds its generator on first use from its CPU-jitter entropy source, about 58 ms of CPU
+/// measured here: at full speed in init (Lambda does not throttle init), but ~800 ms at the
+/// 128 MB share if it happens in an invocation. `CHAT_WARM_CRYPTO=0` skips it (the
+/// cold-start benchmark measures both). Returns whether it ran.
+pub fn warm_crypto() -> bool {
+    if std::env::var_os("CHAT_WARM_CRYPTO").is_some_and(|v| v == "0") {
+        return false;
+    }
+    use aws_lc_rs::rand::SecureRandom;
+    let mut seed = [0u8; 32];
+    aws_lc_rs::rand::SystemRandom::new().fill(&mut seed).is_ok()
+}
+
 /// Builds the production [`Chat`] from configuration: one DynamoDB client, one Management API
-/// client (if an endpoint is configured), built once per container. No network calls happen
-/// here: credentials are read from the Lambda environment lazily.
+/// client (if an endpoint is configured), built once per container, and the TLS stack's
+/// random number generator seeded ([`warm_crypto`]). No network calls happen here:
+/// credentials are read from the Lambda environment lazily.
 pub async fn production_chat(config: &Config) -> Chat {
+    warm_crypto();
     // Explicit retry and timeout bounds (chat_shared::sdk); posts get tighter ones than DynamoDB.
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .retry_config(chat_shared::sdk::retry())
