@@ -64,6 +64,9 @@ pub fn load(dir: &Path) -> Inputs {
         }
     }
     inputs.saturate.sort_by_key(|r| r.pairs);
+    inputs
+        .cold_lambda
+        .sort_by_key(|(name, run)| (run["memory_mb"].as_u64(), !name.contains("nowarm")));
     inputs.rate.sort_by(|a, b| {
         a.offered_rate
             .unwrap_or(0.0)
@@ -109,7 +112,8 @@ pub struct Model {
 }
 
 pub const MODEL: Model = Model {
-    memory_mb: 128.0,
+    // ws-message's MemorySize in template.yaml (chosen from "MemorySize, measured").
+    memory_mb: 256.0,
     ddb_round_trip_ms: 5.0,
     post_ms: 15.0,
     full_vcpu_mb: 1769.0,
@@ -1062,6 +1066,7 @@ pub fn cost_md(inputs: &Inputs) -> String {
         let _ = writeln!(md, "| {} MB | {} | ${} |", memory, billed, f(dollars, 2));
     }
     let _ = writeln!(md);
+    md.push_str(&memory_size_md(inputs, p));
     let _ = writeln!(md, "### Per connected user\n");
     let minutes = 8.0 * 60.0 * 30.0;
     let connect = ddb_row(inputs, "connect");
@@ -1415,4 +1420,64 @@ fn cold_lambda_verdicts(inputs: &Inputs) -> Vec<Verdict> {
             met: first.zip(warm).map(|(a, b)| a <= 2.0 * b),
         },
     ]
+}
+
+/// Each function's MemorySize from the cold-start passes as on Lambda: a warm invocation's
+/// duration (TLS, the CPU share) at each memory size, and what a million of them cost.
+fn memory_size_md(inputs: &Inputs, p: &Prices) -> String {
+    let mut md = String::new();
+    let passes: Vec<&(String, Value)> = inputs
+        .cold_lambda
+        .iter()
+        .filter(|(name, run)| !name.contains("nowarm") && !run["cpu_quota_us"].is_null())
+        .collect();
+    if passes.is_empty() {
+        return md;
+    }
+    md.push_str(
+        "### MemorySize, measured\n\nA warm invocation's duration at each memory size's CPU \
+         share (cold-start passes with TLS, docs/performance.md), and Lambda's charge for a \
+         million of them (duration x memory, plus requests). The CPU share is a quota per \
+         100 ms period, so an invocation that needs a little more CPU than one period's \
+         share waits for the next period: duration falls in steps, not in proportion. \
+         DynamoDB Local answers more slowly than DynamoDB, so the waiting part is larger \
+         here than on AWS.\n\n| function | memory | warm ms | warm CPU ms | Lambda per million |\n\
+         |---|---:|---:|---:|---:|\n",
+    );
+    for name in [
+        "ws-message",
+        "http-api",
+        "ws-connect",
+        "ws-disconnect",
+        "authorizer",
+    ] {
+        let mut rows: Vec<(u64, f64, f64)> = passes
+            .iter()
+            .filter_map(|(_, run)| {
+                let fun = run["functions"]
+                    .as_array()?
+                    .iter()
+                    .find(|f| f["name"] == name)?;
+                Some((
+                    run["memory_mb"].as_u64()?,
+                    num(fun, "/warm_invocation_ms/p50"),
+                    num(fun, "/warm_invocation_cpu_ms/p50"),
+                ))
+            })
+            .collect();
+        rows.sort_by_key(|r| r.0);
+        for (mb, warm, cpu) in rows {
+            let dollars = 1e6 * mb as f64 / 1024.0 * warm.ceil() / 1000.0 * p.lambda_gb_second
+                + p.lambda_requests_per_million;
+            let _ = writeln!(
+                md,
+                "| {name} | {mb} MB | {} | {} | ${} |",
+                f(warm, 1),
+                f(cpu, 2),
+                f(dollars, 2)
+            );
+        }
+    }
+    md.push('\n');
+    md
 }

@@ -117,6 +117,8 @@ struct FunctionResult {
     first_post_ms: Summary,
     /// TLS handshakes completed per cold start (median; 0 without `--tls`).
     tls_handshakes: f64,
+    /// Of those, in the warm invocation (0 when connections are reused).
+    warm_tls_handshakes: f64,
     /// The control start (trusting another CA): handshakes completed and failed.
     control: Option<Control>,
 }
@@ -152,6 +154,7 @@ struct Harness<'a> {
     api: &'a RuntimeApi,
     proxy: &'a Proxy,
     logs: &'a Path,
+    tls: Option<&'a TlsEndpoints>,
     quota: Option<&'a CpuQuota>,
 }
 
@@ -166,7 +169,12 @@ struct Samples {
     first_cpu: Vec<f64>,
     warm_cpu: Vec<f64>,
     first_post: Vec<f64>,
+    /// TLS handshakes completed per start, and in its warm invocation.
     handshakes: Vec<f64>,
+    warm_handshakes: Vec<f64>,
+    /// TLS handshakes that completed and that failed, over all starts.
+    handshakes_completed: usize,
+    handshakes_failed: usize,
     init_requests: usize,
     failures: usize,
     first_failure: Option<String>,
@@ -232,9 +240,20 @@ async fn one_run(
         api,
         proxy,
         logs,
+        tls,
         quota,
     } = *harness;
     let body = Bytes::from(event.to_string());
+    // TLS handshakes in each phase: init, the first invocation, the warm one, the rest.
+    let mut handshakes = Vec::new();
+    let take_handshakes = |into: &mut Vec<chat_bench::tls::Handshakes>| {
+        if let Some(t) = tls {
+            into.push(t.handshakes());
+        }
+    };
+    if let Some(t) = tls {
+        t.handshakes();
+    }
     api.reset(Vec::new());
     proxy.take();
     let log = std::fs::OpenOptions::new()
@@ -282,6 +301,7 @@ async fn one_run(
             break;
         }
         cpu.push(machine::cpu_ns(pid).unwrap_or(0));
+        take_handshakes(&mut handshakes);
         if step == 0 {
             if let Some(quota) = quota {
                 if let Err(e) = quota.admit(pid) {
@@ -300,6 +320,10 @@ async fn one_run(
     let rss = machine::status_kb(pid, "VmHWM");
     let _ = child.start_kill();
     let _ = child.wait().await;
+    take_handshakes(&mut handshakes);
+    samples.handshakes_failed += handshakes.iter().map(|h| h.failed).sum::<usize>();
+    samples.handshakes_completed += handshakes.iter().map(|h| h.completed).sum::<usize>();
+    let completed: Vec<usize> = handshakes.iter().map(|h| h.completed).collect();
     let log = api.log();
     let calls = proxy.take();
 
@@ -372,6 +396,14 @@ async fn one_run(
     });
     if let Some(t) = first_post {
         samples.first_post.push(ms(t - d1));
+    }
+    if tls.is_some() {
+        samples
+            .handshakes
+            .push(completed.iter().sum::<usize>() as f64);
+        // Phases: [init, first invocation, warm invocation, after].
+        let warm = completed.get(2).copied().unwrap_or(0);
+        samples.warm_handshakes.push(warm as f64);
     }
 
     if let [c0, c1, c2] = cpu[..] {
@@ -547,6 +579,7 @@ async fn main() {
         api: &api,
         proxy: &proxy,
         logs: &cli.logs,
+        tls: tls.as_ref(),
         quota: quota.as_ref(),
     };
     for run in 0..=cli.runs {
@@ -559,17 +592,7 @@ async fn main() {
             } else {
                 samples.entry(name.clone()).or_default()
             };
-            if let Some(t) = &tls {
-                t.handshakes();
-            }
-            let done = target.init.len();
             one_run(&harness, name, binary, &env, &event, target).await;
-            if let Some(t) = &tls {
-                let h = t.handshakes();
-                if target.init.len() > done {
-                    target.handshakes.push(h.completed as f64);
-                }
-            }
         }
     }
     // The control: trusting only a stranger's CA, no handshake may complete.
@@ -581,23 +604,15 @@ async fn main() {
         for (name, binary) in functions.iter().filter(|(n, _)| *n != cli.floor) {
             seed(store.as_ref()).await;
             let event = event_for(&templates[name], name, cli.runs + 1);
-            t.handshakes();
-            one_run(
-                &harness,
-                name,
-                binary,
-                &control_env,
-                &event,
-                &mut Samples::default(),
-            )
-            .await;
-            let h = t.handshakes();
+            let mut control = Samples::default();
+            one_run(&harness, name, binary, &control_env, &event, &mut control).await;
+            let (completed, failed) = (control.handshakes_completed, control.handshakes_failed);
             controls.insert(
                 name.clone(),
                 Control {
-                    completed: h.completed,
-                    failed: h.failed,
-                    verified: h.completed == 0 && h.failed > 0,
+                    completed,
+                    failed,
+                    verified: completed == 0 && failed > 0,
                 },
             );
         }
@@ -643,6 +658,11 @@ async fn main() {
             } else {
                 stats::median(&s.handshakes)
             },
+            warm_tls_handshakes: if s.warm_handshakes.is_empty() {
+                0.0
+            } else {
+                stats::median(&s.warm_handshakes)
+            },
             control: controls.remove(name),
         };
         println!(
@@ -664,10 +684,11 @@ async fn main() {
         }
         if tls.is_some() {
             println!(
-                "  first CPU {:.1} ms, first post {:.2} ms, {} TLS handshakes per start; control: {}",
+                "  first CPU {:.1} ms, first post {:.2} ms, {} TLS handshakes per start ({} in the warm invocation); control: {}",
                 r.first_invocation_cpu_ms.p50,
                 r.first_post_ms.p50,
                 r.tls_handshakes,
+                r.warm_tls_handshakes,
                 r.control.as_ref().map_or("-".into(), |c| format!(
                     "{} completed, {} refused{}",
                     c.completed,
