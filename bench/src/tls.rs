@@ -140,3 +140,42 @@ impl Terminator {
         format!("https://{}", self.addr)
     }
 }
+
+/// The TLS endpoints of a benchmark run: DynamoDB's and the Management API's, from one local
+/// CA, and a stranger's CA for the control.
+pub struct TlsEndpoints {
+    pub ca: LocalCa,
+    /// A CA that signed nothing served here (`SSL_CERT_FILE` of the control start).
+    pub stranger: PathBuf,
+    pub dynamodb: Terminator,
+    pub management: Terminator,
+}
+
+impl TlsEndpoints {
+    /// A CA in `dir`, and TLS in front of the `dynamodb` and `management` backends.
+    pub async fn start(
+        dir: &Path,
+        dynamodb: SocketAddr,
+        management: SocketAddr,
+    ) -> std::io::Result<Self> {
+        let ca = LocalCa::new(dir)?;
+        let stranger = LocalCa::stranger(dir)?;
+        let dynamodb = ca.terminate(dynamodb).await?;
+        let management = ca.terminate(management).await?;
+        Ok(Self {
+            ca,
+            stranger,
+            dynamodb,
+            management,
+        })
+    }
+
+    /// The handshakes on both endpoints since the last call.
+    pub fn handshakes(&self) -> Handshakes {
+        let (a, b) = (self.dynamodb.take(), self.management.take());
+        Handshakes {
+            completed: a.completed + b.completed,
+            failed: a.failed + b.failed,
+        }
+    }
+}

@@ -37,7 +37,7 @@ use chat_bench::machine;
 use chat_bench::proxy::Proxy;
 use chat_bench::runtime_api::{Record, RuntimeApi};
 use chat_bench::stats::{self, Summary};
-use chat_bench::tls::{LocalCa, Terminator};
+use chat_bench::tls::{Handshakes, TlsEndpoints};
 use chat_edge::context::AuthorizerContext;
 use chat_shared::domain::{
     AppointmentId, ClientId, Clock, Connection, ConnectionId, MessageId, MessagePreview, Role,
@@ -129,24 +129,6 @@ struct Control {
     failed: usize,
     /// No handshake completed, and at least one was tried and failed.
     verified: bool,
-}
-
-/// The TLS endpoints of a `--tls` run: DynamoDB's and the Management API's.
-struct TlsEndpoints {
-    ca: LocalCa,
-    stranger: PathBuf,
-    dynamodb: Terminator,
-    management: Terminator,
-}
-
-impl TlsEndpoints {
-    fn handshakes(&self) -> chat_bench::tls::Handshakes {
-        let (a, b) = (self.dynamodb.take(), self.management.take());
-        chat_bench::tls::Handshakes {
-            completed: a.completed + b.completed,
-            failed: a.failed + b.failed,
-        }
-    }
 }
 
 /// What a run is measured with, beyond the function and its event.
@@ -246,7 +228,7 @@ async fn one_run(
     let body = Bytes::from(event.to_string());
     // TLS handshakes in each phase: init, the first invocation, the warm one, the rest.
     let mut handshakes = Vec::new();
-    let take_handshakes = |into: &mut Vec<chat_bench::tls::Handshakes>| {
+    let take_handshakes = |into: &mut Vec<Handshakes>| {
         if let Some(t) = tls {
             into.push(t.handshakes());
         }
@@ -482,20 +464,8 @@ async fn main() {
     let store: Arc<dyn Store> = Arc::new(DynamoStore::new(client, tables.clone()));
 
     let tls = if cli.tls {
-        let dir = cli.logs.join("tls");
-        let ca = LocalCa::new(&dir).expect("a local CA");
-        let stranger = LocalCa::stranger(&dir).expect("a stranger's CA");
-        let dynamodb = ca.terminate(proxy.addr).await.expect("TLS for DynamoDB");
-        let management = ca
-            .terminate(api.addr)
-            .await
-            .expect("TLS for the Management API");
-        Some(TlsEndpoints {
-            ca,
-            stranger,
-            dynamodb,
-            management,
-        })
+        let endpoints = TlsEndpoints::start(&cli.logs.join("tls"), proxy.addr, api.addr).await;
+        Some(endpoints.expect("TLS endpoints"))
     } else {
         None
     };
