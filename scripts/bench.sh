@@ -55,6 +55,11 @@ start_local() {
   local flags=(--port 0)
   # The per-sender rate limit (10 messages/s by default) would be what is measured otherwise.
   if "$bin/chat-local" --help | grep -q -- '--rate-limit'; then flags+=(--rate-limit 0); fi
+  # So would the abuse guard on frames in flight (16 per connection, 1,000 in all): the fixed
+  # rate offers frames whatever the latency, and a debug build on a busy machine holds more.
+  if "$bin/chat-local" --help | grep -q -- '--frames-in-flight'; then
+    flags+=(--frames-in-flight 100000 --frames-in-flight-total 1000000)
+  fi
   "$bin/chat-local" "${flags[@]}" >"$log.out" 2>"$log.err" &
   local_pid=$!
   port=""

@@ -128,8 +128,12 @@ export class CatchUp {
   onPage(page) {
     this.#parts.stats.syncPages += 1;
     this.#syncPages += 1;
+    // A message whose live frame is held did arrive live (an app counts it as new, e.g. in an
+    // unread badge): delivered from the page, in order, but as live.
+    const heldIds = new Set(this.#held.map((m) => m.message_id));
     for (const m of page.messages) {
-      if (has(m, 'MessageFrame') && this.deliver(m, 'sync')) this.#syncDelivered += 1;
+      if (!has(m, 'MessageFrame')) continue;
+      if (this.deliver(m, heldIds.has(m.message_id) ? 'live' : 'sync')) this.#syncDelivered += 1;
     }
     if (page.has_more && page.next_since) {
       // `next_since` is where the page ended in the feed: a message's id or a change's (a

@@ -98,6 +98,8 @@ test('a live message that arrives while a catch-up is out waits for it: what was
   const missed = await user.client.send(to(admin.id, 'missed'));
   await control('/faults', NO_FAULTS);
   await control('/store', { slow_sync_ms: 800 });
+  const sources = new Map();
+  admin.client.on('message', (m, { source }) => sources.set(m.message_id, source));
   try {
     // The catch-up is out (its page is slow); the next message's live frame comes before it.
     const caughtUp = admin.client.sync();
@@ -108,6 +110,10 @@ test('a live message that arrives while a catch-up is out waits for it: what was
     await caughtUp;
     assert.deepEqual(texts(admin), ['missed', 'live']);
     assert.deepEqual(ids(admin), [missed.message_id, live.message_id]);
+    // The page holds both; the one whose frame came live is delivered as live (apps count it
+    // as a new arrival, e.g. an unread badge), the missed one as caught up.
+    assert.equal(sources.get(missed.message_id), 'sync');
+    assert.equal(sources.get(live.message_id), 'live');
   } finally {
     await control('/store', { slow_sync_ms: 0 });
   }
