@@ -132,7 +132,8 @@ export function addMessage(s, m, source) {
     else {
       conv.unread += 1;
       renderBadge(s, conv);
-      if (s.unreadFetching) s.unreadStale = true;
+      // The inbox request out may answer without this one: it is asked for again after.
+      if (s.inboxFetching) s.inboxStale = true;
     }
   }
   return true;
