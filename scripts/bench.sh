@@ -27,7 +27,9 @@ if $smoke; then
   out=target/bench/smoke
   bin=target/debug
   step "build (debug, smoke)"
-  cargo build --locked "${packages[@]}"
+  # Every target of the workspace, as `cargo test --workspace` builds them: the same feature
+  # set, so after scripts/test.sh's tests nothing is compiled again.
+  cargo build --locked --workspace --all-targets
 else
   out=target/bench/results
   bin=target/release
@@ -41,18 +43,21 @@ mkdir -p "$out"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 local_pid=""
+relay_pid=""
 ddb_started=false
 cleanup() {
   if [ -n "$local_pid" ]; then kill "$local_pid" 2>/dev/null || true; wait "$local_pid" 2>/dev/null || true; fi
+  if [ -n "$relay_pid" ]; then kill "$relay_pid" 2>/dev/null || true; fi
   if $ddb_started; then bash scripts/dynamodb-local.sh stop "$endpoint"; fi
 }
 trap cleanup EXIT
 
-# chat-local as its own process on a free port, logs in $out/chat-local-$1.*; sets $port and
-# $local_pid.
+# chat-local as its own process on a free port, logs in $out/chat-local-$1.*, more flags after
+# the name; sets $port and $local_pid.
 start_local() {
   local log="$out/chat-local-$1"
-  local flags=(--port 0)
+  shift
+  local flags=(--port 0 "$@")
   # The per-sender rate limit (10 messages/s by default) would be what is measured otherwise.
   if "$bin/chat-local" --help | grep -q -- '--rate-limit'; then flags+=(--rate-limit 0); fi
   # So would the abuse guard on frames in flight (16 per connection, 1,000 in all): the fixed
@@ -106,7 +111,32 @@ for p in "${pairs_sweep[@]}"; do
     saturate --pairs "$p" --window "$window" --warmup "$warmup" --duration "$duration" --drain "$drain"
 done
 
+step "side by side: chat-local (posts in-process, then over TCP) and the bare relay, 20 pairs x 16 in flight"
+side=(saturate --pairs 20 --window 16 --warmup "$warmup" --duration "$duration" --drain "$drain")
+"$bin/chat-bench" --url "ws://127.0.0.1:$port" --server-pid "$local_pid" \
+  --json "$out/side-chat-local.json" "${check[@]}" "${side[@]}"
+stop_local
+start_local tcp --management-over-tcp
+"$bin/chat-bench" --url "ws://127.0.0.1:$port" --server-pid "$local_pid" \
+  --json "$out/side-chat-local-tcp.json" "${check[@]}" "${side[@]}"
+stop_local
+"$bin/ws-relay" --port 0 >"$out/ws-relay.out" 2>"$out/ws-relay.err" &
+relay_pid=$!
+relay_port=""
+for _ in $(seq 1 100); do
+  relay_port=$(sed -n 's/^ws-relay listening on ws:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$out/ws-relay.out" 2>/dev/null || true)
+  [ -n "$relay_port" ] && break
+  sleep 0.1
+done
+[ -n "$relay_port" ] || { echo "ws-relay did not start" >&2; cat "$out/ws-relay.err" >&2; exit 1; }
+"$bin/chat-bench" --url "ws://127.0.0.1:$relay_port" --server-pid "$relay_pid" \
+  --json "$out/side-relay.json" "${check[@]}" "${side[@]}"
+kill "$relay_pid" 2>/dev/null || true
+wait "$relay_pid" 2>/dev/null || true
+relay_pid=""
+
 step "fixed rate: ${rates[*]} messages/s"
+start_local rate
 for r in "${rates[@]}"; do
   "$bin/chat-bench" --url "ws://127.0.0.1:$port" --server-pid "$local_pid" \
     --json "$out/rate-$(printf '%06d' "$r").json" "${check[@]}" \

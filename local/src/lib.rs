@@ -29,6 +29,7 @@ use tokio::task::JoinHandle;
 use crate::events::Api;
 pub use crate::faults::Faults;
 use crate::functions::{Functions, InProcess, InvokeApi};
+use crate::gateway::loopback::{Loopback, Serving};
 use crate::gateway::sigv4::Credentials;
 pub use crate::gateway::{Gateway, Limits};
 pub use crate::identity::IdentityMode;
@@ -44,6 +45,9 @@ pub struct Options {
     pub table_prefix: String,
     /// Send events to this Lambda Invoke API instead of calling the handlers in-process.
     pub invoke_endpoint: Option<String>,
+    /// The in-process handlers reach the Management API over loopback TCP instead of handing
+    /// the SDK's requests to the router ([`gateway::loopback`]).
+    pub management_over_tcp: bool,
     pub stage: String,
     pub identity: IdentityMode,
     pub limits: Limits,
@@ -83,6 +87,7 @@ impl Default for Options {
             dynamodb_endpoint: None,
             table_prefix: "chat-local-".into(),
             invoke_endpoint: None,
+            management_over_tcp: false,
             stage: "local".into(),
             identity: IdentityMode::Dev,
             limits: Limits::default(),
@@ -116,6 +121,8 @@ pub struct Running {
     gateway: Arc<Gateway>,
     stop_server: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
+    /// The in-process handlers' Management API client reaches the router while this lives.
+    _loopback: Serving,
 }
 
 impl Running {
@@ -170,7 +177,13 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
     let mut banner = banner(addr, &management, &options.identity);
     banner.push(access.banner.clone());
     let store = open_store(&options).await?;
-    let functions = functions(&options, store, (&management, &access.signing), &mut banner);
+    let loopback = Loopback::default();
+    let functions = functions(
+        &options,
+        store,
+        (&management, &access.signing, &loopback),
+        &mut banner,
+    );
     banner.push(format!("  Functions:      {}", functions.describe()));
     banner.push(format!("  Identity:       {}", options.identity.describe()));
 
@@ -198,6 +211,7 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         origins,
         origins::guard,
     ));
+    let loopback = loopback.serve(app.clone());
     let (stop_server, stop) = watch::channel(false);
     let server = tokio::spawn(serve::serve(listener, app, options.timeouts.clone(), stop));
     Ok(Running {
@@ -206,6 +220,7 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         gateway,
         stop_server,
         server,
+        _loopback: loopback,
     })
 }
 
@@ -269,7 +284,7 @@ async fn open_store(options: &Options) -> Result<Option<(Arc<dyn Store>, String)
 fn functions(
     options: &Options,
     store: Option<(Arc<dyn Store>, String)>,
-    (management, signing): (&str, &Credentials),
+    (management, signing, loopback): (&str, &Credentials, &Loopback),
     banner: &mut Vec<String>,
 ) -> Arc<dyn Functions> {
     if let Some(endpoint) = &options.invoke_endpoint {
@@ -284,7 +299,10 @@ fn functions(
             "in-memory (lost on exit)".to_owned(),
         )
     });
-    let notifier = ApiGatewayNotifier::new(management_auth::management_client(management, signing));
+    let loopback = (!options.management_over_tcp).then_some(loopback);
+    let notifier = ApiGatewayNotifier::new(management_auth::management_client(
+        management, signing, loopback,
+    ));
     let chat = Chat::new(
         store,
         Arc::new(notifier),

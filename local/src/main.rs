@@ -118,6 +118,11 @@ struct Cli {
     /// given, dev mode leaves the Management API open and `--auth jwt` draws one per run.
     #[arg(long, env = "CHAT_LOCAL_MANAGEMENT_SECRET", hide_env_values = true)]
     management_secret: Option<String>,
+    /// The in-process handlers post to the Management API over loopback TCP, as a function in
+    /// another process would, instead of handing the SDK's request to the gateway directly
+    /// (for comparison: the benchmark measures both).
+    #[arg(long)]
+    management_over_tcp: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -253,6 +258,7 @@ fn options(cli: Cli) -> chat_local::Options {
         dynamodb_endpoint: cli.dynamodb_endpoint,
         table_prefix: cli.table_prefix,
         invoke_endpoint: cli.invoke_endpoint,
+        management_over_tcp: cli.management_over_tcp,
         stage: cli.stage,
         identity,
         allowed_origins,

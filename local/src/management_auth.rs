@@ -17,6 +17,7 @@
 
 use base64::Engine;
 
+use crate::gateway::loopback::Loopback;
 use crate::gateway::sigv4::Credentials;
 use crate::identity::IdentityMode;
 
@@ -126,14 +127,20 @@ fn random_secret() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// The real Management API client, pointed at this gateway, signing with `keys`.
+/// The real Management API client, pointed at this gateway, signing with `keys`; its requests
+/// go to the gateway's router in-process when given a [`Loopback`], else over TCP.
 pub fn management_client(
     endpoint: &str,
     keys: &Credentials,
+    loopback: Option<&Loopback>,
 ) -> aws_sdk_apigatewaymanagement::Client {
-    chat_shared::sdk::management_client_with_keys(
+    let mut config = chat_shared::sdk::management_config_with_keys(
         endpoint,
         &keys.access_key_id,
         &keys.secret_access_key,
-    )
+    );
+    if let Some(loopback) = loopback {
+        config = config.http_client(loopback.clone());
+    }
+    aws_sdk_apigatewaymanagement::Client::from_conf(config.build())
 }

@@ -42,15 +42,24 @@ pub fn management_client_with_keys(
     access_key_id: &str,
     secret_access_key: &str,
 ) -> aws_sdk_apigatewaymanagement::Client {
+    let config = management_config_with_keys(endpoint, access_key_id, secret_access_key);
+    aws_sdk_apigatewaymanagement::Client::from_conf(config.build())
+}
+
+/// The configuration [`management_client_with_keys`] builds, for a caller that sets more (e.g.
+/// chat-local's in-process HTTP client).
+pub fn management_config_with_keys(
+    endpoint: &str,
+    access_key_id: &str,
+    secret_access_key: &str,
+) -> aws_sdk_apigatewaymanagement::config::Builder {
     use aws_sdk_apigatewaymanagement::config::{BehaviorVersion, Credentials, Region};
     let credentials = Credentials::new(access_key_id, secret_access_key, None, None, "static");
-    let config = aws_sdk_apigatewaymanagement::Config::builder()
+    aws_sdk_apigatewaymanagement::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(credentials)
         .endpoint_url(endpoint)
         .retry_config(retry())
         .timeout_config(management_timeouts())
-        .build();
-    aws_sdk_apigatewaymanagement::Client::from_conf(config)
 }

@@ -8,7 +8,9 @@ use serde_json::Value;
 use crate::load::{IdleResult, LoadResult};
 
 mod lambda;
+mod side_by_side;
 use lambda::{cold_lambda_md, cold_lambda_verdicts, memory_size_md};
+use side_by_side::{side_by_side_md, side_by_side_verdicts};
 
 /// Everything one run of `scripts/bench.sh` produced.
 #[derive(Debug, Default)]
@@ -18,6 +20,8 @@ pub struct Inputs {
     pub meta: Value,
     /// Saturation runs, by number of pairs.
     pub saturate: Vec<LoadResult>,
+    /// The same saturation run against each server (`side-<server>.json`), by server name.
+    pub side_by_side: Vec<(String, LoadResult)>,
     /// Fixed-rate runs, by offered rate.
     pub rate: Vec<LoadResult>,
     pub idle: Option<IdleResult>,
@@ -55,6 +59,13 @@ pub fn load(dir: &Path) -> Inputs {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if name.starts_with("saturate-") && name.ends_with(".json") {
             inputs.saturate.extend(read_json::<LoadResult>(&path));
+        } else if let Some(server) = name
+            .strip_prefix("side-")
+            .and_then(|n| n.strip_suffix(".json"))
+        {
+            if let Some(r) = read_json::<LoadResult>(&path) {
+                inputs.side_by_side.push((server.to_owned(), r));
+            }
         } else if name.starts_with("rate-") && name.ends_with(".json") {
             inputs.rate.extend(read_json::<LoadResult>(&path));
         } else if let Some(pass) = name
@@ -212,6 +223,7 @@ fn verdicts(inputs: &Inputs) -> Vec<Verdict> {
             .unwrap_or_else(|| "not measured".into()),
         met: best.map(|b| b.messages_per_s >= 20_000.0),
     });
+    out.extend(side_by_side_verdicts(inputs));
     let at5000 = inputs
         .rate
         .iter()
@@ -621,6 +633,8 @@ pub fn performance_md(inputs: &Inputs, charts: &[String]) -> String {
         }
     }
 
+    md.push_str(&side_by_side_md(inputs));
+
     let _ = writeln!(md, "\n## Latency at a fixed rate\n");
     let _ = writeln!(
         md,
@@ -661,7 +675,7 @@ pub fn performance_md(inputs: &Inputs, charts: &[String]) -> String {
         .filter(|r| (r.delivered as f64) < 0.9 * r.sent as f64)
         .collect();
     if !overloaded.is_empty() {
-        let failed_posts = std::fs::read_to_string(inputs.dir.join("chat-local-load.err"))
+        let failed_posts = std::fs::read_to_string(inputs.dir.join("chat-local-rate.err"))
             .map(|log| log.lines().filter(|l| l.contains("post failed")).count())
             .ok();
         let _ = writeln!(

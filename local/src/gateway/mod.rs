@@ -5,6 +5,7 @@
 mod flow;
 pub(crate) mod guard;
 mod http;
+pub mod loopback;
 mod management;
 pub(crate) mod sigv4;
 mod websocket;

@@ -1,0 +1,86 @@
+//! The report's side-by-side section (files `side-<server>.json`): chat-local and the bare
+//! relay (`ws-relay`) measured in the same run with the same generator, clients and window,
+//! and the throughput target that compares them.
+
+use std::fmt::Write as _;
+
+use super::{f, thousands, Inputs, Verdict};
+use crate::load::LoadResult;
+
+/// chat-local's delivered messages/s at least this share of the relay's.
+const SHARE_OF_RELAY: f64 = 0.4;
+
+fn run<'a>(inputs: &'a Inputs, server: &str) -> Option<&'a LoadResult> {
+    inputs
+        .side_by_side
+        .iter()
+        .find(|(name, _)| name == server)
+        .map(|(_, r)| r)
+}
+
+pub(super) fn side_by_side_verdicts(inputs: &Inputs) -> Vec<Verdict> {
+    let (local, relay) = (run(inputs, "chat-local"), run(inputs, "relay"));
+    let clients = local.or(relay).map(|r| r.clients).unwrap_or(0);
+    let window = local.or(relay).and_then(|r| r.window).unwrap_or(0);
+    let measured = match (local, relay) {
+        (Some(l), Some(r)) if r.messages_per_s > 0.0 => format!(
+            "{}x: chat-local {} messages/s, relay {} ({clients} clients x {window})",
+            f(l.messages_per_s / r.messages_per_s, 2),
+            thousands(l.messages_per_s),
+            thousands(r.messages_per_s)
+        ),
+        _ => "not measured".into(),
+    };
+    vec![Verdict {
+        target: format!(
+            "chat-local >= {SHARE_OF_RELAY}x the bare relay's delivered messages/s, side by side \
+             (40 clients x 16 in flight)"
+        ),
+        measured,
+        met: local
+            .zip(relay)
+            .filter(|(_, r)| r.messages_per_s > 0.0)
+            .map(|(l, r)| l.messages_per_s >= SHARE_OF_RELAY * r.messages_per_s && l.lost == 0),
+    }]
+}
+
+pub(super) fn side_by_side_md(inputs: &Inputs) -> String {
+    let mut md = String::from("\n## Side by side: chat-local and a bare relay\n\n");
+    if inputs.side_by_side.is_empty() {
+        md.push_str("Not measured in this run.\n");
+        return md;
+    }
+    md.push_str(
+        "`chat-bench saturate` against each server in turn, in the same run, with the same \
+         clients and window: chat-local (in-memory store, the real handlers, every delivery a \
+         SigV4-signed Management API post through the SDK, handed to the gateway's router \
+         in-process; *chat-local-tcp*: the same posts over loopback TCP, `--management-over-tcp`, \
+         as before) and `ws-relay` \
+         (`bench/src/bin/ws-relay.rs`), a bare WebSocket relay that parses each send, acks it \
+         and forwards it to the receiver's connections: nothing stored, checked or signed. \
+         All on tokio with a worker per core and `TCP_NODELAY`. The ratio is what everything \
+         beyond relaying costs.\n\n",
+    );
+    md.push_str(
+        "| server | clients | window | delivered | lost | delivered/s | p50 ms | p99 ms | server CPU µs/msg | load avg |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for (server, r) in &inputs.side_by_side {
+        let _ = writeln!(
+            md,
+            "| {server} | {} | {} | {} | {} | **{}** | {} | {} | {} | {} |",
+            r.clients,
+            r.window.unwrap_or(0),
+            thousands(r.delivered as f64),
+            r.lost,
+            thousands(r.messages_per_s),
+            f(r.latency_ms.p50, 2),
+            f(r.latency_ms.p99, 2),
+            r.server_cpu_us_per_message
+                .map(|v| f(v, 1))
+                .unwrap_or_default(),
+            f(r.loadavg_after[0], 2)
+        );
+    }
+    md
+}
