@@ -26,18 +26,28 @@ for name in "${functions[@]}"; do packages+=(-p "$name"); done
 if $smoke; then
   out=target/bench/smoke
   bin=target/debug
-  step "build (debug, smoke)"
-  # Every target of the workspace, as `cargo test --workspace` builds them: the same feature
-  # set, so after scripts/test.sh's tests nothing is compiled again.
-  cargo build --locked --workspace --all-targets
+  profile=()
 else
   out=target/bench/results
   bin=target/release
-  step "build (release)"
-  cargo build --release --locked "${packages[@]}"
+  profile=(--release)
 fi
 rm -rf "$out"
 mkdir -p "$out"
+# chat-local with the system allocator, for the side-by-side comparison (built first: the
+# build after it puts the default one back).
+step "build chat-local with the system allocator"
+cargo build "${profile[@]}" --locked -p chat-local --no-default-features
+cp "$bin/chat-local" "$out/chat-local-system-malloc"
+if $smoke; then
+  step "build (debug, smoke)"
+  # Every target of the workspace, as `cargo test --workspace` builds them: the same feature
+  # set, so after scripts/test.sh's tests only chat-local is linked again.
+  cargo build --locked --workspace --all-targets
+else
+  step "build (release)"
+  cargo build --release --locked "${packages[@]}"
+fi
 
 # 10,000 connections need 10,000 descriptors on each side.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -57,15 +67,17 @@ trap cleanup EXIT
 start_local() {
   local log="$out/chat-local-$1"
   shift
+  local exe="$bin/chat-local"
+  if [ "${1:-}" = --exe ]; then exe=$2; shift 2; fi
   local flags=(--port 0 "$@")
   # The per-sender rate limit (10 messages/s by default) would be what is measured otherwise.
-  if "$bin/chat-local" --help | grep -q -- '--rate-limit'; then flags+=(--rate-limit 0); fi
+  if "$exe" --help | grep -q -- '--rate-limit'; then flags+=(--rate-limit 0); fi
   # So would the abuse guard on frames in flight (16 per connection, 1,000 in all): the fixed
   # rate offers frames whatever the latency, and a debug build on a busy machine holds more.
-  if "$bin/chat-local" --help | grep -q -- '--frames-in-flight'; then
+  if "$exe" --help | grep -q -- '--frames-in-flight'; then
     flags+=(--frames-in-flight 100000 --frames-in-flight-total 1000000)
   fi
-  "$bin/chat-local" "${flags[@]}" >"$log.out" 2>"$log.err" &
+  "$exe" "${flags[@]}" >"$log.out" 2>"$log.err" &
   local_pid=$!
   port=""
   for _ in $(seq 1 100); do
@@ -111,7 +123,7 @@ for p in "${pairs_sweep[@]}"; do
     saturate --pairs "$p" --window "$window" --warmup "$warmup" --duration "$duration" --drain "$drain"
 done
 
-step "side by side: chat-local (posts in-process, then over TCP) and the bare relay, 20 pairs x 16 in flight"
+step "side by side: chat-local (posts in-process, over TCP, with the system allocator) and the bare relay, 20 pairs x 16 in flight"
 side=(saturate --pairs 20 --window 16 --warmup "$warmup" --duration "$duration" --drain "$drain")
 "$bin/chat-bench" --url "ws://127.0.0.1:$port" --server-pid "$local_pid" \
   --json "$out/side-chat-local.json" "${check[@]}" "${side[@]}"
@@ -119,6 +131,10 @@ stop_local
 start_local tcp --management-over-tcp
 "$bin/chat-bench" --url "ws://127.0.0.1:$port" --server-pid "$local_pid" \
   --json "$out/side-chat-local-tcp.json" "${check[@]}" "${side[@]}"
+stop_local
+start_local system-malloc --exe "$out/chat-local-system-malloc"
+"$bin/chat-bench" --url "ws://127.0.0.1:$port" --server-pid "$local_pid" \
+  --json "$out/side-chat-local-system-malloc.json" "${check[@]}" "${side[@]}"
 stop_local
 "$bin/ws-relay" --port 0 >"$out/ws-relay.out" 2>"$out/ws-relay.err" &
 relay_pid=$!

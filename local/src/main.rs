@@ -16,6 +16,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// The serverless chat on one machine: the real Lambda handlers behind a local API Gateway
 /// (WebSocket API, Management API, HTTP API).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(name = "chat-local", version)]
 struct Cli {

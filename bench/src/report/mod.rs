@@ -10,7 +10,7 @@ use crate::load::{IdleResult, LoadResult};
 mod lambda;
 mod side_by_side;
 use lambda::{cold_lambda_md, cold_lambda_verdicts, memory_size_md};
-use side_by_side::{side_by_side_md, side_by_side_verdicts};
+use side_by_side::{scaling_verdicts, side_by_side_md, side_by_side_verdicts};
 
 /// Everything one run of `scripts/bench.sh` produced.
 #[derive(Debug, Default)]
@@ -78,6 +78,10 @@ pub fn load(dir: &Path) -> Inputs {
         }
     }
     inputs.saturate.sort_by_key(|r| r.pairs);
+    // chat-local as it ships first, its variants, the reference last.
+    inputs
+        .side_by_side
+        .sort_by_key(|(name, _)| (name == "relay", name != "chat-local", name.clone()));
     inputs
         .cold_lambda
         .sort_by_key(|(name, run)| (run["memory_mb"].as_u64(), !name.contains("nowarm")));
@@ -224,6 +228,7 @@ fn verdicts(inputs: &Inputs) -> Vec<Verdict> {
         met: best.map(|b| b.messages_per_s >= 20_000.0),
     });
     out.extend(side_by_side_verdicts(inputs));
+    out.extend(scaling_verdicts(inputs));
     let at5000 = inputs
         .rate
         .iter()
@@ -592,11 +597,11 @@ pub fn performance_md(inputs: &Inputs, charts: &[String]) -> String {
             md,
             "\nWhere the time goes: chat-local delivers every message the way the deployed \
              function does, through the AWS SDK's Management API client (`POST \
-             @connections/{{id}}`, signed with SigV4) over loopback HTTP to its own emulated \
-             Management API. A CPU profile (`perf record -g -p <chat-local pid>` during \
-             `chat-bench saturate --pairs 16`) puts about half of the server's CPU in that \
-             round trip (SDK orchestration and signing on one side, HTTP parsing on the other), \
-             and much of the rest in memory allocation and one `writev` per WebSocket write. \
+             @connections/{{id}}`, signed with SigV4). The in-process handlers hand that request \
+             to the gateway's router without a socket (`local/src/gateway/loopback.rs`; the \
+             side-by-side section below measures the loopback TCP hop it replaced, and the \
+             allocator), so what is left per message is the SDK's orchestration and signing, \
+             the handlers' JSON and the store, and the WebSocket writes. \
              The generator's own CPU comes from the same two cores. The *server CPU µs/msg* \
              column is chat-local's CPU time per delivered message: at about {} µs, two cores \
              cannot deliver more than about {} messages/s even with no generator.",
@@ -682,7 +687,7 @@ pub fn performance_md(inputs: &Inputs, charts: &[String]) -> String {
             md,
             "\nPast its capacity chat-local does not degrade gracefully: at {} messages/s offered \
              it delivered {} of {} messages ({} /s). Its own Management API posts queue up \
-             behind the saturated cores until the SDK's bounds (1 s to connect, 3 s per post) \
+             behind the saturated cores until the SDK's bounds (1 s an attempt, 3 s per post) \
              expire, and each failed post is a message that is stored but never delivered{}. \
              API Gateway itself would throttle instead (the deployed stage allows 1,000 \
              messages/s, burst 500), which chat-local does not emulate.",

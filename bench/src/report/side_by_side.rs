@@ -1,6 +1,6 @@
 //! The report's side-by-side section (files `side-<server>.json`): chat-local and the bare
 //! relay (`ws-relay`) measured in the same run with the same generator, clients and window,
-//! and the throughput target that compares them.
+//! the throughput target that compares them, and chat-local's scaling targets.
 
 use std::fmt::Write as _;
 
@@ -44,6 +44,58 @@ pub(super) fn side_by_side_verdicts(inputs: &Inputs) -> Vec<Verdict> {
     }]
 }
 
+/// chat-local's own scaling and small-load latency targets, from the saturation sweep, and the
+/// overload target (not measured yet: it stays visible as a gap).
+pub(super) fn scaling_verdicts(inputs: &Inputs) -> Vec<Verdict> {
+    let best = inputs
+        .saturate
+        .iter()
+        .max_by(|a, b| a.messages_per_s.total_cmp(&b.messages_per_s));
+    let widest = inputs.saturate.iter().max_by_key(|r| r.clients);
+    let two = inputs.saturate.iter().find(|r| r.clients == 2);
+    vec![
+        Verdict {
+            target: "chat-local at 512 clients >= 0.8x its own best delivered messages/s".into(),
+            measured: match (widest, best) {
+                (Some(w), Some(b)) if b.messages_per_s > 0.0 => format!(
+                    "{}x: {} messages/s at {} clients, best {} at {}",
+                    f(w.messages_per_s / b.messages_per_s, 2),
+                    thousands(w.messages_per_s),
+                    w.clients,
+                    thousands(b.messages_per_s),
+                    b.clients
+                ),
+                _ => "not measured".into(),
+            },
+            met: widest
+                .zip(best)
+                .filter(|(w, _)| w.clients >= 512)
+                .map(|(w, b)| w.messages_per_s >= 0.8 * b.messages_per_s),
+        },
+        Verdict {
+            target: "chat-local p99 delivery latency <= 5 ms with 2 clients".into(),
+            measured: two
+                .map(|r| {
+                    format!(
+                        "p99 {} ms (p50 {}), window {}",
+                        f(r.latency_ms.p99, 2),
+                        f(r.latency_ms.p50, 2),
+                        r.window.unwrap_or(0)
+                    )
+                })
+                .unwrap_or_else(|| "not measured".into()),
+            met: two.map(|r| r.latency_ms.p99 <= 5.0),
+        },
+        Verdict {
+            target: "offered 2x saturation: delivered within 10 % of saturation, every refused \
+                     message told to its sender"
+                .into(),
+            measured: "not measured (no overload pass yet)".into(),
+            met: None,
+        },
+    ]
+}
+
 pub(super) fn side_by_side_md(inputs: &Inputs) -> String {
     let mut md = String::from("\n## Side by side: chat-local and a bare relay\n\n");
     if inputs.side_by_side.is_empty() {
@@ -54,8 +106,9 @@ pub(super) fn side_by_side_md(inputs: &Inputs) -> String {
         "`chat-bench saturate` against each server in turn, in the same run, with the same \
          clients and window: chat-local (in-memory store, the real handlers, every delivery a \
          SigV4-signed Management API post through the SDK, handed to the gateway's router \
-         in-process; *chat-local-tcp*: the same posts over loopback TCP, `--management-over-tcp`, \
-         as before) and `ws-relay` \
+         in-process, with mimalloc as its allocator; *chat-local-tcp*: the same posts over \
+         loopback TCP, `--management-over-tcp`, as before; *chat-local-system-malloc*: built \
+         with `--no-default-features`, glibc's malloc) and `ws-relay` \
          (`bench/src/bin/ws-relay.rs`), a bare WebSocket relay that parses each send, acks it \
          and forwards it to the receiver's connections: nothing stored, checked or signed. \
          All on tokio with a worker per core and `TCP_NODELAY`. The ratio is what everything \
