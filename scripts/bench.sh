@@ -74,7 +74,8 @@ start_local() {
   if "$exe" --help | grep -q -- '--rate-limit'; then flags+=(--rate-limit 0); fi
   # So would the abuse guard on frames in flight (16 per connection, 1,000 in all): the fixed
   # rate offers frames whatever the latency, and a debug build on a busy machine holds more.
-  if "$exe" --help | grep -q -- '--frames-in-flight'; then
+  # The overload pass keeps it (keep_guards=true): it is what refuses the excess there.
+  if ! ${keep_guards:-false} && "$exe" --help | grep -q -- '--frames-in-flight'; then
     flags+=(--frames-in-flight 100000 --frames-in-flight-total 1000000)
   fi
   "$exe" "${flags[@]}" >"$log.out" 2>"$log.err" &
@@ -125,6 +126,9 @@ done
 
 step "side by side: chat-local (posts in-process, over TCP, with the system allocator) and the bare relay, 20 pairs x 16 in flight"
 side=(saturate --pairs 20 --window 16 --warmup "$warmup" --duration "$duration" --drain "$drain")
+# Each server fresh: the sweep's instance holds every message it stored.
+stop_local
+start_local side
 "$bin/chat-bench" --url "ws://127.0.0.1:$port" --server-pid "$local_pid" \
   --json "$out/side-chat-local.json" "${check[@]}" "${side[@]}"
 stop_local
@@ -158,6 +162,15 @@ for r in "${rates[@]}"; do
     --json "$out/rate-$(printf '%06d' "$r").json" "${check[@]}" \
     rate --rate "$r" --pairs "$rate_pairs" --warmup "$warmup" --duration "$duration" --drain "$drain"
 done
+stop_local
+
+# Twice what chat-local delivered at saturation, with its guards on: API Gateway answers
+# overload by throttling the sender, and so must chat-local (not queue until posts time out).
+overload_rate=$(python3 -c 'import json, sys; print(max(100, int(2 * json.load(open(sys.argv[1]))["messages_per_s"])))' "$out/side-chat-local.json")
+step "overload: $overload_rate messages/s offered (twice the side-by-side saturation), guards on"
+keep_guards=true start_local overload
+"$bin/chat-bench" --url "ws://127.0.0.1:$port" --server-pid "$local_pid" --json "$out/overload.json" \
+  rate --rate "$overload_rate" --pairs "$rate_pairs" --warmup "$warmup" --duration "$duration" --drain "$drain"
 stop_local
 
 step "idle connections: $idle_connections (fresh chat-local)"

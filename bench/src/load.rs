@@ -106,6 +106,11 @@ pub struct LoadResult {
     pub delivered: u64,
     /// Sent during the window and never delivered (errors included).
     pub lost: u64,
+    /// Error frames (e.g. `rate_limited`) received from the window's start to a second after
+    /// its end: refusals of the window's messages, each told to its sender (error frames name
+    /// no message, so this is by time). `lost` beyond it vanished silently.
+    #[serde(default)]
+    pub refused: u64,
     pub acks: u64,
     pub errors: u64,
     /// The first error frame received, verbatim.
@@ -323,7 +328,12 @@ async fn run_client(
                         if shared.errors.fetch_add(1, Ordering::Relaxed) == 0 {
                             *shared.first_error.lock().unwrap() = Some(text.as_str().to_owned());
                         }
-                        if shared.now_ns() < shared.window_end_ns + 1_000_000_000 {
+                        // Refusals come back at once: one received from the window's start
+                        // to a second after its end answers a message of the window.
+                        let now = shared.now_ns();
+                        if now >= shared.window_start_ns
+                            && now < shared.window_end_ns + 1_000_000_000
+                        {
                             shared.errors_in_window.fetch_add(1, Ordering::Relaxed);
                         }
                         mine.outstanding.fetch_sub(1, Ordering::Relaxed);
@@ -474,6 +484,7 @@ pub async fn run(options: &LoadOptions) -> Result<LoadResult, String> {
         sent,
         delivered,
         lost: sent.saturating_sub(delivered),
+        refused: shared.errors_in_window.load(Ordering::Relaxed),
         acks: shared.acks.load(Ordering::Relaxed),
         errors: shared.errors.load(Ordering::Relaxed),
         first_error: shared

@@ -25,6 +25,8 @@ pub struct Inputs {
     /// Fixed-rate runs, by offered rate.
     pub rate: Vec<LoadResult>,
     pub idle: Option<IdleResult>,
+    /// The overload pass: a fixed rate of twice the side-by-side saturation, guards on.
+    pub overload: Option<LoadResult>,
     pub cold: Option<Value>,
     /// Cold starts as on Lambda (TLS, the CPU share): `cold-start-lambda-<pass>.json`, by name.
     pub cold_lambda: Vec<(String, Value)>,
@@ -47,6 +49,7 @@ pub fn load(dir: &Path) -> Inputs {
         dir: dir.to_path_buf(),
         meta: read_json(&dir.join("meta.json")).unwrap_or(Value::Null),
         idle: read_json(&dir.join("idle.json")),
+        overload: read_json(&dir.join("overload.json")),
         cold: read_json(&dir.join("cold-start.json")),
         ddb: read_json(&dir.join("ddb-cost.json")),
         ..Inputs::default()
@@ -546,6 +549,12 @@ pub fn performance_md(inputs: &Inputs, charts: &[String]) -> String {
         let _ = writeln!(md, "| {} | {} | {} |", v.target, v.measured, status(v.met));
     }
 
+    let _ = writeln!(
+        md,
+        "\nTime to first run (`cargo build --release -p chat-local` from an empty target \
+         directory, beside a reference commit) is measured apart, by `scripts/build-times.sh`: \
+         [build-times.md](build-times.md).\n"
+    );
     let _ = writeln!(
         md,
         "\n## Throughput at saturation (chat-local, embedded store)\n"

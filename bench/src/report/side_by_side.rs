@@ -86,14 +86,37 @@ pub(super) fn scaling_verdicts(inputs: &Inputs) -> Vec<Verdict> {
                 .unwrap_or_else(|| "not measured".into()),
             met: two.map(|r| r.latency_ms.p99 <= 5.0),
         },
-        Verdict {
-            target: "offered 2x saturation: delivered within 10 % of saturation, every refused \
-                     message told to its sender"
-                .into(),
-            measured: "not measured (no overload pass yet)".into(),
-            met: None,
-        },
+        overload_verdict(inputs),
     ]
+}
+
+/// Offered twice the saturation: what was delivered, and whether every message that was not
+/// got an error back.
+fn overload_verdict(inputs: &Inputs) -> Verdict {
+    let saturation = run(inputs, "chat-local").map(|r| r.messages_per_s);
+    let over = inputs.overload.as_ref();
+    Verdict {
+        target: "offered 2x saturation: delivered within 10 % of saturation, every refused \
+                 message told to its sender"
+            .into(),
+        measured: match (over, saturation) {
+            (Some(o), Some(s)) if s > 0.0 => format!(
+                "{} offered, {} delivered/s ({}x saturation's {}); {} not delivered, {} refused \
+                 to the sender",
+                thousands(o.offered_rate.unwrap_or(0.0)),
+                thousands(o.messages_per_s),
+                f(o.messages_per_s / s, 2),
+                thousands(s),
+                thousands(o.lost as f64),
+                thousands(o.refused as f64)
+            ),
+            _ => "not measured".into(),
+        },
+        met: over
+            .zip(saturation)
+            .filter(|(_, s)| *s > 0.0)
+            .map(|(o, s)| o.messages_per_s >= 0.9 * s && o.lost <= o.refused),
+    }
 }
 
 pub(super) fn side_by_side_md(inputs: &Inputs) -> String {
@@ -133,6 +156,26 @@ pub(super) fn side_by_side_md(inputs: &Inputs) -> String {
                 .map(|v| f(v, 1))
                 .unwrap_or_default(),
             f(r.loadavg_after[0], 2)
+        );
+    }
+    if let Some(o) = &inputs.overload {
+        let _ = writeln!(
+            md,
+            "\nOverload: `chat-bench rate` at twice chat-local's delivered rate above ({} \
+             messages/s offered over {} clients), on a fresh chat-local with its guards on (16 \
+             frames in flight per connection, 1,000 in all, as Lambda's default concurrency): \
+             sent {}, delivered {} ({} /s), refused with an error to the sender {}, vanished {}; \
+             p50 {} ms, p99 {} ms for what was delivered; first error `{}`.",
+            thousands(o.offered_rate.unwrap_or(0.0)),
+            o.clients,
+            thousands(o.sent as f64),
+            thousands(o.delivered as f64),
+            thousands(o.messages_per_s),
+            thousands(o.refused as f64),
+            thousands(o.lost.saturating_sub(o.refused) as f64),
+            f(o.latency_ms.p50, 2),
+            f(o.latency_ms.p99, 2),
+            o.first_error.as_deref().unwrap_or("none")
         );
     }
     md
