@@ -211,31 +211,31 @@ mod tests {
         assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(410));
     }
 
+    /// The SDK's dispatch failure, as for a refused TCP connection.
+    fn assert_refused<T: std::fmt::Debug, E: std::fmt::Debug, R: std::fmt::Debug>(
+        result: Result<T, aws_sdk_apigatewaymanagement::error::SdkError<E, R>>,
+    ) {
+        let err = result.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                aws_sdk_apigatewaymanagement::error::SdkError::DispatchFailure(_)
+            ),
+            "{err:?}"
+        );
+    }
+
     #[tokio::test]
     async fn a_post_fails_as_a_refused_connection_when_nothing_is_served() {
         let seen = Seen::default();
         let loopback = Loopback::default();
         let client = client(&loopback);
-        let err = post(&client).await.unwrap_err();
-        assert!(
-            matches!(
-                err,
-                aws_sdk_apigatewaymanagement::error::SdkError::DispatchFailure(_)
-            ),
-            "{err:?}"
-        );
+        assert_refused(post(&client).await);
         // Served, then no longer: the router (and the gateway it holds) is let go.
         let serving = loopback.serve(recording(seen.clone(), StatusCode::OK));
         post(&client).await.unwrap();
         drop(serving);
-        let err = post(&client).await.unwrap_err();
-        assert!(
-            matches!(
-                err,
-                aws_sdk_apigatewaymanagement::error::SdkError::DispatchFailure(_)
-            ),
-            "{err:?}"
-        );
+        assert_refused(post(&client).await);
         assert_eq!(seen.lock().unwrap().len(), 1);
     }
 }
