@@ -128,18 +128,18 @@ step "side by side: chat-local (posts in-process, over TCP, with the system allo
 side=(saturate --pairs 20 --window 16 --warmup "$warmup" --duration "$duration" --drain "$drain")
 # Each server fresh: the sweep's instance holds every message it stored.
 stop_local
-start_local side
-"$bin/chat-bench" --url "ws://127.0.0.1:$port" --server-pid "$local_pid" \
-  --json "$out/side-chat-local.json" "${check[@]}" "${side[@]}"
-stop_local
-start_local tcp --management-over-tcp
-"$bin/chat-bench" --url "ws://127.0.0.1:$port" --server-pid "$local_pid" \
-  --json "$out/side-chat-local-tcp.json" "${check[@]}" "${side[@]}"
-stop_local
-start_local system-malloc --exe "$out/chat-local-system-malloc"
-"$bin/chat-bench" --url "ws://127.0.0.1:$port" --server-pid "$local_pid" \
-  --json "$out/side-chat-local-system-malloc.json" "${check[@]}" "${side[@]}"
-stop_local
+# name, then start_local's flags: one chat-local measured into side-<name>.json.
+side_local() {
+  local name=$1
+  shift
+  start_local "side-$name" "$@"
+  "$bin/chat-bench" --url "ws://127.0.0.1:$port" --server-pid "$local_pid" \
+    --json "$out/side-$name.json" "${check[@]}" "${side[@]}"
+  stop_local
+}
+side_local chat-local
+side_local chat-local-tcp --management-over-tcp
+side_local chat-local-system-malloc --exe "$out/chat-local-system-malloc"
 "$bin/ws-relay" --port 0 >"$out/ws-relay.out" 2>"$out/ws-relay.err" &
 relay_pid=$!
 relay_port=""

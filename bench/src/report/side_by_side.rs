@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{f, thousands, Inputs, Verdict};
+use super::{best_saturation, f, thousands, Inputs, Verdict};
 use crate::load::LoadResult;
 
 /// chat-local's delivered messages/s at least this share of the relay's.
@@ -47,10 +47,7 @@ pub(super) fn side_by_side_verdicts(inputs: &Inputs) -> Vec<Verdict> {
 /// chat-local's own scaling and small-load latency targets, from the saturation sweep, and the
 /// overload target (not measured yet: it stays visible as a gap).
 pub(super) fn scaling_verdicts(inputs: &Inputs) -> Vec<Verdict> {
-    let best = inputs
-        .saturate
-        .iter()
-        .max_by(|a, b| a.messages_per_s.total_cmp(&b.messages_per_s));
+    let best = best_saturation(inputs);
     let widest = inputs.saturate.iter().max_by_key(|r| r.clients);
     let two = inputs.saturate.iter().find(|r| r.clients == 2);
     vec![
