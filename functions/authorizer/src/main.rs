@@ -3,7 +3,7 @@
 use chat_edge::lambda::authorizer::{handle_authorizer, AuthorizerEvent};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let Some(auth) = chat_edge::lambda::auth_from_env_or_exit() else {

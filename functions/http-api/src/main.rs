@@ -7,11 +7,12 @@ use chat_edge::lambda::{
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = config_or_exit(false);
-    let chat = production_chat(&config).await;
+    // Mark-read's reads and writes run up to four at once, as a send's do.
+    let chat = production_chat(&config, 4).await;
     // Verifies `Authorization: Bearer` tokens when no API Gateway authorizer vouched already.
     let auth = auth_from_env_or_exit();
     let (chat, auth) = (&chat, auth.as_ref());

@@ -1,6 +1,6 @@
 //! WebSocket route $default: stores a message, posts it to the receiver's connections, acks.
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     chat_edge::lambda::run_ws(chat_edge::lambda::WsRoute::Message).await
 }

@@ -3,6 +3,7 @@
 
 pub mod authorizer;
 pub mod http;
+pub mod prime;
 pub mod ws;
 
 use std::sync::Arc;
@@ -16,10 +17,10 @@ use chat_shared::Chat;
 
 /// Seeds the TLS stack's random number generator now, in init, rather than in the first
 /// handshake of the first invocation. aws-lc (rustls's crypto provider, which the SDK uses)
-/// seeds its generator on first use from its CPU-jitter entropy source, about 58 ms of CPU
-/// measured here: at full speed in init (Lambda does not throttle init), but ~800 ms at the
-/// 128 MB share if it happens in an invocation. `CHAT_WARM_CRYPTO=0` skips it (the
-/// cold-start benchmark measures both). Returns whether it ran.
+/// is built without its CPU-jitter entropy source (`.cargo/config.toml`; why in
+/// docs/security.md), so seeding is a `getrandom` call and this costs microseconds; with
+/// the jitter source it was ~58 ms of CPU, ~800 ms at the 128 MB share in an invocation.
+/// `CHAT_WARM_CRYPTO=0` skips it. Returns whether it ran.
 pub fn warm_crypto() -> bool {
     if std::env::var_os("CHAT_WARM_CRYPTO").is_some_and(|v| v == "0") {
         return false;
@@ -31,9 +32,10 @@ pub fn warm_crypto() -> bool {
 
 /// Builds the production [`Chat`] from configuration: one DynamoDB client, one Management API
 /// client (if an endpoint is configured), built once per container, and the TLS stack's
-/// random number generator seeded ([`warm_crypto`]). No network calls happen here:
-/// credentials are read from the Lambda environment lazily.
-pub async fn production_chat(config: &Config) -> Chat {
+/// random number generator seeded ([`warm_crypto`]). Then, unless `CHAT_PRIME=0`, opens
+/// `primers` DynamoDB connections and the Management API's ([`prime`]): the only network
+/// calls of init, each a request whose answer is dropped.
+pub async fn production_chat(config: &Config, primers: usize) -> Chat {
     warm_crypto();
     // Explicit retry and timeout bounds (chat_shared::sdk); posts get tighter ones than DynamoDB.
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -49,17 +51,22 @@ pub async fn production_chat(config: &Config) -> Chat {
         aws_sdk_dynamodb::Client::from_conf(dynamo.build()),
         config.tables.clone(),
     );
-    let notifier: Arc<dyn Notifier> = match &config.management_endpoint {
-        Some(endpoint) => Arc::new(ApiGatewayNotifier::new(
+    let management: Option<Arc<dyn Notifier>> = match &config.management_endpoint {
+        Some(endpoint) => Some(Arc::new(ApiGatewayNotifier::new(
             aws_sdk_apigatewaymanagement::Client::from_conf(
                 aws_sdk_apigatewaymanagement::config::Builder::from(&sdk)
                     .endpoint_url(endpoint)
                     .timeout_config(chat_shared::sdk::management_timeouts())
                     .build(),
             ),
-        )),
-        None => Arc::new(chat_shared::notify::Unconfigured),
+        ))),
+        None => None,
     };
+    if primers > 0 && prime::enabled() {
+        let primed = prime::prime(&store, management.as_deref(), primers).await;
+        tracing::info!(?primed, "primed");
+    }
+    let notifier = management.unwrap_or_else(|| Arc::new(chat_shared::notify::Unconfigured));
     Chat::new(
         Arc::new(store),
         notifier,
@@ -112,6 +119,16 @@ pub enum WsRoute {
 }
 
 impl WsRoute {
+    /// DynamoDB connections opened in init ([`prime`]): as many as the route's first
+    /// invocation uses at once (a send's rate limit, presence and inbox reads run together).
+    /// `$connect` and `$disconnect` only write, and may not read: not primed.
+    pub fn primers(self) -> usize {
+        match self {
+            Self::Connect | Self::Disconnect => 0,
+            Self::Message => 4,
+        }
+    }
+
     /// Calls this route's handler.
     pub async fn handle(self, chat: &Chat, event: ws::WsEvent) -> ws::WsResponse {
         match self {
@@ -127,7 +144,7 @@ impl WsRoute {
 pub async fn run_ws(route: WsRoute) -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = config_or_exit(route == WsRoute::Message);
-    let chat = production_chat(&config).await;
+    let chat = production_chat(&config, route.primers()).await;
     let chat = &chat;
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<ws::WsEvent>| async move {
