@@ -106,12 +106,12 @@ echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if $smoke; then
   pairs_sweep=(2); window=8; rates=(500); rate_pairs=4; warmup=0.5; duration=2; drain=3
-  idle_connections=200; hold=1; cold_runs=2; lambda_runs=1; lambda_passes=(128)
+  idle_connections=200; hold=1; cold_runs=2; lambda_runs=1; lambda_warm=2; lambda_passes=(128)
   ddb_flags=(--mark-read 1,10 --admin-peers 10 --history-messages 60)
   check=(--fail-on-loss)
 else
   pairs_sweep=(1 4 16 64 256); window=8; rates=(1000 5000 10000); rate_pairs=50; warmup=2; duration=10; drain=5
-  idle_connections=10000; hold=10; cold_runs=25; lambda_runs=10; lambda_passes=(128 128-nowarm 256 1769)
+  idle_connections=10000; hold=10; cold_runs=25; lambda_runs=10; lambda_warm=5; lambda_passes=(128 128-noprime 256 1769)
   ddb_flags=()
   check=()
 fi
@@ -193,7 +193,7 @@ step "cold starts: ${functions[*]} and hello-lambda, $cold_runs runs each"
 cold_flags=()
 for name in "${functions[@]}" hello-lambda; do cold_flags+=(--function "$name=$bin/$name"); done
 "$bin/cold-start" --dynamodb-endpoint "$endpoint" --runs "$cold_runs" --logs "$out/cold-start-logs" \
-  --json "$out/cold-start.json" "${cold_flags[@]}"
+  --json "$out/cold-start.json" --warm "$lambda_warm" "${cold_flags[@]}"
 
 # As on Lambda: TLS to every endpoint, and the CPU share of each memory size from the first
 # /next on (a cgroup v1 CPU quota: root only; without it the passes run at full CPU).
@@ -203,10 +203,10 @@ for pass in "${lambda_passes[@]}"; do
   mb=${pass%%-*}
   pass_flags=(--tls)
   if $share; then pass_flags+=(--cpu-share "$mb"); else echo "no writable cgroup v1 CPU controller: pass $pass at full CPU"; fi
-  [[ $pass == *nowarm ]] && pass_flags+=(--env CHAT_WARM_CRYPTO=0)
+  [[ $pass == *noprime ]] && pass_flags+=(--env CHAT_PRIME=0)
   step "cold starts as on Lambda: $pass MB pass, TLS, $lambda_runs runs each"
   "$bin/cold-start" --dynamodb-endpoint "$endpoint" --runs "$lambda_runs" --logs "$out/cold-start-logs-$pass" \
-    --json "$out/cold-start-lambda-$pass.json" "${pass_flags[@]}" "${cold_flags[@]}"
+    --json "$out/cold-start-lambda-$pass.json" --warm "$lambda_warm" "${pass_flags[@]}" "${cold_flags[@]}"
 done
 
 step "DynamoDB cost per operation"

@@ -4,7 +4,8 @@
 //! - init: exec -> the first `GET /runtime/invocation/next`;
 //! - first invocation: event handed out -> its response posted (first DynamoDB and Management
 //!   API calls included: credentials, connection set-up);
-//! - warm invocation: the same for a second event in the same process;
+//! - warm invocation: the same for the next events in the same process (`--warm N` of them,
+//!   the median per start);
 //! - DynamoDB requests made during init (through a counting proxy; must be 0);
 //! - peak memory (VmHWM) and the binary's size.
 //!
@@ -62,6 +63,10 @@ struct Cli {
     /// Cold starts per function (after one discarded warm-up start each).
     #[arg(long, default_value_t = 25)]
     runs: usize,
+    /// Warm invocations per start, after the first; *warm* figures are their medians (a
+    /// container's steady state, not only its second event).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    warm: u16,
     /// DynamoDB Local, behind a counting proxy.
     #[arg(long, env = "DYNAMODB_ENDPOINT")]
     dynamodb_endpoint: String,
@@ -117,7 +122,9 @@ struct FunctionResult {
     first_post_ms: Summary,
     /// TLS handshakes completed per cold start (median; 0 without `--tls`).
     tls_handshakes: f64,
-    /// Of those, in the warm invocation (0 when connections are reused).
+    /// Of those, in the first invocation (0 when init opened every connection it needs).
+    first_tls_handshakes: f64,
+    /// Of those, in the warm invocations (0 when connections are reused).
     warm_tls_handshakes: f64,
     /// The control start (trusting another CA): handshakes completed and failed.
     control: Option<Control>,
@@ -138,6 +145,8 @@ struct Harness<'a> {
     logs: &'a Path,
     tls: Option<&'a TlsEndpoints>,
     quota: Option<&'a CpuQuota>,
+    /// Warm invocations per start.
+    warm: usize,
 }
 
 #[derive(Default)]
@@ -153,6 +162,7 @@ struct Samples {
     first_post: Vec<f64>,
     /// TLS handshakes completed per start, and in its warm invocation.
     handshakes: Vec<f64>,
+    first_handshakes: Vec<f64>,
     warm_handshakes: Vec<f64>,
     /// TLS handshakes that completed and that failed, over all starts.
     handshakes_completed: usize,
@@ -206,6 +216,14 @@ fn event_for(template: &Value, name: &str, run: usize) -> Value {
     event
 }
 
+fn median_or_zero(values: &[f64]) -> f64 {
+    if values.is_empty() {
+        0.0
+    } else {
+        stats::median(values)
+    }
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -224,9 +242,10 @@ async fn one_run(
         logs,
         tls,
         quota,
+        warm,
     } = *harness;
     let body = Bytes::from(event.to_string());
-    // TLS handshakes in each phase: init, the first invocation, the warm one, the rest.
+    // TLS handshakes in each phase: init, the first invocation, each warm one, the rest.
     let mut handshakes = Vec::new();
     let take_handshakes = |into: &mut Vec<Handshakes>| {
         if let Some(t) = tls {
@@ -274,7 +293,11 @@ async fn one_run(
     };
     let mut cpu = Vec::new();
     let mut exited = false;
-    for (step, id) in ["cold-1", "warm-2", ""].iter().enumerate() {
+    let ids: Vec<String> = std::iter::once("cold-1".to_string())
+        .chain((2..=warm + 1).map(|n| format!("warm-{n}")))
+        .chain(std::iter::once(String::new()))
+        .collect();
+    for (step, id) in ids.iter().enumerate() {
         let reached = tokio::select! {
             ok = api.wait_for(Duration::from_secs(30), |log| nexts(log) > step || failed(log)) => ok,
             _ = child.wait() => { exited = true; false }
@@ -348,21 +371,26 @@ async fn one_run(
         );
         return;
     };
-    let (Some(d1), Some(d2)) = (delivered("cold-1"), delivered("warm-2")) else {
-        failure("the events were not both taken".into(), samples);
-        return;
-    };
-    let (r1, r2) = match (answered("cold-1"), answered("warm-2")) {
-        (Some(Ok(r1)), Some(Ok(r2))) => (r1, r2),
-        (Some(Err(e)), _) | (_, Some(Err(e))) => {
-            failure(format!("invocation error: {e}"), samples);
+    // Event handed out and response posted, for the first and each warm invocation.
+    let mut spans = Vec::new();
+    for id in &ids[..ids.len() - 1] {
+        let Some(d) = delivered(id) else {
+            failure(format!("event {id} was not taken"), samples);
             return;
+        };
+        match answered(id) {
+            Some(Ok(r)) => spans.push((d, r)),
+            Some(Err(e)) => {
+                failure(format!("invocation error: {e}"), samples);
+                return;
+            }
+            None => {
+                failure("no response".into(), samples);
+                return;
+            }
         }
-        _ => {
-            failure("no response".into(), samples);
-            return;
-        }
-    };
+    }
+    let (d1, r1) = spans[0];
     let init_requests = calls
         .iter()
         .filter(|c| proxy.epoch() + Duration::from_nanos(c.start_ns) < first_next)
@@ -370,7 +398,8 @@ async fn one_run(
     samples.init_requests = samples.init_requests.max(init_requests);
     samples.init.push(ms(first_next - started));
     samples.first.push(ms(r1 - d1));
-    samples.warm.push(ms(r2 - d2));
+    let warm_ms: Vec<f64> = spans[1..].iter().map(|(d, r)| ms(*r - *d)).collect();
+    samples.warm.push(stats::median(&warm_ms));
     samples.total.push(ms(r1 - started));
     let first_post = log.iter().find_map(|r| match r {
         Record::Post(t) if *t >= d1 && *t <= r1 => Some(*t),
@@ -383,15 +412,19 @@ async fn one_run(
         samples
             .handshakes
             .push(completed.iter().sum::<usize>() as f64);
-        // Phases: [init, first invocation, warm invocation, after].
-        let warm = completed.get(2).copied().unwrap_or(0);
-        samples.warm_handshakes.push(warm as f64);
+        // Phases: [init, first invocation, each warm invocation, after].
+        let first = completed.get(1).copied().unwrap_or(0);
+        samples.first_handshakes.push(first as f64);
+        let in_warm: usize = completed.iter().skip(2).take(warm).sum();
+        samples.warm_handshakes.push(in_warm as f64);
     }
 
-    if let [c0, c1, c2] = cpu[..] {
-        samples.init_cpu.push(c0 as f64 / 1e6);
-        samples.first_cpu.push(c1.saturating_sub(c0) as f64 / 1e6);
-        samples.warm_cpu.push(c2.saturating_sub(c1) as f64 / 1e6);
+    if cpu.len() == warm + 2 {
+        let phase = |i: usize| cpu[i + 1].saturating_sub(cpu[i]) as f64 / 1e6;
+        samples.init_cpu.push(cpu[0] as f64 / 1e6);
+        samples.first_cpu.push(phase(0));
+        let warm_cpu: Vec<f64> = (1..=warm).map(phase).collect();
+        samples.warm_cpu.push(stats::median(&warm_cpu));
     }
     if let Some(kb) = rss {
         samples.rss.push(kb as f64);
@@ -528,9 +561,10 @@ async fn main() {
         .collect();
     let mut samples: BTreeMap<String, Samples> = BTreeMap::new();
     println!(
-        "cold starts: {} functions x {} runs (round-robin, one warm-up start each first){}{}",
+        "cold starts: {} functions x {} runs (round-robin, one warm-up start each first), {} warm invocations each{}{}",
         functions.len(),
         cli.runs,
+        cli.warm,
         if tls.is_some() {
             ", TLS to every endpoint"
         } else {
@@ -551,6 +585,7 @@ async fn main() {
         logs: &cli.logs,
         tls: tls.as_ref(),
         quota: quota.as_ref(),
+        warm: usize::from(cli.warm),
     };
     for run in 0..=cli.runs {
         for (name, binary) in &functions {
@@ -623,16 +658,9 @@ async fn main() {
             first_invocation_cpu_ms: stats::summarize(&s.first_cpu),
             warm_invocation_cpu_ms: stats::summarize(&s.warm_cpu),
             first_post_ms: stats::summarize(&s.first_post),
-            tls_handshakes: if s.handshakes.is_empty() {
-                0.0
-            } else {
-                stats::median(&s.handshakes)
-            },
-            warm_tls_handshakes: if s.warm_handshakes.is_empty() {
-                0.0
-            } else {
-                stats::median(&s.warm_handshakes)
-            },
+            tls_handshakes: median_or_zero(&s.handshakes),
+            first_tls_handshakes: median_or_zero(&s.first_handshakes),
+            warm_tls_handshakes: median_or_zero(&s.warm_handshakes),
             control: controls.remove(name),
         };
         println!(
@@ -654,10 +682,11 @@ async fn main() {
         }
         if tls.is_some() {
             println!(
-                "  first CPU {:.1} ms, first post {:.2} ms, {} TLS handshakes per start ({} in the warm invocation); control: {}",
+                "  first CPU {:.1} ms, first post {:.2} ms, {} TLS handshakes per start ({} in the first invocation, {} in the warm ones); control: {}",
                 r.first_invocation_cpu_ms.p50,
                 r.first_post_ms.p50,
                 r.tls_handshakes,
+                r.first_tls_handshakes,
                 r.warm_tls_handshakes,
                 r.control.as_ref().map_or("-".into(), |c| format!(
                     "{} completed, {} refused{}",

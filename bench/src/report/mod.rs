@@ -87,7 +87,7 @@ pub fn load(dir: &Path) -> Inputs {
         .sort_by_key(|(name, _)| (name == "relay", name != "chat-local", name.clone()));
     inputs
         .cold_lambda
-        .sort_by_key(|(name, run)| (run["memory_mb"].as_u64(), !name.contains("nowarm")));
+        .sort_by_key(|(name, run)| (run["memory_mb"].as_u64(), !name.contains("noprime")));
     inputs.rate.sort_by(|a, b| {
         a.offered_rate
             .unwrap_or(0.0)
@@ -325,12 +325,13 @@ fn verdicts(inputs: &Inputs) -> Vec<Verdict> {
         .iter()
         .map(|f| f["init_dynamodb_requests"].as_u64().unwrap_or(0))
         .max();
+    // Init's only requests are its primers (chat_edge::lambda::prime): at most four reads.
     out.push(Verdict {
-        target: "no network calls during init".into(),
+        target: "init's only network calls are its primers: at most 4 DynamoDB reads".into(),
         measured: init_requests
-            .map(|n| format!("{n} DynamoDB requests during any init"))
+            .map(|n| format!("at most {n} DynamoDB requests during any init"))
             .unwrap_or_else(|| "not measured".into()),
-        met: init_requests.map(|n| n == 0),
+        met: init_requests.map(|n| n <= 4),
     });
     let marks: Vec<Value> = ddb_rows(inputs)
         .into_iter()
