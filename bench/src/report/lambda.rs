@@ -44,7 +44,7 @@ pub(super) fn cold_lambda_md(inputs: &Inputs) -> String {
             let post = num(fun, "/first_post_ms/p50");
             let _ = writeln!(
                 md,
-                "| {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {control} |",
+                "| {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} ({}) | {control} |",
                 fun["name"].as_str().unwrap_or(""),
                 f(num(fun, "/init_ms/p50"), 1),
                 f(num(fun, "/first_invocation_ms/p50"), 1),
@@ -53,11 +53,8 @@ pub(super) fn cold_lambda_md(inputs: &Inputs) -> String {
                 f(num(fun, "/first_invocation_cpu_ms/p50"), 1),
                 f(num(fun, "/warm_invocation_cpu_ms/p50"), 2),
                 if post > 0.0 { f(post, 1) } else { "-".into() },
-                format!(
-                    "{} ({})",
-                    f(num(fun, "/tls_handshakes"), 0),
-                    f(num(fun, "/first_tls_handshakes"), 0)
-                ),
+                f(num(fun, "/tls_handshakes"), 0),
+                f(num(fun, "/first_tls_handshakes"), 0),
             );
         }
     }

@@ -49,7 +49,7 @@ pub struct Primed {
 
 /// Whether `CHAT_PRIME` allows priming (anything but `0`).
 pub fn enabled() -> bool {
-    !std::env::var_os("CHAT_PRIME").is_some_and(|v| v == "0")
+    std::env::var_os("CHAT_PRIME").is_none_or(|v| v != "0")
 }
 
 /// Opens `dynamodb` connections to DynamoDB (one concurrent primer each) and, with a
