@@ -6,14 +6,31 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use aws_lambda_events::apigw::{
-    ApiGatewayRequestAuthorizer, ApiGatewayRequestIdentity, ApiGatewayV2httpRequest,
-    ApiGatewayV2httpRequestContext, ApiGatewayWebsocketProxyRequest,
-    ApiGatewayWebsocketProxyRequestContext,
+    ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerIamDescription,
+    ApiGatewayRequestIdentity, ApiGatewayV2httpRequest, ApiGatewayV2httpRequestContext,
+    ApiGatewayWebsocketProxyRequest, ApiGatewayWebsocketProxyRequestContext,
 };
 use aws_lambda_events::query_map::QueryMap;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use base64::Engine;
 use chat_edge::context::AuthorizerContext;
+
+/// A SigV4 signer as API Gateway's IAM authorization reports it (`requestContext.authorizer.iam`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IamSigner {
+    pub access_key: String,
+    pub user_arn: String,
+}
+
+/// What an HTTP API event's `requestContext.authorizer` carries.
+#[derive(Debug, Clone)]
+pub enum HttpAuthorizer {
+    None,
+    /// A Lambda authorizer's context (chat-local's dev identity).
+    Lambda(AuthorizerContext),
+    /// The signer of an IAM-authorized route.
+    Iam(IamSigner),
+}
 
 /// What stays the same for every event of one gateway.
 #[derive(Debug, Clone)]
@@ -228,7 +245,7 @@ pub fn http_v2(
     headers: &HeaderMap,
     body: &[u8],
     source: SocketAddr,
-    authorizer: Option<AuthorizerContext>,
+    authorizer: HttpAuthorizer,
     now_ms: i64,
 ) -> ApiGatewayV2httpRequest {
     let user_agent = headers
@@ -238,10 +255,23 @@ pub fn http_v2(
     let raw_query = uri.query().unwrap_or("");
     let mut event = ApiGatewayV2httpRequest::default();
     event.request_context = http_request_context(api, method, uri, user_agent, source, now_ms);
-    if let Some(context) = authorizer {
-        let mut lambda = ApiGatewayRequestAuthorizer::default();
-        lambda.fields = context.to_fields();
-        event.request_context.authorizer = Some(lambda);
+    match authorizer {
+        HttpAuthorizer::None => {}
+        HttpAuthorizer::Lambda(context) => {
+            let mut lambda = ApiGatewayRequestAuthorizer::default();
+            lambda.fields = context.to_fields();
+            event.request_context.authorizer = Some(lambda);
+        }
+        HttpAuthorizer::Iam(signer) => {
+            let mut iam = ApiGatewayRequestAuthorizerIamDescription::default();
+            iam.access_key = Some(signer.access_key);
+            iam.account_id = Some("000000000000".to_owned());
+            iam.caller_id = Some(signer.user_arn.rsplit('/').next().unwrap_or("").to_owned());
+            iam.user_arn = Some(signer.user_arn);
+            let mut authorizer = ApiGatewayRequestAuthorizer::default();
+            authorizer.iam = Some(iam);
+            event.request_context.authorizer = Some(authorizer);
+        }
     }
     event.version = Some("2.0".to_owned());
     event.route_key = Some("$default".to_owned());

@@ -71,7 +71,7 @@ impl IdentityMode {
         match self {
             Self::Dev => {
                 let raw = path_client_id.ok_or(StatusCode::UNAUTHORIZED)?;
-                let id = ClientId::parse(raw).map_err(|_| StatusCode::UNAUTHORIZED)?;
+                let id = ClientId::parse_person(raw).map_err(|_| StatusCode::UNAUTHORIZED)?;
                 let role = match param("role") {
                     None => Role::User,
                     Some(raw) => Role::parse(raw).ok_or(StatusCode::UNAUTHORIZED)?,
@@ -124,7 +124,10 @@ impl IdentityMode {
                     Some(Ok(raw)) => Role::parse(raw).ok_or(StatusCode::UNAUTHORIZED)?,
                     Some(Err(_)) => return Err(StatusCode::UNAUTHORIZED),
                 };
-                let context = AuthorizerContext::new(route.owner(), role.as_str());
+                let Some(owner) = route.owner() else {
+                    return Ok(None);
+                };
+                let context = AuthorizerContext::new(owner, role.as_str());
                 Ok(Some(context.with_principal_id()))
             }
         }

@@ -198,6 +198,7 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         options.identity.clone(),
         options.limits.clone(),
         access.auth,
+        access.signing.clone(),
     );
     if options.faults.any() {
         banner.push(format!("  FAULTS:         {}", options.faults.describe()));
@@ -303,12 +304,17 @@ fn functions(
     let notifier = ApiGatewayNotifier::new(management_auth::management_client(
         management, signing, loopback,
     ));
+    // The in-process functions take the gateway's signer of system messages as the backend.
+    let mut settings = options.settings.clone();
+    settings.system_principal = settings
+        .system_principal
+        .or_else(|| chat_shared::principal::BackendPrincipal::parse(gateway::LOCAL_BACKEND_ARN));
     let chat = Chat::new(
         store,
         Arc::new(notifier),
         Arc::new(chat_edge::wire::JsonFrames),
         Arc::new(SystemClock),
-        options.settings.clone(),
+        settings,
     );
     Arc::new(InProcess::new(
         chat,

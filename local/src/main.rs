@@ -186,7 +186,7 @@ async fn main() {
 
 /// `chat-local token`: prints an HS256 token, or exits naming what is wrong.
 fn print_token(client_id: &str, role: &str, ttl: Duration, jwt_secret: &str) {
-    let id = ClientId::parse(client_id).unwrap_or_else(|e| fail(e));
+    let id = ClientId::parse_person(client_id).unwrap_or_else(|e| fail(e));
     let role = Role::parse(role).unwrap_or_else(|| fail("--role must be user or admin"));
     if !hs256_secret_is_long_enough(jwt_secret) {
         fail(format!(

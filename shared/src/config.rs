@@ -3,6 +3,7 @@
 use std::ops::RangeInclusive;
 
 use crate::chat::Settings;
+use crate::principal::BackendPrincipal;
 use crate::settings::{
     CONNECTION_TTL_RANGE_S, DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND, DEFAULT_READ_RATE_BURST,
     DEFAULT_READ_RATE_PER_SECOND, MAX_MESSAGE_CHARS_RANGE, RATE_BURST_RANGE, RATE_PER_SECOND_RANGE,
@@ -46,6 +47,7 @@ impl Config {
     /// | `CONNECTION_TTL_SECONDS` | lifetime of a connection item | 7500 |
     /// | `RATE_LIMIT_PER_SECOND`, `RATE_LIMIT_BURST` | messages per sender (0: unlimited) | 10, 20 |
     /// | `READ_RATE_LIMIT_PER_SECOND`, `READ_RATE_LIMIT_BURST` | reads per client (0: unlimited) | 5, 20 |
+    /// | `SYSTEM_PRINCIPAL_ARN` | the booking backend's IAM role or user ARN (system messages) | none: refused |
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let required = |key: &'static str| {
             lookup(key)
@@ -97,6 +99,15 @@ impl Config {
                     ("READ_RATE_LIMIT_PER_SECOND", DEFAULT_READ_RATE_PER_SECOND),
                     ("READ_RATE_LIMIT_BURST", DEFAULT_READ_RATE_BURST),
                 )?,
+                system_rate_limit: defaults.system_rate_limit,
+                system_principal: optional("SYSTEM_PRINCIPAL_ARN")
+                    .map(|arn| {
+                        BackendPrincipal::parse(arn.trim()).ok_or(ConfigError::Invalid(
+                            "SYSTEM_PRINCIPAL_ARN",
+                            "an IAM role or user ARN",
+                        ))
+                    })
+                    .transpose()?,
             },
         })
     }
@@ -184,6 +195,23 @@ mod tests {
         assert!(matches!(
             from(&env),
             Err(ConfigError::Invalid("READ_RATE_LIMIT_BURST", _))
+        ));
+    }
+
+    #[test]
+    fn the_backend_principal_is_an_iam_arn_or_absent() {
+        assert_eq!(from(&TABLES).unwrap().settings.system_principal, None);
+        let mut env = TABLES.to_vec();
+        env.push((
+            "SYSTEM_PRINCIPAL_ARN",
+            "arn:aws:iam::123456789012:role/booking",
+        ));
+        let principal = from(&env).unwrap().settings.system_principal.unwrap();
+        assert!(principal.matches("arn:aws:sts::123456789012:assumed-role/booking/s1"));
+        env.push(("SYSTEM_PRINCIPAL_ARN", "*"));
+        assert!(matches!(
+            from(&env),
+            Err(ConfigError::Invalid("SYSTEM_PRINCIPAL_ARN", _))
         ));
     }
 }

@@ -8,6 +8,7 @@ pub mod domain;
 pub mod error;
 pub mod notify;
 pub mod origin;
+pub mod principal;
 pub mod sdk;
 pub mod settings;
 pub mod store;

@@ -22,6 +22,10 @@ pub const RATE_BURST_RANGE: RangeInclusive<i64> = 1..=100_000;
 pub const DEFAULT_READ_RATE_PER_SECOND: u32 = 5;
 /// Burst of reads per client by default (`READ_RATE_LIMIT_BURST`, `--read-rate-burst`).
 pub const DEFAULT_READ_RATE_BURST: u32 = 20;
+/// System messages a second per receiver, and their burst: an appointment's confirmation,
+/// reminder and change arrive minutes apart; twenty at once is already a backend bug.
+pub const SYSTEM_RATE_PER_SECOND: u32 = 1;
+pub const SYSTEM_RATE_BURST: u32 = 20;
 // The read bucket accepts the same ranges as the message bucket (RATE_PER_SECOND_RANGE,
 // RATE_BURST_RANGE): the same GCRA, and the same "0: unlimited".
 

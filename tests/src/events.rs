@@ -110,6 +110,44 @@ pub fn http_event_json(
     event
 }
 
+/// The booking backend's role, as the tests' chats are configured with it
+/// (`Settings::system_principal`), and the signer API Gateway reports for one of its sessions.
+pub const BACKEND_ROLE_ARN: &str = "arn:aws:iam::123456789012:role/booking-backend";
+pub const BACKEND_SIGNER: &str =
+    "arn:aws:sts::123456789012:assumed-role/booking-backend/booking-7f3c";
+
+/// `POST /chat/system/{receiver}` as API Gateway hands it to the function of the IAM-authorized
+/// route: signed by `signer` (`requestContext.authorizer.iam.userArn`), or with no authorizer
+/// at all (`None`). `receiver` goes into the path as given.
+pub fn system_event_json(receiver: &str, signer: Option<&str>, body: &str) -> Value {
+    let mut event = fixture("http_post_system_iam");
+    let path = format!("/chat/system/{receiver}");
+    event["rawPath"] = json!(path);
+    event["pathParameters"]["receiver_id"] = json!(receiver);
+    let ctx = &mut event["requestContext"];
+    ctx["http"]["path"] = json!(path);
+    match signer {
+        Some(arn) => ctx["authorizer"]["iam"]["userArn"] = json!(arn),
+        None => {
+            ctx.as_object_mut().unwrap().remove("authorizer");
+        }
+    }
+    event["headers"]["content-length"] = json!(body.len().to_string());
+    event["body"] = json!(body);
+    event
+}
+
+/// A system message's body: an appointment confirmation with `key` as its idempotency key.
+pub fn system_body(key: &str, text: &str) -> String {
+    json!({
+        "appointment_id": "appointment789",
+        "service_id": "service123",
+        "message_text": text,
+        "idempotency_key": key,
+    })
+    .to_string()
+}
+
 /// Status and parsed JSON body of an HTTP response.
 pub fn response_json(response: chat_edge::lambda::http::HttpResponse) -> (u16, Value) {
     let status = response.status_code as u16;

@@ -18,6 +18,7 @@ use chat_edge::lambda::http::handle_http;
 use chat_edge::lambda::ws::{handle_connect, handle_disconnect, handle_message, WsResponse};
 use chat_shared::chat::Unread;
 use chat_shared::domain::{ClientId, EpochMillis, HistoryQuery, Identity, Role, StoredMessage};
+use chat_shared::principal::BackendPrincipal;
 use chat_shared::store::Store;
 use chat_shared::{Chat, Settings};
 use serde_json::{json, Value};
@@ -54,10 +55,13 @@ pub fn test_chat_with(store: Arc<dyn Store>, settings: Settings) -> Harness {
     Harness::over(store, settings)
 }
 
+/// No rate limits; the booking backend is [`crate::BACKEND_ROLE_ARN`].
 fn no_rate_limit() -> Settings {
     Settings {
         rate_limit: None,
         read_rate_limit: None,
+        system_rate_limit: None,
+        system_principal: BackendPrincipal::parse(crate::BACKEND_ROLE_ARN),
         ..Settings::default()
     }
 }
@@ -138,6 +142,30 @@ impl Harness {
     /// The ids of `client`'s connections not expired at `now_s`, as the store lists them.
     pub async fn connections_at(&self, client: &str, now_s: i64) -> Vec<String> {
         crate::connection_ids(self.chat.store().as_ref(), client, now_s).await
+    }
+
+    /// `POST /chat/system/{receiver}` with `body`, signed by `signer` (`None`: unsigned), as
+    /// the IAM-authorized route's function gets it.
+    pub async fn post_system(
+        &self,
+        receiver: &str,
+        signer: Option<&str>,
+        body: &str,
+    ) -> (u16, Value) {
+        let event = crate::system_event_json(receiver, signer, body);
+        let request = serde_json::from_value(event).expect("an HTTP API event");
+        response_json(handle_http(&self.chat, request).await)
+    }
+
+    /// A system message from the booking backend to `receiver`, which must be stored (201);
+    /// returns the answer (`message_id`, `timestamp`, `duplicate`).
+    pub async fn system_message(&self, receiver: &str, key: &str, text: &str) -> Value {
+        let body = crate::system_body(key, text);
+        let (status, body) = self
+            .post_system(receiver, Some(crate::BACKEND_SIGNER), &body)
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body
     }
 
     /// The ids of `client`'s connections not expired at the clock's time.

@@ -23,7 +23,8 @@ use chat_shared::store::memory::MemoryStore;
 use chat_shared::store::Store;
 
 pub use events::{
-    authorizer, frame, http_event_json, http_request, response_json, ws_event, ws_event_json,
+    authorizer, frame, http_event_json, http_request, response_json, system_body,
+    system_event_json, ws_event, ws_event_json, BACKEND_ROLE_ARN, BACKEND_SIGNER,
 };
 pub use fakes::{FixedClock, RecordingNotifier};
 pub use faulty::FaultyStore;

@@ -100,6 +100,24 @@ pub async fn call(
     http_with(method, url, body, &headers).await
 }
 
+/// `POST /chat/system/{receiver}` on chat-local at `base` (its HTTP URL), as the booking backend
+/// calls it: signed with `keys` now, or unsigned (`None`); `headers` are added (a bearer token).
+pub async fn post_system(
+    base: &str,
+    receiver: &str,
+    body: &str,
+    keys: Option<&Keys>,
+    headers: &[(&str, &str)],
+) -> (u16, Value, Option<String>) {
+    let url = format!("{base}/chat/system/{receiver}");
+    let mut all: Vec<(String, String)> = keys
+        .map(|keys| sigv4_headers(keys, "POST", &url, body.as_bytes(), SystemTime::now()))
+        .unwrap_or_default();
+    all.extend(headers.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let all: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    http_with("POST", &url, Some(body), &all).await
+}
+
 /// `id` as it goes in a `/@connections/{id}` path.
 pub fn encoded(id: &str) -> String {
     percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string()

@@ -361,8 +361,15 @@ async fn the_http_api_answers_as_openapi_yaml_says() {
     seed_conversation(|id, role| local.ws_url(&format!("{id}?role={role}"))).await;
     // Every check but positive_data_acceptance, which wants 2xx for every schema-valid
     // request: mark-read refuses a `sender_id` equal to the `reader_id` (a rule across the
-    // path and the body that JSON Schema cannot state) with a documented 400.
-    let fuzzed = fuzz_http(&local, "positive_data_acceptance", &[]).await;
+    // path and the body that JSON Schema cannot state) with a documented 400; and
+    // missing_required_header, which wants 401 for the system-message route's missing SigV4
+    // `Authorization`, where API Gateway (and chat-local with it) answers a documented 403.
+    let fuzzed = fuzz_http(
+        &local,
+        "positive_data_acceptance,missing_required_header",
+        &[],
+    )
+    .await;
     // Each operation was answered 200 with real data, so the success schemas were checked;
     // and refusals were exercised: malformed input, a pair that never spoke, other methods.
     for route in [
@@ -377,6 +384,10 @@ async fn the_http_api_answers_as_openapi_yaml_says() {
     fuzzed.saw("PUT /chat/read", 404, false);
     fuzzed.saw("DELETE /chat/read", 405, false);
     fuzzed.saw_another_method("/chat/conversations", "GET", 405);
+    // Unsigned system messages are refused at the gateway (the signed ones are checked in
+    // system_messages_are_as_the_api_documents_say); another method is the function's 405.
+    fuzzed.saw("POST /chat/system", 403, false);
+    fuzzed.saw_another_method("/chat/system", "POST", 405);
     local.shutdown().await;
 }
 
@@ -412,7 +423,7 @@ async fn the_http_api_with_bearer_tokens_answers_as_openapi_yaml_says() {
     // Also without negative_data_rejection: this stack ignores `X-Chat-Role`, which the
     // document constrains for chat-local's dev mode. Schema-violating requests are still
     // sent, and their answers checked against the document.
-    let skip = "positive_data_acceptance,negative_data_rejection";
+    let skip = "positive_data_acceptance,negative_data_rejection,missing_required_header";
     let fuzzed = fuzz_http(&local, skip, &["--header", &bearer]).await;
     // An administrator reads any history and its own unread counts (the document's example
     // reader), and may not read or mark other readers' state.
@@ -1041,5 +1052,68 @@ async fn message_changes_are_as_asyncapi_yaml_says() {
     for code in ["validation", "not_found", "conflict", "forbidden"] {
         assert!(t.error_codes().contains(code), "no {code} error frame");
     }
+    local.shutdown().await;
+}
+
+/// System messages need a SigV4 signature per request, which schemathesis cannot make: the
+/// signed answers (201, a repeated key's 200) and the gateway's refusal of an unsigned one are
+/// checked against docs/openapi.yaml here, and the delivered `message` frame (`kind: "system"`)
+/// against docs/asyncapi.yaml.
+#[tokio::test(flavor = "multi_thread")]
+async fn system_messages_are_as_the_api_documents_say() {
+    use chat_tests::management::{post_system, Keys};
+    let local = start_local(store_for(Backend::Memory).await).await;
+    let base = local.http_url();
+    let mut user = WsClient::connect(&local.ws_url("user123")).await;
+    let mut t = Transcript::default();
+    let keys = Keys::new("local", "local");
+    let body = chat_tests::system_body("appt-789-confirmed", "Your appointment is confirmed.");
+    let mut bodies = Vec::new();
+    let (status, stored, _) = post_system(&base, "user123", &body, Some(&keys), &[]).await;
+    assert_eq!(status, 201, "{stored}");
+    bodies.push(json!({"schema": "SystemMessageResponse", "body": stored}));
+    let delivered = t.next(&mut user).await;
+    assert_eq!(
+        (delivered["type"].as_str(), delivered["kind"].as_str()),
+        (Some("message"), Some("system"))
+    );
+    let (status, repeated, _) = post_system(&base, "user123", &body, Some(&keys), &[]).await;
+    assert_eq!(status, 200, "{repeated}");
+    bodies.push(json!({"schema": "SystemMessageResponse", "body": repeated}));
+    let (status, refused, _) = post_system(&base, "user123", &body, None, &[]).await;
+    assert_eq!(status, 403, "{refused}");
+    bodies.push(json!({"schema": "GatewayMessage", "body": refused}));
+    let other = chat_tests::system_body("appt-789-confirmed", "Another text.");
+    let (status, conflict, _) = post_system(&base, "user123", &other, Some(&keys), &[]).await;
+    assert_eq!(status, 409, "{conflict}");
+    bodies.push(json!({"schema": "ConflictError", "body": conflict}));
+    let (status, invalid, _) = post_system(&base, "user123", "{}", Some(&keys), &[]).await;
+    assert_eq!(status, 400, "{invalid}");
+    bodies.push(json!({"schema": "BadRequestError", "body": invalid}));
+    // And answering one is refused as the document says.
+    t.refused(
+        &mut user,
+        "send",
+        true,
+        &send_frame("system", "thanks"),
+        "forbidden",
+    )
+    .await;
+
+    let dir = scratch("openapi-bodies");
+    let path = dir.join("bodies.json");
+    std::fs::write(&path, Value::Array(bodies).to_string()).unwrap();
+    let doc = openapi_yaml();
+    let command = node("check-openapi.mjs", &[doc.as_path(), path.as_path()]);
+    println!(
+        "{}",
+        succeeded(
+            &run(command, Duration::from_secs(60)),
+            "bodies against docs/openapi.yaml"
+        )
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    println!("{}", t.check_against_the_document());
+    user.close().await;
     local.shutdown().await;
 }

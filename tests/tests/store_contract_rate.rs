@@ -1,4 +1,5 @@
-//! The store contract for rate limiting with two buckets per client (messages, reads): run
+//! The store contract for rate limiting with three buckets per client (messages, reads, system
+//! messages received): run
 //! against the in-memory store and a fresh table set in DynamoDB Local, so the two cannot
 //! drift apart. The single-bucket rules (burst, refill, steady pace) are in store_contract.rs.
 
@@ -43,6 +44,16 @@ async fn a_client_has_two_buckets_that_never_share_tokens(store: &dyn Store) {
     assert_eq!(admitted(store, "bob", Messages, 25, T0).await, 20);
 }
 
+async fn the_system_message_bucket_is_a_third_one(store: &dyn Store) {
+    use RateBucket::{Messages, Reads, System};
+    assert_eq!(admitted(store, "alice", System, 25, T0).await, 20);
+    // Receiving system messages spends neither the client's sending nor its reading budget.
+    assert_eq!(admitted(store, "alice", Messages, 25, T0).await, 20);
+    assert_eq!(admitted(store, "alice", Reads, 25, T0).await, 20);
+    assert_eq!(admitted(store, "alice", System, 3, T0 + 200).await, 1);
+    assert_eq!(admitted(store, "bob", System, 25, T0).await, 20);
+}
+
 async fn a_read_bucket_refills_at_its_own_rate(store: &dyn Store) {
     use RateBucket::Reads;
     assert_eq!(admitted(store, "alice", Reads, 20, T0).await, 20);
@@ -70,7 +81,7 @@ async fn read_limit_state_does_not_disturb_presence(store: &dyn Store) {
         })
         .await
         .unwrap();
-    for bucket in [RateBucket::Messages, RateBucket::Reads] {
+    for bucket in [RateBucket::Messages, RateBucket::Reads, RateBucket::System] {
         assert_eq!(admitted(store, "alice", bucket, 1, T0).await, 1);
     }
     let p = store.presence(&id("alice"), NOW_S).await.unwrap();
@@ -84,6 +95,7 @@ async fn read_limit_state_does_not_disturb_presence(store: &dyn Store) {
 chat_tests::on_both_stores!(
     store:
     a_client_has_two_buckets_that_never_share_tokens,
+    the_system_message_bucket_is_a_third_one,
     a_read_bucket_refills_at_its_own_rate,
     read_limit_state_does_not_disturb_presence,
 );

@@ -62,7 +62,7 @@ fn environment(template: &Value, function: Option<&str>) -> HashMap<String, Stri
                     Some(p) => scalar(&p["Default"]),
                     None => name.to_owned(),
                 },
-                None if value.is_string() || value.is_number() => scalar(value),
+                None if matches!(value, Value::String(_) | Value::Number(_)) => scalar(value),
                 None => "placeholder".to_owned(),
             };
             env.insert(key.as_str().unwrap().to_owned(), resolved);
@@ -189,13 +189,20 @@ fn the_token_functions_get_the_secret_and_origins_the_code_reads() {
     );
 }
 
-/// The HTTP function takes read tokens (an UpdateItem on the Connections table) under a
-/// condition that names the attributes the rate limiter writes: the table's key, `tat` and
-/// the TTL attribute. Renaming one in code without the template would deny every read.
+/// The HTTP function takes read tokens, the system-message function the receiver's tokens (an
+/// UpdateItem on the Connections table), under a condition that names the attributes the rate
+/// limiter writes: the table's key, `tat` and the TTL attribute. Renaming one in code without
+/// the template would deny every read and every system message.
 #[test]
-fn the_http_function_may_update_only_the_rate_limit_attributes_of_connections() {
+fn the_http_functions_may_update_only_the_rate_limit_attributes_of_connections() {
+    for function in ["HttpApiFunction", "SystemMessageFunction"] {
+        only_rate_limit_updates_on_connections(function);
+    }
+}
+
+fn only_rate_limit_updates_on_connections(name: &str) {
     let template = template();
-    let function = &template["Resources"]["HttpApiFunction"]["Properties"];
+    let function = &template["Resources"][name]["Properties"];
     let on_connections = |statement: &&Value| match &statement["Resource"] {
         Value::Tagged(t) => t.tag == "GetAtt" && t.value.as_str() == Some("ConnectionsTable.Arn"),
         _ => false,
@@ -214,7 +221,7 @@ fn the_http_function_may_update_only_the_rate_limit_attributes_of_connections() 
     assert_eq!(
         updates.len(),
         1,
-        "one statement grants UpdateItem on Connections"
+        "{name}: one statement grants UpdateItem on Connections"
     );
     assert_eq!(updates[0]["Action"].as_str(), Some("dynamodb:UpdateItem"));
     let mut allowed: Vec<&str> = updates[0]["Condition"]["ForAllValues:StringEquals"]
@@ -237,4 +244,91 @@ fn the_http_function_may_update_only_the_rate_limit_attributes_of_connections() 
     allowed.sort_unstable();
     expected.sort_unstable();
     assert_eq!(allowed, expected);
+}
+
+/// System messages: their route alone has IAM authorization, their function alone knows the
+/// backend (`SYSTEM_PRINCIPAL_ARN` from `BackendPrincipalArn`, whose default refuses every
+/// signer and whose pattern admits only role and user ARNs the functions parse), and the HTTP
+/// function, which serves tokens, may not write messages.
+#[test]
+fn only_the_system_message_route_takes_iam_and_only_its_function_names_the_backend() {
+    let template = template();
+    let resources = &template["Resources"];
+    let system = &resources["SystemMessageFunction"]["Properties"];
+    let events = system["Events"].as_mapping().unwrap();
+    assert_eq!(events.len(), 1, "one route");
+    let (_, event) = events.iter().next().unwrap();
+    assert_eq!(
+        event["Properties"]["Path"].as_str(),
+        Some("/chat/system/{receiver_id}")
+    );
+    assert_eq!(event["Properties"]["Method"].as_str(), Some("POST"));
+    assert_eq!(
+        event["Properties"]["Auth"]["Authorizer"].as_str(),
+        Some("AWS_IAM")
+    );
+    assert_eq!(
+        resources["HttpApi"]["Properties"]["Auth"]["EnableIamAuthorizer"].as_bool(),
+        Some(true)
+    );
+    // No other route of the HTTP API is IAM-authorized (nor has any other authorizer).
+    let http = &resources["HttpApiFunction"]["Properties"];
+    for (name, event) in http["Events"].as_mapping().unwrap() {
+        assert!(event["Properties"].get("Auth").is_none(), "{name:?}");
+    }
+    let vars = &system["Environment"]["Variables"];
+    assert_eq!(
+        reference(&vars["SYSTEM_PRINCIPAL_ARN"]),
+        Some("BackendPrincipalArn")
+    );
+    assert!(http["Environment"]["Variables"]
+        .get("SYSTEM_PRINCIPAL_ARN")
+        .is_none());
+    assert!(template["Globals"]["Function"]["Environment"]["Variables"]
+        .get("SYSTEM_PRINCIPAL_ARN")
+        .is_none());
+    // The parameter's default is "none"; what its pattern admits, the functions accept.
+    let parameter = parameter(&template, "BackendPrincipalArn");
+    assert_eq!(scalar(&parameter["Default"]), "");
+    let mut env = environment(&template, Some("SystemMessageFunction"));
+    assert_eq!(config_from(&env).unwrap().settings.system_principal, None);
+    let pattern = regex_lite::Regex::new(parameter["AllowedPattern"].as_str().unwrap()).unwrap();
+    for arn in [
+        "arn:aws:iam::123456789012:role/booking-backend",
+        "arn:aws:iam::123456789012:role/service/booking",
+        "arn:aws-cn:iam::123456789012:user/backend",
+    ] {
+        assert!(pattern.is_match(arn), "{arn}");
+        env.insert("SYSTEM_PRINCIPAL_ARN".into(), arn.into());
+        assert!(
+            config_from(&env)
+                .unwrap()
+                .settings
+                .system_principal
+                .is_some(),
+            "{arn}"
+        );
+    }
+    for arn in [
+        "*",
+        "arn:aws:sts::123456789012:assumed-role/r/s",
+        "arn:aws:iam::123:role/r",
+    ] {
+        assert!(!pattern.is_match(arn), "{arn}");
+    }
+    // The HTTP function may not write messages; the system-message function may.
+    let actions_on_messages = |function: &Value| -> String {
+        let statements = function["Policies"][0]["Statement"].as_sequence().unwrap();
+        statements
+            .iter()
+            .filter(|s| {
+                serde_norway::to_string(&s["Resource"])
+                    .unwrap()
+                    .contains("MessagesTable")
+            })
+            .map(|s| serde_norway::to_string(&s["Action"]).unwrap())
+            .collect()
+    };
+    assert!(!actions_on_messages(http).contains("PutItem"));
+    assert!(actions_on_messages(system).contains("PutItem"));
 }

@@ -76,6 +76,7 @@ async fn a_message_reaches_every_connection_of_the_receiver_and_no_other(backend
             json!({
                 "type": "message",
                 "message_id": ack["message_id"],
+                "kind": "chat",
                 "sender_id": "user123",
                 "receiver_id": "admin456",
                 "appointment_id": "appointment789",

@@ -37,6 +37,7 @@
  * @typedef {object} MessageFrame
  * @property {'message'} type
  * @property {string} message_id
+ * @property {'chat' | 'system'} kind
  * @property {string} sender_id
  * @property {string} receiver_id
  * @property {string} appointment_id
@@ -111,6 +112,7 @@
  * A message in a history page.
  * @typedef {object} HistoryMessage
  * @property {string} message_id
+ * @property {'chat' | 'system'} kind
  * @property {string} sender_id
  * @property {string} receiver_id
  * @property {string} appointment_id
@@ -153,7 +155,7 @@ export const FIELDS = Object.freeze({
   SendFrame: { required: ['receiver_id', 'appointment_id', 'service_id', 'message_text'], optional: ['action', 'client_msg_id', 'reply_to'] },
   SyncRequestFrame: { required: ['action'], optional: ['since', 'peer_id'] },
   TypingRequestFrame: { required: ['action', 'receiver_id'], optional: [] },
-  MessageFrame: { required: ['type', 'message_id', 'sender_id', 'receiver_id', 'appointment_id', 'service_id', 'message_text', 'timestamp', 'version', 'deleted', 'reactions'], optional: ['edited_at', 'deleted_by', 'reply_to', 'reply_preview'] },
+  MessageFrame: { required: ['type', 'message_id', 'kind', 'sender_id', 'receiver_id', 'appointment_id', 'service_id', 'message_text', 'timestamp', 'version', 'deleted', 'reactions'], optional: ['edited_at', 'deleted_by', 'reply_to', 'reply_preview'] },
   AckFrame: { required: ['type', 'message_id', 'timestamp'], optional: ['client_msg_id'] },
   SyncFrame: { required: ['type', 'messages', 'has_more', 'next_since'], optional: [] },
   TypingFrame: { required: ['type', 'sender_id'], optional: [] },
@@ -161,7 +163,7 @@ export const FIELDS = Object.freeze({
   ErrorFrame: { required: ['type', 'code', 'message'], optional: [] },
   MarkReadRequest: { required: ['sender_id'], optional: [] },
   MarkReadResponse: { required: ['message', 'updated_count'], optional: [] },
-  HistoryMessage: { required: ['message_id', 'sender_id', 'receiver_id', 'appointment_id', 'service_id', 'message_text', 'timestamp', 'version', 'deleted', 'reactions', 'read'], optional: ['edited_at', 'deleted_by', 'reply_to', 'reply_preview'] },
+  HistoryMessage: { required: ['message_id', 'kind', 'sender_id', 'receiver_id', 'appointment_id', 'service_id', 'message_text', 'timestamp', 'version', 'deleted', 'reactions', 'read'], optional: ['edited_at', 'deleted_by', 'reply_to', 'reply_preview'] },
   HistoryResponse: { required: ['messages', 'next_cursor'], optional: [] },
   UnreadResponse: { required: ['total', 'by_sender'], optional: [] },
   HttpErrorBody: { required: ['code', 'message'], optional: [] },

@@ -30,6 +30,7 @@
  * @typedef {object} MessageFrame
  * @property {'message'} type
  * @property {string} message_id
+ * @property {'chat' | 'system'} kind
  * @property {string} sender_id
  * @property {string} receiver_id
  * @property {string} appointment_id
@@ -96,6 +97,7 @@
  * A message in a history page.
  * @typedef {object} HistoryMessage
  * @property {string} message_id
+ * @property {'chat' | 'system'} kind
  * @property {string} sender_id
  * @property {string} receiver_id
  * @property {string} appointment_id
@@ -243,6 +245,7 @@ export type TypingRequestFrame = {
 export type MessageFrame = {
     type: "message";
     message_id: string;
+    kind: "chat" | "system";
     sender_id: string;
     receiver_id: string;
     appointment_id: string;
@@ -317,6 +320,7 @@ export type MarkReadResponse = {
  */
 export type HistoryMessage = {
     message_id: string;
+    kind: "chat" | "system";
     sender_id: string;
     receiver_id: string;
     appointment_id: string;

@@ -12,8 +12,9 @@ use axum::response::{IntoResponse, Response};
 use chat_edge::lambda::http::HttpResponse;
 use serde_json::json;
 
-use super::{now_ms, Gateway};
-use crate::events;
+use super::{backend, now_ms, Gateway};
+use crate::events::{self, HttpAuthorizer};
+use chat_edge::routes::Route;
 
 /// The HTTP API: every request under `/chat/` becomes a payload 2.0 event for the HTTP function.
 pub(super) async fn http_api(
@@ -31,10 +32,24 @@ pub(super) async fn http_api(
         )
             .into_response();
     }
-    let authorizer = match gw.identity.authorize_http(&uri, &headers) {
-        Ok(context) => context,
-        Err(status) => {
-            return (status, axum::Json(json!({ "message": "Unauthorized" }))).into_response()
+    // Only the route itself: another method on its path is the function's 405, as for any route.
+    let system = matches!(
+        Route::match_path(method.as_str(), uri.path()),
+        Ok(Route::SystemMessage { .. })
+    );
+    let authorizer = if system {
+        // An IAM-authorized route: the signature, never a token or a dev identity.
+        match backend::signer(&gw, &method, &uri, &headers, &body) {
+            Ok(signer) => HttpAuthorizer::Iam(signer),
+            Err(refusal) => return backend::refused(&refusal),
+        }
+    } else {
+        match gw.identity.authorize_http(&uri, &headers) {
+            Ok(Some(context)) => HttpAuthorizer::Lambda(context),
+            Ok(None) => HttpAuthorizer::None,
+            Err(status) => {
+                return (status, axum::Json(json!({ "message": "Unauthorized" }))).into_response()
+            }
         }
     };
     let event = events::http_v2(

@@ -38,7 +38,7 @@ fn too_slow() -> Response {
     )
 }
 
-fn json_error(status: StatusCode, error_type: &'static str, message: &str) -> Response {
+pub(super) fn json_error(status: StatusCode, error_type: &'static str, message: &str) -> Response {
     (
         status,
         [("x-amzn-errortype", error_type)],

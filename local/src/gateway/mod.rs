@@ -2,6 +2,8 @@
 //! (`/@connections/{id}`, [`management`]), and the HTTP API (`/chat/...`, [`http`]), in front of
 //! the [`Functions`].
 
+mod backend;
+pub use backend::LOCAL_BACKEND_ARN;
 mod flow;
 pub(crate) mod guard;
 mod http;
@@ -76,6 +78,8 @@ pub struct Gateway {
     in_flight_total: Arc<tokio::sync::Semaphore>,
     /// What a Management API caller must show.
     management_auth: ManagementAuth,
+    /// The keys a system message's SigV4 signature is checked with ([`backend`]).
+    backend_keys: sigv4::Credentials,
 }
 
 fn now_ms() -> i64 {
@@ -90,6 +94,7 @@ impl Gateway {
         identity: IdentityMode,
         limits: Limits,
         management_auth: ManagementAuth,
+        backend_keys: sigv4::Credentials,
     ) -> Arc<Self> {
         let in_flight_total = Arc::new(tokio::sync::Semaphore::new(limits.frames_in_flight_total));
         Arc::new(Self {
@@ -104,6 +109,7 @@ impl Gateway {
             all_closed: Notify::new(),
             faults: Mutex::new((Faults::default(), fastrand::Rng::with_seed(0))),
             management_auth,
+            backend_keys,
         })
     }
 

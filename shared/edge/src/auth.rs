@@ -294,7 +294,7 @@ impl Authorizer {
             .claims
             .sub
             .as_deref()
-            .and_then(|s| ClientId::parse(s).ok())
+            .and_then(|s| ClientId::parse_person(s).ok())
             .ok_or(AuthError::Claims)?;
         let role = role_of(&data.claims).ok_or(AuthError::Claims)?;
         Ok(Identity { client_id, role })

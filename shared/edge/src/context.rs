@@ -85,7 +85,8 @@ impl AuthorizerContext {
     /// The caller's identity; `Unauthorized` when the id or role does not parse.
     pub fn identity(&self) -> Result<Identity, ChatError> {
         Ok(Identity {
-            client_id: ClientId::parse(&self.client_id).map_err(|_| ChatError::Unauthorized)?,
+            client_id: ClientId::parse_person(&self.client_id)
+                .map_err(|_| ChatError::Unauthorized)?,
             role: Role::parse(&self.role).ok_or(ChatError::Unauthorized)?,
         })
     }

@@ -5,6 +5,7 @@
 //! - `GET /chat/history/{client_id}/{peer_id}`
 //! - `GET /chat/unread/{reader_id}`
 //! - `GET /chat/conversations/{client_id}`
+//! - `POST /chat/system/{receiver_id}` (the booking backend only, SigV4)
 //!
 //! Routing is on the raw path, so the function works behind per-route integrations and behind
 //! a single `$default` route alike. Path parameters are percent-decoded.
@@ -22,6 +23,8 @@ pub enum Route {
     Unread { reader_id: String },
     /// `GET /chat/conversations/{client_id}`: the inbox.
     Conversations { client_id: String },
+    /// `POST /chat/system/{receiver_id}`: a system message from the booking backend.
+    SystemMessage { receiver_id: String },
 }
 
 /// Why a request matches no route.
@@ -55,6 +58,7 @@ impl Route {
             ("chat", "read", Ok([reader_id])) => Some(Self::MarkRead { reader_id }),
             ("chat", "unread", Ok([reader_id])) => Some(Self::Unread { reader_id }),
             ("chat", "conversations", Ok([client_id])) => Some(Self::Conversations { client_id }),
+            ("chat", "system", Ok([receiver_id])) => Some(Self::SystemMessage { receiver_id }),
             ("chat", "history", Err(params)) => {
                 let [client_id, peer_id] = <[String; 2]>::try_from(params).ok()?;
                 Some(Self::History { client_id, peer_id })
@@ -79,6 +83,7 @@ impl Route {
         match self {
             Self::MarkRead { .. } => "PUT",
             Self::History { .. } | Self::Unread { .. } | Self::Conversations { .. } => "GET",
+            Self::SystemMessage { .. } => "POST",
         }
     }
 
@@ -89,15 +94,18 @@ impl Route {
             Self::History { .. } => "GET /chat/history",
             Self::Unread { .. } => "GET /chat/unread",
             Self::Conversations { .. } => "GET /chat/conversations",
+            Self::SystemMessage { .. } => "POST /chat/system",
         }
     }
 
     /// The client whose data the path names (the reader, or the history's first party): whom
-    /// chat-local's dev identity takes the caller to be.
-    pub fn owner(&self) -> &str {
+    /// chat-local's dev identity takes the caller to be. `None` for the system-message route,
+    /// whose caller is the booking backend, never a person.
+    pub fn owner(&self) -> Option<&str> {
         match self {
-            Self::MarkRead { reader_id } | Self::Unread { reader_id } => reader_id,
-            Self::History { client_id, .. } | Self::Conversations { client_id } => client_id,
+            Self::MarkRead { reader_id } | Self::Unread { reader_id } => Some(reader_id),
+            Self::History { client_id, .. } | Self::Conversations { client_id } => Some(client_id),
+            Self::SystemMessage { .. } => None,
         }
     }
 }
@@ -122,8 +130,12 @@ mod tests {
             })
         );
         assert_eq!(
-            Route::match_path("GET", "/chat/unread/a").map(|r| r.owner().to_owned()),
-            Ok("a".to_owned())
+            Route::match_path("GET", "/chat/unread/a").map(|r| r.owner().map(str::to_owned)),
+            Ok(Some("a".to_owned()))
+        );
+        assert_eq!(
+            Route::match_path("POST", "/chat/system/u1").map(|r| r.owner().map(str::to_owned)),
+            Ok(None)
         );
     }
 
@@ -137,12 +149,18 @@ mod tests {
             Route::match_path("POST", "/chat/history/a/b"),
             Err(NoRoute::MethodNotAllowed { allow: "GET" })
         );
+        assert_eq!(
+            Route::match_path("PUT", "/chat/system/a"),
+            Err(NoRoute::MethodNotAllowed { allow: "POST" })
+        );
         for path in [
             "/chat/read",
             "/chat/read/a/b",
             "/chat/history/a",
             "/chat/history/a/b/c",
             "/chat/unread//",
+            "/chat/system",
+            "/chat/system/a/b",
             "/other/read/a",
             "/",
             "",

@@ -5,10 +5,14 @@ use crate::domain::{policy, ClientId, EpochMillis, Identity, ValidationError};
 use crate::error::ChatError;
 use crate::store::{ConnectionStore, Presence, RateBucket, RateLimitStore, RateRule};
 
-/// Refuses a frame addressed to its own sender.
+/// Refuses a frame addressed to its own sender, or to the system (which no one writes to:
+/// its messages come from the booking backend, [`super::system`]).
 pub fn not_to_self(who: &Identity, receiver: &ClientId) -> Result<(), ChatError> {
     if receiver == &who.client_id {
         return Err(ValidationError::new("receiver_id", "must differ from the sender").into());
+    }
+    if receiver.is_system() {
+        return Err(ChatError::Forbidden("system messages cannot be answered"));
     }
     Ok(())
 }
@@ -26,12 +30,17 @@ pub struct RateCheck<'a> {
 impl RateCheck<'_> {
     /// Takes the token from `who`'s bucket; [`ChatError::RateLimited`] when it is empty.
     pub async fn take(self, who: &Identity) -> Result<(), ChatError> {
+        self.take_for(&who.client_id).await
+    }
+
+    /// Takes the token from `client`'s bucket (the caller's, or a system message's receiver).
+    pub async fn take_for(self, client: &ClientId) -> Result<(), ChatError> {
         let Some(rule) = self.rule else {
             return Ok(());
         };
         let admitted = self
             .limits
-            .admit(&who.client_id, self.bucket, rule, self.now_ms)
+            .admit(client, self.bucket, rule, self.now_ms)
             .await?;
         if admitted {
             Ok(())

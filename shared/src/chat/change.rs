@@ -152,7 +152,9 @@ async fn locate(
 
 fn refused(refusal: Refusal) -> ChatError {
     match refusal {
-        Refusal::NotAuthor | Refusal::TooLate => ChatError::Forbidden(refusal.reason()),
+        Refusal::NotAuthor | Refusal::TooLate | Refusal::SystemMessage => {
+            ChatError::Forbidden(refusal.reason())
+        }
         Refusal::Deleted | Refusal::TooManyReactions => ChatError::Conflict(refusal.reason()),
     }
 }

@@ -14,6 +14,7 @@ pub mod mark_read;
 pub mod reply;
 pub mod send;
 pub mod sync;
+pub mod system;
 pub mod typing;
 pub mod unread;
 
@@ -35,6 +36,7 @@ pub use history::History;
 pub use mark_read::MarkRead;
 pub use send::{Sent, CLIENT_MSG_ID_TTL_S, TAKEOVER_AFTER_MS};
 pub use sync::{SyncRequest, Synced, SYNC_PAGE_BYTES, SYNC_WINDOW_MS};
+pub use system::SystemMessage;
 pub use unread::Unread;
 
 /// Tunables of the chat, from configuration.
@@ -50,6 +52,12 @@ pub struct Settings {
     /// Reads a client may make (sync, history, unread counts, mark-read): a second token
     /// bucket per client, apart from the first so neither starves the other (`None`: unlimited).
     pub read_rate_limit: Option<RateRule>,
+    /// System messages one client may receive: a token bucket per receiver, so a backend in a
+    /// retry loop cannot flood a person (`None`: unlimited).
+    pub system_rate_limit: Option<RateRule>,
+    /// The booking backend, the one caller of `POST /chat/system/{receiver_id}`
+    /// (`SYSTEM_PRINCIPAL_ARN`; `None`: the route refuses everyone).
+    pub system_principal: Option<crate::principal::BackendPrincipal>,
 }
 
 impl Default for Settings {
@@ -65,6 +73,11 @@ impl Default for Settings {
                 per_second: crate::settings::DEFAULT_READ_RATE_PER_SECOND,
                 burst: crate::settings::DEFAULT_READ_RATE_BURST,
             }),
+            system_rate_limit: Some(RateRule {
+                per_second: crate::settings::SYSTEM_RATE_PER_SECOND,
+                burst: crate::settings::SYSTEM_RATE_BURST,
+            }),
+            system_principal: None,
         }
     }
 }
@@ -139,6 +152,12 @@ impl Chat {
     pub async fn send(&self, who: &Identity, new: NewMessage) -> Result<Sent, ChatError> {
         let (store, rule, now_ms) = (&*self.store, self.settings.rate_limit, self.now_ms());
         send::send(store, &self.deliverer, rule, who, new, now_ms).await
+    }
+
+    /// See [`system::post_system`]: the caller has verified that the booking backend asks.
+    pub async fn post_system(&self, message: SystemMessage) -> Result<Sent, ChatError> {
+        let (store, rule, now_ms) = (&*self.store, self.settings.system_rate_limit, self.now_ms());
+        system::post_system(store, &self.deliverer, rule, message, now_ms).await
     }
 
     /// See [`sync::sync`].

@@ -87,7 +87,15 @@ pub async fn send(
     };
     let (sender, receiver) = (&who.client_id, &message.receiver_id);
     let admitted = admit_to(store, store, rule, who, receiver, now_ms);
-    let tops = async { tokio::join!(store.top_peer(receiver), store.top_peer(sender)) };
+    // The system has no inbox of its own: only the receiver's place is read (and kept).
+    let sender_top = async {
+        if sender.is_system() {
+            Ok(None)
+        } else {
+            store.top_peer(sender).await
+        }
+    };
+    let tops = async { tokio::join!(store.top_peer(receiver), sender_top) };
     let (presence, claimed, original, tops) = tokio::join!(admitted, claimed, original, tops);
     let presence = presence?;
     let claimed = claimed?;
@@ -129,7 +137,7 @@ async fn places(store: &dyn Store, message: &Message, (receiver_top, sender_top)
     let last = MessagePreview::of(message);
     let counted = store.record_unread(receiver, sender, &last, !on_top(&receiver_top, sender));
     let touched = async {
-        if on_top(&sender_top, receiver) {
+        if on_top(&sender_top, receiver) || message.is_system() {
             return Ok(());
         }
         store.touch(sender, receiver, &message.message_id).await

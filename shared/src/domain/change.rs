@@ -200,6 +200,9 @@ pub enum Refusal {
     Deleted,
     /// The message has [`MAX_REACTIONS`] different emoji already.
     TooManyReactions,
+    /// A system message is the booking backend's record: people react to it, nobody edits or
+    /// deletes it (a correction is a new system message).
+    SystemMessage,
 }
 
 impl Refusal {
@@ -211,6 +214,7 @@ impl Refusal {
             Self::TooLate => "a message can be edited for 24 hours after it was sent",
             Self::Deleted => "the message was deleted",
             Self::TooManyReactions => "a message can carry at most 20 different reactions",
+            Self::SystemMessage => "a system message can be reacted to, not edited or deleted",
         }
     }
 }
@@ -228,7 +232,8 @@ impl Message {
     /// - edit: the author, within [`EDIT_WINDOW_MS`], not after a deletion;
     /// - delete: the author, or an administrator of the conversation (moderation), at any time;
     ///   the text, reactions and reply reference go, the tombstone stays in place;
-    /// - react: either participant, not on a deleted message, at most [`MAX_REACTIONS`] emoji.
+    /// - react: either participant, not on a deleted message, at most [`MAX_REACTIONS`] emoji;
+    /// - a system message is only reacted to.
     pub fn apply(
         &self,
         who: &Identity,
@@ -239,6 +244,9 @@ impl Message {
         let author = who.client_id == self.sender_id;
         let deleted = self.state.deleted.is_some();
         let mut next = self.clone();
+        if self.is_system() && !matches!(change, Change::React { .. }) {
+            return Err(Refusal::SystemMessage);
+        }
         match change {
             Change::Edit(text) => {
                 if !author {

@@ -81,9 +81,35 @@ id_type!(
     ServiceId
 );
 
+/// The reserved client id of system messages: what the booking backend writes into a
+/// conversation is sent by `system`. No person has this id (identities naming it are refused:
+/// [`ClientId::parse_person`]) and nobody writes to it.
+pub const SYSTEM_ID: &str = "system";
+
 impl ClientId {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         Self::parse_field("client_id", raw)
+    }
+
+    /// A person's id: as [`ClientId::parse`], and never the reserved [`SYSTEM_ID`].
+    pub fn parse_person(raw: &str) -> Result<Self, ValidationError> {
+        let id = Self::parse(raw)?;
+        if id.is_system() {
+            return Err(ValidationError::new(
+                "client_id",
+                "is reserved for system messages",
+            ));
+        }
+        Ok(id)
+    }
+
+    /// The sender of system messages.
+    pub fn system() -> Self {
+        Self(SYSTEM_ID.to_owned())
+    }
+
+    pub fn is_system(&self) -> bool {
+        self.0 == SYSTEM_ID
     }
 }
 

@@ -91,6 +91,12 @@ pub struct Message {
 }
 
 impl Message {
+    /// A system message (from the booking backend): its sender is the reserved
+    /// [`super::SYSTEM_ID`], which no person can be, so the kind needs no attribute of its own.
+    pub fn is_system(&self) -> bool {
+        self.sender_id.is_system()
+    }
+
     /// When the server accepted it; encoded in the id, so it is never stored twice.
     pub fn timestamp_ms(&self) -> EpochMillis {
         self.message_id.timestamp_ms()

@@ -11,7 +11,9 @@ pub use change::{
     preview_text, Change, Deletion, Emoji, MessagePreview, MessageState, Reactions, Refusal, Reply,
     EDIT_WINDOW_MS, MAX_EMOJI_BYTES, MAX_REACTIONS, PREVIEW_CHARS,
 };
-pub use ids::{AppointmentId, ClientId, ConnectionId, ConversationKey, ServiceId, MAX_ID_LEN};
+pub use ids::{
+    AppointmentId, ClientId, ConnectionId, ConversationKey, ServiceId, MAX_ID_LEN, SYSTEM_ID,
+};
 pub use message::{
     Connection, Conversation, HistoryPage, HistoryQuery, InboxCursor, InboxEntry, InboxPage,
     InboxQuery, Message, MessageText, NewMessage, SendClaim, StoredMessage, SyncEntry, SyncPage,

@@ -249,6 +249,9 @@ pub enum RateBucket {
     Messages,
     /// Sync, history, unread counts and mark-read: each costs an invocation and reads.
     Reads,
+    /// System messages a client receives (drawn from the receiver's bucket: the system is one
+    /// sender for everyone, so its bound is per receiver).
+    System,
 }
 
 #[async_trait]

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::ws_run::{history, send_ok, setup, unread};
 use super::{base_frame, check_error_message, Who, ADMIN, ADMIN_CONN, MAX_ECHO, USER, USER_CONN};
-use crate::{http_request, response_json, Backend, Harness};
+use crate::{http_event_json, response_json, system_event_json, Backend, Harness};
 
 #[derive(Debug, Clone)]
 pub enum HttpExpect {
@@ -31,6 +31,8 @@ pub struct HttpCase {
     pub method: &'static str,
     pub target: String,
     pub who: Who,
+    /// The signer API Gateway's IAM authorization reports (`requestContext.authorizer.iam`).
+    pub signer: Option<&'static str>,
     pub body: Option<String>,
     pub expect: HttpExpect,
 }
@@ -62,6 +64,7 @@ pub fn put_read(
         method: "PUT",
         target: target.to_owned(),
         who,
+        signer: None,
         body: body.map(str::to_owned),
         expect,
     }
@@ -73,6 +76,7 @@ pub fn get(label: impl Into<String>, target: String, who: Who, expect: HttpExpec
         method: "GET",
         target,
         who,
+        signer: None,
         body: None,
         expect,
     }
@@ -98,11 +102,14 @@ pub const SEED_2: &str = "\u{202e}cafe\u{301} \u{1F469}\u{200d}\u{1F4BB}\n\tok";
 pub const SEED_3: &str = "{\"$gt\":\"\"} ../../etc/passwd %00 #profile";
 
 pub async fn call_http(tc: &Harness, case: &HttpCase) -> (u16, Value, String) {
-    let response = handle_http(
-        &tc.chat,
-        http_request(case.method, &case.target, case.who, case.body.as_deref()),
-    )
-    .await;
+    let mut event = http_event_json(case.method, &case.target, case.who, case.body.as_deref());
+    if let Some(arn) = case.signer {
+        // As API Gateway passes a SigV4 signer (tests/fixtures/http_post_system_iam.json).
+        let mut signed = system_event_json("user123", Some(arn), "{}");
+        event["requestContext"]["authorizer"] = signed["requestContext"]["authorizer"].take();
+    }
+    let request = serde_json::from_value(event).expect("an HTTP API event");
+    let response = handle_http(&tc.chat, request).await;
     let content_type = response
         .headers
         .get("content-type")
@@ -122,8 +129,10 @@ pub async fn call_http(tc: &Harness, case: &HttpCase) -> (u16, Value, String) {
 }
 
 pub async fn http_state(tc: &Harness) -> (Vec<StoredMessage>, Vec<Unread>) {
+    let mut messages = history(tc, "user123", "admin456", 10).await;
+    messages.extend(history(tc, "user123", "system", 10).await);
     (
-        history(tc, "user123", "admin456", 10).await,
+        messages,
         vec![unread(tc, "user123").await, unread(tc, "admin456").await],
     )
 }

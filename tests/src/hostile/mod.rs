@@ -35,6 +35,7 @@
 pub mod http;
 pub mod http_cases;
 pub mod http_inbox;
+pub mod http_system;
 pub mod ws_changes;
 pub mod ws_frames;
 pub mod ws_run;

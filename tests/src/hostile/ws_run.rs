@@ -190,6 +190,7 @@ pub async fn check_accepted(
         json!({
             "type": "message",
             "message_id": message_id,
+            "kind": "chat",
             "sender_id": "user123",
             "receiver_id": "admin456",
             "appointment_id": want.appointment_id,

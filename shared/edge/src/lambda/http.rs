@@ -15,14 +15,17 @@ use crate::auth::Authorizer;
 use crate::context::AuthorizerContext;
 use crate::routes::{NoRoute, Route};
 use crate::wire::{
-    self, ConversationsResponse, ErrorBody, HistoryResponse, MarkReadResponse, UnreadResponse,
+    self, ConversationsResponse, ErrorBody, HistoryResponse, MarkReadResponse,
+    SystemMessageResponse, UnreadResponse,
 };
 use chat_shared::chat::Chat;
 use chat_shared::domain::{
-    AppointmentId, ClientId, HistoryQuery, Identity, InboxQuery, MessageId, Role, ValidationError,
-    DEFAULT_HISTORY_LIMIT, DEFAULT_INBOX_LIMIT, MAX_HISTORY_LIMIT, MAX_INBOX_LIMIT,
+    rfc3339_millis, AppointmentId, ClientId, HistoryQuery, Identity, InboxQuery, MessageId, Role,
+    ValidationError, DEFAULT_HISTORY_LIMIT, DEFAULT_INBOX_LIMIT, MAX_HISTORY_LIMIT,
+    MAX_INBOX_LIMIT,
 };
 use chat_shared::error::{log_error, ChatError};
+use chat_shared::principal::BackendPrincipal;
 
 /// An HTTP API (payload 2.0) request event.
 pub type HttpRequest = ApiGatewayV2httpRequest;
@@ -47,7 +50,7 @@ pub fn identity_from_request(request: &HttpRequest) -> Result<Identity, ChatErro
     let role = (claims.get("role").or_else(|| claims.get("custom:role")))
         .ok_or(ChatError::Unauthorized)?;
     Ok(Identity {
-        client_id: ClientId::parse(id).map_err(|_| ChatError::Unauthorized)?,
+        client_id: ClientId::parse_person(id).map_err(|_| ChatError::Unauthorized)?,
         role: Role::parse(role).ok_or(ChatError::Unauthorized)?,
     })
 }
@@ -73,6 +76,27 @@ async fn caller(request: &HttpRequest, auth: Option<&Authorizer>) -> Result<Iden
         tracing::info!(auth = err.kind(), "token refused");
         ChatError::Unauthorized
     })
+}
+
+/// The booking backend, as API Gateway's IAM authorization vouches for it: the route's SigV4
+/// signature is checked by API Gateway, which passes the signer in
+/// `requestContext.authorizer.iam.userArn`; the signer must be `principal`. Tokens and
+/// authorizer contexts never count here: without a signer 401, another signer (or no
+/// configured backend) 403.
+fn backend(request: &HttpRequest, principal: Option<&BackendPrincipal>) -> Result<(), ChatError> {
+    let signer = (request.request_context.authorizer.as_ref())
+        .and_then(|authorizer| authorizer.iam.as_ref())
+        .and_then(|iam| iam.user_arn.as_deref())
+        .ok_or(ChatError::Unauthorized)?;
+    match principal {
+        Some(principal) if principal.matches(signer) => Ok(()),
+        _ => {
+            tracing::info!(auth = "not_the_backend", "system message refused");
+            Err(ChatError::Forbidden(
+                "only the booking backend posts system messages",
+            ))
+        }
+    }
 }
 
 /// Serves one HTTP request with identities from the authorizer context only.
@@ -206,6 +230,29 @@ async fn serve(
                 &ConversationsResponse {
                     conversations: page.conversations.iter().map(Into::into).collect(),
                     next_cursor: page.next_cursor.as_ref().map(wire::encode_inbox_cursor),
+                },
+            ))
+        }
+        Ok(Route::SystemMessage { receiver_id }) => {
+            let receiver = ClientId::parse_field("receiver_id", &receiver_id)?;
+            let max_chars = chat.settings().max_message_chars;
+            let message = wire::parse_system_message(&body_bytes(request)?, receiver, max_chars)?;
+            backend(request, chat.settings().system_principal.as_ref())?;
+            let sent = chat.post_system(message).await?;
+            tracing::info!(
+                receiver_id = %sent.message.receiver_id,
+                message_id = %sent.message.message_id,
+                duplicate = sent.duplicate,
+                delivered = sent.delivered,
+                "system message"
+            );
+            let status = if sent.duplicate { 200 } else { 201 };
+            Ok(json_response(
+                status,
+                &SystemMessageResponse {
+                    message_id: sent.message.message_id.as_str(),
+                    timestamp: rfc3339_millis(sent.message.timestamp_ms()),
+                    duplicate: sent.duplicate,
                 },
             ))
         }

@@ -4,7 +4,7 @@
 use base64::Engine;
 use serde_json::{Map, Value};
 
-use chat_shared::chat::ChangeRequest;
+use chat_shared::chat::{ChangeRequest, SystemMessage};
 use chat_shared::domain::{
     AppointmentId, Change, ClientId, Emoji, InboxCursor, MessageId, MessageText, NewMessage,
     ServiceId, ValidationError, MAX_ID_LEN,
@@ -62,35 +62,69 @@ pub fn parse_inbound(body: &str, max_message_chars: usize) -> Result<Inbound, Ch
         }
         Some(_) => return Err(ChatError::UnknownAction),
     }
-    let client_msg_id = match opt_str(&obj, "client_msg_id")? {
-        None => None,
-        Some(raw) => {
-            let ok = !raw.is_empty()
-                && raw.len() <= MAX_ID_LEN
-                && raw.chars().all(|c| c.is_ascii_graphic());
-            if !ok {
-                return Err(ValidationError::new(
-                    "client_msg_id",
-                    "must be 1 to 128 printable ASCII characters",
-                )
-                .into());
-            }
-            Some(raw.to_owned())
-        }
-    };
+    let client_msg_id = opt_str(&obj, "client_msg_id")?
+        .map(|raw| idempotency_key("client_msg_id", raw))
+        .transpose()?;
+    let receiver_id = ClientId::parse_field("receiver_id", req_str(&obj, "receiver_id")?)?;
+    let (appointment_id, service_id, message_text) = content(&obj, max_message_chars)?;
     Ok(Inbound::Send(NewMessage {
-        receiver_id: ClientId::parse_field("receiver_id", req_str(&obj, "receiver_id")?)?,
-        appointment_id: AppointmentId::parse_field(
-            "appointment_id",
-            req_str(&obj, "appointment_id")?,
-        )?,
-        service_id: ServiceId::parse_field("service_id", req_str(&obj, "service_id")?)?,
-        message_text: MessageText::parse(req_str(&obj, "message_text")?, max_message_chars)?,
+        receiver_id,
+        appointment_id,
+        service_id,
+        message_text,
         client_msg_id,
         reply_to: opt_str(&obj, "reply_to")?
             .map(|raw| message_id_field("reply_to", raw))
             .transpose()?,
     }))
+}
+
+/// What every new message carries, in the order it is checked: `appointment_id`, `service_id`,
+/// `message_text`.
+fn content(
+    obj: &Map<String, Value>,
+    max_message_chars: usize,
+) -> Result<(AppointmentId, ServiceId, MessageText), ChatError> {
+    Ok((
+        AppointmentId::parse_field("appointment_id", req_str(obj, "appointment_id")?)?,
+        ServiceId::parse_field("service_id", req_str(obj, "service_id")?)?,
+        MessageText::parse(req_str(obj, "message_text")?, max_message_chars)?,
+    ))
+}
+
+/// An idempotency key (`client_msg_id`, a system message's `idempotency_key`): 1 to 128
+/// printable ASCII characters.
+fn idempotency_key(field: &'static str, raw: &str) -> Result<String, ValidationError> {
+    let ok =
+        !raw.is_empty() && raw.len() <= MAX_ID_LEN && raw.chars().all(|c| c.is_ascii_graphic());
+    if !ok {
+        return Err(ValidationError::new(
+            field,
+            "must be 1 to 128 printable ASCII characters",
+        ));
+    }
+    Ok(raw.to_owned())
+}
+
+/// The body of `POST /chat/system/{receiver_id}`:
+/// `{"appointment_id","service_id","message_text","idempotency_key"}`, all required.
+pub fn parse_system_message(
+    body: &[u8],
+    receiver_id: ClientId,
+    max_message_chars: usize,
+) -> Result<SystemMessage, ChatError> {
+    let value: Value = serde_json::from_slice(body).map_err(|_| ChatError::InvalidJson)?;
+    let Value::Object(obj) = value else {
+        return Err(ChatError::InvalidJson);
+    };
+    let (appointment_id, service_id, message_text) = content(&obj, max_message_chars)?;
+    Ok(SystemMessage {
+        receiver_id,
+        appointment_id,
+        service_id,
+        message_text,
+        idempotency_key: idempotency_key("idempotency_key", req_str(&obj, "idempotency_key")?)?,
+    })
 }
 
 /// The `message_id` and optional `peer_id` every change names.

@@ -16,6 +16,8 @@ use chat_shared::error::ChatError;
 #[derive(Debug, Serialize)]
 pub struct MessageView<'a> {
     pub message_id: &'a str,
+    /// `"chat"`, or `"system"` for a system message (its `sender_id` is `"system"`).
+    pub kind: &'static str,
     pub sender_id: &'a str,
     pub receiver_id: &'a str,
     pub appointment_id: &'a str,
@@ -44,6 +46,7 @@ impl<'a> From<&'a Message> for MessageView<'a> {
         let state = &m.state;
         Self {
             message_id: m.message_id.as_str(),
+            kind: if m.is_system() { "system" } else { "chat" },
             sender_id: m.sender_id.as_str(),
             receiver_id: m.receiver_id.as_str(),
             appointment_id: m.appointment_id.as_str(),
@@ -300,6 +303,16 @@ impl<'a> From<&'a Conversation> for ConversationView<'a> {
             updated_at: c.updated_at_ms().map(rfc3339_millis),
         }
     }
+}
+
+/// `POST /chat/system/{receiver_id}` response, as a send's ack: the stored message's id and
+/// time, and whether this request repeated an earlier one's `idempotency_key` (then nothing was
+/// stored or delivered again).
+#[derive(Debug, Serialize)]
+pub struct SystemMessageResponse<'a> {
+    pub message_id: &'a str,
+    pub timestamp: String,
+    pub duplicate: bool,
 }
 
 /// The body of every HTTP error.

@@ -43,6 +43,7 @@ const PROFILE_SK: &str = "#profile";
 /// message bucket keeps the key it always had, so stored state stays valid across versions.
 const RATE_SK: &str = "#rate";
 const READ_RATE_SK: &str = "#rate#reads";
+const SYSTEM_RATE_SK: &str = "#rate#system";
 
 /// Names of the three tables.
 #[derive(Debug, Clone, PartialEq, Eq)]

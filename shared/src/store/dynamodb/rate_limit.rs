@@ -1,19 +1,22 @@
 //! Rate limiting (GCRA), one item per client and bucket in the Connections table: `sk` =
-//! `#rate` (messages) or `#rate#reads` (reads).
+//! `#rate` (messages), `#rate#reads` (reads) or `#rate#system` (system messages received).
 
 use async_trait::async_trait;
 
 use super::codec::{n, s};
-use super::{is_conditional_failure, DynamoStore, RATE_SK, READ_RATE_SK, TTL_ATTRIBUTE};
+use super::{
+    is_conditional_failure, DynamoStore, RATE_SK, READ_RATE_SK, SYSTEM_RATE_SK, TTL_ATTRIBUTE,
+};
 use crate::domain::{ClientId, EpochMillis};
 use crate::store::{RateBucket, RateLimitStore, RateRule, StoreError};
 
-/// The sort key of `bucket`'s item. Both start with `#`, which the codec reads as "neither a
+/// The sort key of `bucket`'s item. All start with `#`, which the codec reads as "neither a
 /// profile nor a connection", so presence lookups skip them.
 fn sort_key(bucket: RateBucket) -> &'static str {
     match bucket {
         RateBucket::Messages => RATE_SK,
         RateBucket::Reads => READ_RATE_SK,
+        RateBucket::System => SYSTEM_RATE_SK,
     }
 }
 
@@ -82,5 +85,8 @@ mod tests {
         assert_eq!(sort_key(RateBucket::Messages), "#rate");
         assert_ne!(sort_key(RateBucket::Reads), sort_key(RateBucket::Messages));
         assert!(sort_key(RateBucket::Reads).starts_with('#'));
+        assert_ne!(sort_key(RateBucket::System), sort_key(RateBucket::Reads));
+        assert_ne!(sort_key(RateBucket::System), sort_key(RateBucket::Messages));
+        assert!(sort_key(RateBucket::System).starts_with('#'));
     }
 }
