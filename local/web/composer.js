@@ -34,7 +34,8 @@ export function closeMenu() {
 const canEdit = (s, msg) =>
   msg.mine && !msg.deleted && Date.now() - Date.parse(msg.timestamp) < EDIT_WINDOW_MS;
 // The author deletes; an administrator deletes any message of its conversations (moderation).
-const canDelete = (s, msg) => !msg.deleted && (msg.mine || s.role === 'admin');
+// A system message is only reacted to: nobody answers, edits or deletes it.
+const canDelete = (s, msg) => !msg.deleted && !msg.system && (msg.mine || s.role === 'admin');
 
 function showMenu(s, msg) {
   if (!msg.id || msg.deleted || !msg.row) return;
@@ -68,7 +69,7 @@ function showMenu(s, msg) {
     });
     menu.append(button);
   };
-  item('Reply', 'menu-reply', () => startComposing(s, 'reply', msg));
+  if (!msg.system) item('Reply', 'menu-reply', () => startComposing(s, 'reply', msg));
   if (canEdit(s, msg)) item('Edit', 'menu-edit', () => startComposing(s, 'edit', msg));
   if (canDelete(s, msg)) item('Delete', 'menu-delete', () => deleteMessage(s, msg));
   menu.addEventListener('click', (event) => event.stopPropagation());

@@ -15,6 +15,7 @@ import {
   previewText,
   session,
   showBanner,
+  SYSTEM_ID,
   validWireMessage,
 } from './state.js';
 import { byId, renderRow } from './messages.js';
@@ -213,7 +214,12 @@ export function openConversation(s, peer) {
   hideTyping(s);
   $('no-conversation').hidden = true;
   $('conversation').hidden = false;
-  $('peer-name').textContent = peer;
+  $('peer-name').textContent = peer === SYSTEM_ID ? 'Appointment updates' : peer;
+  // The system's messages cannot be answered: no composer there.
+  const system = peer === SYSTEM_ID;
+  $('composer-text').disabled = system;
+  $('composer-send').disabled = system;
+  $('composer-text').placeholder = system ? 'Appointment updates cannot be answered' : 'Write a message';
   $('history-status').textContent = '';
   const list = $('messages');
   list.replaceChildren();
@@ -226,7 +232,7 @@ export function openConversation(s, peer) {
   if (conv.history === 'none') loadHistory(s, conv);
   else if (conv.history === 'done') $('history-status').textContent = 'Beginning of the conversation';
   if (conv.unread > 0 && document.visibilityState === 'visible') markRead(s, conv);
-  $('composer-text').focus();
+  if (!system) $('composer-text').focus();
 }
 
 /** Sort key of a row: the message id; pending messages after every stored one. */

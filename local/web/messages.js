@@ -19,9 +19,15 @@ export function renderRow(s, msg, follow = false) {
   let row = msg.row && msg.row.parentNode === list ? msg.row : null;
   const changed = Boolean(row);
   if (!row) {
-    row = el('li', `msg ${msg.mine ? 'mine' : 'theirs'}`);
+    row = el('li', `msg ${msg.mine ? 'mine' : 'theirs'}${msg.system ? ' system' : ''}`);
     row.dataset.testid = 'message';
+    row.dataset.kind = msg.system ? 'system' : 'chat';
     const bubble = el('div', 'bubble');
+    if (msg.system) {
+      const label = el('span', 'system-label', 'Appointment update');
+      label.dataset.testid = 'system-label';
+      bubble.append(label);
+    }
     const quote = el('button', 'quote');
     quote.type = 'button';
     quote.dataset.testid = 'quote';

@@ -12,6 +12,9 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '🙏'];
 export const EDIT_WINDOW_MS = 24 * 60 * 60 * 1000;
 export const DELETED_TEXT = 'This message was deleted';
+
+/** The sender of system messages (the booking backend's), a conversation of its own. */
+export const SYSTEM_ID = 'system';
 const PREVIEW_CHARS = 100;
 export const INBOX_PAGE = 50;
 export const INBOX_MAX_PAGES = 20;
@@ -142,6 +145,8 @@ export function fromWire(s, m) {
     mine,
     sender: m.sender_id,
     receiver: m.receiver_id,
+    // From the booking backend (`kind: "system"`): shown apart, never answered or changed.
+    system: m.kind === 'system' || m.sender_id === SYSTEM_ID,
     appointment: m.appointment_id,
     service: m.service_id,
     timestamp: m.timestamp,

@@ -12,6 +12,10 @@
 // replies with a quote, and a second device of the user that was offline meanwhile shows the
 // same conversation once it reconnects (texts, tombstone, reactions, quote).
 //
+// Then a system message (posted by tests/tests/browser.rs as the booking backend, before the
+// browser starts) in its own conversation: marked as an appointment update, no reply, edit or
+// delete in its menu, and no composer there.
+//
 // Every check runs even when an earlier one failed (each waits at most CHECK_MS); the last line
 // says how many passed and failed, and the exit code is 1 when any failed. Screenshots of both
 // views go to screenshot-dir (default target/browser); with CHAT_BROWSER_DOCS=1 they are also
@@ -664,11 +668,47 @@ async function tokenScenario(userToken, adminToken) {
   });
 }
 
+const SYSTEM_USER = 'user-sys';
+const SYSTEM_TEXT = 'Your appointment on Friday at 10:00 is confirmed.';
+
+async function systemScenario() {
+  const side = await openPage('system');
+  try {
+    await side.page.goto(base);
+    await check('a system message shows apart in its own conversation, with nothing to answer or change', async () => {
+      await signIn(side.page, SYSTEM_USER, 'user');
+      await badge(side.page, 'system').waitFor({ state: 'visible' });
+      await item(side.page, 'system').locator('button').click();
+      const r = side.page.locator('[data-testid=message][data-kind=system]', {
+        has: side.page.locator('[data-testid=message-text]', { hasText: SYSTEM_TEXT }),
+      });
+      await r.waitFor({ state: 'visible' });
+      assert(await r.locator('[data-testid=system-label]').isVisible(), 'the system label');
+      await r.locator('[data-testid=message-actions]').click();
+      const menu = r.locator('[data-testid=message-menu]');
+      await menu.waitFor({ state: 'visible' });
+      for (const action of ['menu-reply', 'menu-edit', 'menu-delete']) {
+        assert((await menu.locator(`[data-testid=${action}]`).count()) === 0, `no ${action}`);
+      }
+      assert((await menu.locator('[data-testid=quick-reaction]').count()) > 0, 'reactions are offered');
+      assert(await side.page.isDisabled('[data-testid=composer-text]'), 'no composer for the system');
+      await badge(side.page, 'system').waitFor({ state: 'hidden' });
+      assert(side.record.pageErrors.length === 0, `${side.record.pageErrors}`);
+      assert(side.record.cspViolations.length === 0, `${side.record.cspViolations}`);
+    });
+  } finally {
+    await side.context.close();
+  }
+}
+
 const userToken = process.env.CHAT_BROWSER_USER_TOKEN;
 const adminToken = process.env.CHAT_BROWSER_ADMIN_TOKEN;
 try {
   if (userToken && adminToken) await tokenScenario(userToken, adminToken);
-  else await conversationScenario();
+  else {
+    await conversationScenario();
+    await systemScenario();
+  }
 } finally {
   await browser.close();
 }

@@ -145,11 +145,22 @@ async fn run_browser_test(base_url: String, envs: Vec<(&'static str, String)>) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_user_and_an_administrator_chat_in_headless_chromium() {
     let local = start_local(store_for(Backend::Memory).await).await;
+    // A system message waiting for `user-sys` (tests/browser/chat.mjs, systemScenario), posted
+    // as the booking backend posts it: SigV4-signed (chat-local's dev keys).
+    let body = chat_tests::system_body("browser-appt-confirmed", SYSTEM_TEXT);
+    let keys = chat_tests::management::Keys::new("local", "local");
+    let (status, answer, _) =
+        chat_tests::management::post_system(&local.http_url(), "user-sys", &body, Some(&keys), &[])
+            .await;
+    assert_eq!(status, 201, "{answer}");
     run_browser_test(local.http_url(), vec![]).await;
     local.shutdown().await;
 }
 
 const SECRET: &str = "a-browser-test-secret-of-32-bytes-at-least";
+
+/// The system message tests/browser/chat.mjs expects `user-sys` to find.
+const SYSTEM_TEXT: &str = "Your appointment on Friday at 10:00 is confirmed.";
 
 fn token(id: &str, role: Role) -> String {
     let now = std::time::SystemTime::now()

@@ -3,8 +3,8 @@
 //! DynamoDB Local, and its soak (`clients/js/test/soak.mjs`: 60 library clients, random
 //! disconnects, Management API faults). chat-local runs in this process, so the Node side asks
 //! for faults, cut connections and restarts through a small loopback control API that calls
-//! `Gateway::set_faults`, the Management API's `DELETE`, and a shutdown and start on the same
-//! port with the same store (with DynamoDB Local, the data survives the restart as it would
+//! `Gateway::set_faults`, the Management API's `DELETE`, a SigV4-signed system message (as the
+//! booking backend posts one), and a shutdown and start on the same port with the same store (with DynamoDB Local, the data survives the restart as it would
 //! with a real database).
 
 use std::convert::Infallible;
@@ -131,6 +131,24 @@ impl Harness {
                 let slow_ms = body["slow_sync_ms"].as_u64().unwrap_or(0);
                 self.store.slow("sync", Duration::from_millis(slow_ms));
                 json!({})
+            }
+            "/system" => {
+                // As the booking backend posts it: SigV4 with chat-local's dev keys.
+                let receiver = body["receiver_id"].as_str().unwrap_or("").to_owned();
+                let body = chat_tests::system_body(
+                    body["idempotency_key"].as_str().unwrap_or(""),
+                    body["message_text"].as_str().unwrap_or(""),
+                );
+                let keys = chat_tests::management::Keys::new("local", "local");
+                let (status, answer, _) = chat_tests::management::post_system(
+                    &self.http_url(),
+                    &receiver,
+                    &body,
+                    Some(&keys),
+                    &[],
+                )
+                .await;
+                json!({ "status": status, "body": answer })
             }
             _ => json!({ "error": format!("no control {path}") }),
         }

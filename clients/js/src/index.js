@@ -3,6 +3,7 @@ export { ChatClient } from './client.js';
 export * from './errors.js';
 export { memoryStorage, defaultStorage } from './storage.js';
 export { tokenClaims, uuid, backoffDelay, ID_PATTERN } from './util.js';
+export { isSystemMessage, SYSTEM_ID } from './messages.js';
 export { FIELDS, ERROR_CODES, WS_ERROR_CODES, HTTP_ERROR_CODES } from './wire.js';
 
 /** @typedef {import('./client.js').ChatClientOptions} ChatClientOptions */

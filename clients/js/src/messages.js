@@ -41,8 +41,9 @@
  */
 
 /**
- * A message as it comes in: the state fields may be missing (a server older than versions).
- * @typedef {Omit<MessageFrame, 'type' | keyof MessageState> & { type?: 'message' }
+ * A message as it comes in: the state fields and `kind` may be missing (a server older than
+ * versions or system messages).
+ * @typedef {Omit<MessageFrame, 'type' | 'kind' | keyof MessageState> & { type?: 'message', kind?: 'chat' | 'system' }
  *   & Partial<Omit<MessageState, 'reply_preview'>> & { reply_preview?: object }} WireMessage
  */
 
@@ -80,6 +81,18 @@ export function isMessage(value) {
   return value !== null && typeof value === 'object' && REQUIRED.every((f) => typeof value[f] === 'string');
 }
 
+/** The sender of system messages: what the booking backend posts (`kind: "system"`). */
+export const SYSTEM_ID = 'system';
+
+/**
+ * Whether `m` is a system message from the booking backend: shown apart, never answered,
+ * edited or deleted (the server refuses that; reactions are allowed).
+ * @param {{ kind?: unknown, sender_id?: unknown }} m
+ */
+export function isSystemMessage(m) {
+  return m.kind === 'system' || m.sender_id === SYSTEM_ID;
+}
+
 /** @param {{ version?: unknown }} m */
 export function versionOf(m) {
   return typeof m.version === 'number' && Number.isInteger(m.version) && m.version > 0 ? m.version : 1;
@@ -94,6 +107,7 @@ export function normalized(m) {
   // `reply_preview` is the documents' plain object; its fields are ReplyPreview's.
   return /** @type {ChatMessage} */ ({
     ...m,
+    kind: m.kind === 'system' || m.sender_id === SYSTEM_ID ? 'system' : 'chat',
     version: versionOf(m),
     deleted: m.deleted === true,
     reactions: m.reactions && typeof m.reactions === 'object' ? m.reactions : {},

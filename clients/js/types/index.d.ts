@@ -28,4 +28,5 @@ export type Conversation = import("./http.js").Conversation;
 export type ConversationsResponse = import("./http.js").ConversationsResponse;
 export { memoryStorage, defaultStorage } from "./storage.js";
 export { tokenClaims, uuid, backoffDelay, ID_PATTERN } from "./util.js";
+export { isSystemMessage, SYSTEM_ID } from "./messages.js";
 export { FIELDS, ERROR_CODES, WS_ERROR_CODES, HTTP_ERROR_CODES } from "./wire.js";

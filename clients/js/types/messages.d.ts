@@ -5,6 +5,15 @@
  * @returns {value is WireMessage}
  */
 export function isMessage(value: any): value is WireMessage;
+/**
+ * Whether `m` is a system message from the booking backend: shown apart, never answered,
+ * edited or deleted (the server refuses that; reactions are allowed).
+ * @param {{ kind?: unknown, sender_id?: unknown }} m
+ */
+export function isSystemMessage(m: {
+    kind?: unknown;
+    sender_id?: unknown;
+}): boolean;
 /** @param {{ version?: unknown }} m */
 export function versionOf(m: {
     version?: unknown;
@@ -15,6 +24,8 @@ export function versionOf(m: {
  * @returns {ChatMessage}
  */
 export function normalized(m: WireMessage): ChatMessage;
+/** The sender of system messages: what the booking backend posts (`kind: "system"`). */
+export const SYSTEM_ID: "system";
 export class MessageVersions {
     /** @param {number} limit how many ids to remember in memory (the oldest are forgotten) */
     constructor(limit: number);
@@ -104,10 +115,12 @@ export type ChatMessage = Omit<MessageFrame, "type" | keyof MessageState> & {
     type?: "message";
 } & MessageState;
 /**
- * A message as it comes in: the state fields may be missing (a server older than versions).
+ * A message as it comes in: the state fields and `kind` may be missing (a server older than
+ * versions or system messages).
  */
-export type WireMessage = Omit<MessageFrame, "type" | keyof MessageState> & {
+export type WireMessage = Omit<MessageFrame, "type" | "kind" | keyof MessageState> & {
     type?: "message";
+    kind?: "chat" | "system";
 } & Partial<Omit<MessageState, "reply_preview">> & {
     reply_preview?: object;
 };
