@@ -279,6 +279,22 @@ async fn changes_and_inbox(b: &Bench, admin: &str, owner: &str, busy: &str, busy
     )
     .await
     .expect("reply");
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    // As the booking backend posts one (POST /chat/system/{receiver_id}): the receiver's
+    // system-message bucket, then a keyed send without the sender's places.
+    let system = chat_shared::chat::SystemMessage {
+        receiver_id: user.client_id.clone(),
+        appointment_id: AppointmentId::parse_field("appointment_id", "appointment789").unwrap(),
+        service_id: ServiceId::parse_field("service_id", "service123").unwrap(),
+        message_text: MessageText::parse("Your appointment is confirmed.", 4_000).expect("text"),
+        idempotency_key: b.name("appt-confirmed"),
+    };
+    b.measure(
+        "send, a system message from the booking backend",
+        b.chat.post_system(system),
+    )
+    .await
+    .expect("system message");
     let target = |peer: Option<&str>, change: Change| ChangeRequest {
         message_id: first.message.message_id.clone(),
         peer: peer.map(id),
