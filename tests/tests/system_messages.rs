@@ -238,6 +238,11 @@ async fn system_messages_are_bounded_per_receiver(backend: Backend) {
         (429, json!("rate_limited")),
         "{refused}"
     );
+    assert_eq!(
+        user.frames_of("message").len(),
+        2,
+        "the refused one is not delivered"
+    );
     // Another receiver has a bucket of its own; the first one refills with time.
     app.system_message("user456", "k-4", CONFIRMED).await;
     app.clock.advance(1_000);

@@ -50,24 +50,38 @@ impl RateCheck<'_> {
     }
 }
 
-/// One round trip: takes a token from the sender's message bucket and, concurrently, looks
-/// up the receiver (role and connections); then checks that the sender may write to it.
+/// Whose token bucket a message draws from (`None` rules: unlimited).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Budget {
+    /// The sender's message bucket: a person's send or typing indicator.
+    Sender(Option<RateRule>),
+    /// The receiver's system-message bucket: the system is one sender for everyone, so its
+    /// messages are bounded per receiver.
+    Receiver(Option<RateRule>),
+}
+
+/// One round trip: takes a token from the `budget`'s bucket and, concurrently, looks up the
+/// receiver (role and connections); then checks that the sender may write to it.
 pub async fn admit_to(
     limits: &dyn RateLimitStore,
     connections: &dyn ConnectionStore,
-    rule: Option<RateRule>,
+    budget: Budget,
     who: &Identity,
     receiver: &ClientId,
     now_ms: EpochMillis,
 ) -> Result<Presence, ChatError> {
+    let (bucket, whose, rule) = match budget {
+        Budget::Sender(rule) => (RateBucket::Messages, &who.client_id, rule),
+        Budget::Receiver(rule) => (RateBucket::System, receiver, rule),
+    };
     let check = RateCheck {
         limits,
-        bucket: RateBucket::Messages,
+        bucket,
         rule,
         now_ms,
     };
     let (admitted, presence) = tokio::join!(
-        check.take(who),
+        check.take_for(whose),
         connections.presence(receiver, now_ms.div_euclid(1000))
     );
     admitted?;

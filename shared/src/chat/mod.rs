@@ -151,7 +151,8 @@ impl Chat {
     /// See [`send::send`].
     pub async fn send(&self, who: &Identity, new: NewMessage) -> Result<Sent, ChatError> {
         let (store, rule, now_ms) = (&*self.store, self.settings.rate_limit, self.now_ms());
-        send::send(store, &self.deliverer, rule, who, new, now_ms).await
+        let budget = admit::Budget::Sender(rule);
+        send::send(store, &self.deliverer, budget, who, new, now_ms).await
     }
 
     /// See [`system::post_system`]: the caller has verified that the booking backend asks.

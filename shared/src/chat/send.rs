@@ -6,9 +6,9 @@ use crate::domain::{
     Reply, SendClaim, ValidationError,
 };
 use crate::error::{Chain, ChatError};
-use crate::store::{RateRule, Store, StoreError};
+use crate::store::{Store, StoreError};
 
-use super::admit::{admit_to, not_to_self};
+use super::admit::{admit_to, not_to_self, Budget};
 use super::deliver::{Deliverer, Outcomes};
 
 /// How long a send's `client_msg_id` is remembered: a retry within this gets the same ack.
@@ -57,7 +57,7 @@ impl Sent {
 pub async fn send(
     store: &dyn Store,
     deliverer: &Deliverer,
-    rule: Option<RateRule>,
+    budget: Budget,
     who: &Identity,
     new: NewMessage,
     now_ms: i64,
@@ -86,7 +86,7 @@ pub async fn send(
         }
     };
     let (sender, receiver) = (&who.client_id, &message.receiver_id);
-    let admitted = admit_to(store, store, rule, who, receiver, now_ms);
+    let admitted = admit_to(store, store, budget, who, receiver, now_ms);
     // The system has no inbox of its own: only the receiver's place is read (and kept).
     let sender_top = async {
         if sender.is_system() {

@@ -5,7 +5,7 @@ use crate::domain::{ClientId, EpochMillis, Identity, Outbound};
 use crate::error::ChatError;
 use crate::store::{ConnectionStore, RateLimitStore, RateRule};
 
-use super::admit::{admit_to, not_to_self};
+use super::admit::{admit_to, not_to_self, Budget};
 use super::deliver::Deliverer;
 
 /// Returns how many of the receiver's connections the indicator reached.
@@ -19,7 +19,8 @@ pub async fn typing(
     now_ms: EpochMillis,
 ) -> Result<usize, ChatError> {
     not_to_self(who, receiver)?;
-    let presence = admit_to(limits, connections, rule, who, receiver, now_ms).await?;
+    let budget = Budget::Sender(rule);
+    let presence = admit_to(limits, connections, budget, who, receiver, now_ms).await?;
     let frame = Outbound::Typing {
         sender: &who.client_id,
     };
