@@ -13,6 +13,7 @@ pub mod harness;
 pub mod hostile;
 pub mod local;
 pub mod management;
+pub mod tokens;
 
 use std::sync::Arc;
 

@@ -8,9 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use chat_edge::auth::{mint_hs256, AuthConfig, Authorizer};
-use chat_shared::domain::{ClientId, Role};
+use chat_edge::auth::{AuthConfig, Authorizer};
+use chat_shared::domain::Role;
 use chat_tests::local::{start_local, WAIT};
+use chat_tests::tokens::hs256_token;
 use chat_tests::{store_for, Backend};
 use http_body_util::{BodyExt, Full};
 use hyper::HeaderMap;
@@ -163,12 +164,7 @@ const SECRET: &str = "a-browser-test-secret-of-32-bytes-at-least";
 const SYSTEM_TEXT: &str = "Your appointment on Friday at 10:00 is confirmed.";
 
 fn token(id: &str, role: Role) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let id = ClientId::parse(id).unwrap();
-    mint_hs256(SECRET, &id, role, Duration::from_secs(600), now)
+    hs256_token(SECRET, id, role, Duration::from_secs(600))
 }
 
 /// chat-local with `--auth jwt` and the page's own origin as the only allowed one. The origin

@@ -5,26 +5,17 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chat_edge::auth::{mint_hs256, AuthConfig, Authorizer};
-use chat_shared::domain::{ClientId, Role};
+use chat_edge::auth::{AuthConfig, Authorizer};
+use chat_shared::domain::Role;
 use chat_tests::local::{http_with, start_with, WsClient};
+use chat_tests::tokens::hs256_token;
 use chat_tests::{frame, store_for, Backend};
 use serde_json::json;
 
 const SECRET: &str = "a-test-secret-of-at-least-32-bytes!!";
 
 fn token(id: &str, role: Role) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    mint_hs256(
-        SECRET,
-        &ClientId::parse(id).unwrap(),
-        role,
-        Duration::from_secs(300),
-        now,
-    )
+    hs256_token(SECRET, id, role, Duration::from_secs(300))
 }
 
 async fn start_jwt(backend: Backend) -> chat_local::Running {

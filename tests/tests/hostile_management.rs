@@ -8,22 +8,18 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
-use chat_edge::auth::{mint_hs256, AuthConfig, Authorizer};
-use chat_shared::domain::{ClientId, Role};
+use chat_edge::auth::{AuthConfig, Authorizer};
+use chat_shared::domain::Role;
 use chat_tests::frame;
 use chat_tests::local::{http, http_with, start_with, WsClient};
 use chat_tests::management::{call, encoded, Keys};
+use chat_tests::tokens::hs256_token;
 use serde_json::json;
 
 const JWT_SECRET: &str = "a-test-secret-of-at-least-32-bytes!!";
 
 fn token(id: &str, role: Role) -> String {
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let id = ClientId::parse(id).unwrap();
-    mint_hs256(JWT_SECRET, &id, role, Duration::from_secs(300), now)
+    hs256_token(JWT_SECRET, id, role, Duration::from_secs(300))
 }
 
 fn jwt_mode() -> chat_local::IdentityMode {

@@ -5,12 +5,13 @@
 //! API Gateway's 403 and deliver nothing.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use chat_edge::auth::{mint_hs256, AuthConfig, Authorizer};
-use chat_shared::domain::{ClientId, Role};
+use chat_edge::auth::{AuthConfig, Authorizer};
+use chat_shared::domain::Role;
 use chat_tests::local::{http, start_with, WsClient};
 use chat_tests::management::{post_system, Keys};
+use chat_tests::tokens::hs256_token;
 use chat_tests::{store_for, system_body, Backend};
 use serde_json::json;
 
@@ -87,12 +88,7 @@ const JWT_SECRET: &str = "a-system-message-test-secret-of-32-bytes";
 const MANAGEMENT_SECRET: &str = "the-backend-and-the-functions-know-this";
 
 fn token(id: &str, role: Role) -> String {
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let id = ClientId::parse(id).unwrap();
-    mint_hs256(JWT_SECRET, &id, role, Duration::from_secs(300), now)
+    hs256_token(JWT_SECRET, id, role, Duration::from_secs(300))
 }
 
 async fn tokens_are_refused_and_only_the_configured_keys_sign(backend: Backend) {

@@ -111,7 +111,7 @@ pub fn http_system_cases() -> Vec<HttpCase> {
             Some(field),
         ));
     }
-    for (what, key) in [
+    let keys = [
         ("empty", String::new()),
         ("129 characters", "k".repeat(129)),
         ("10,000 characters", "k".repeat(10_000)),
@@ -119,28 +119,24 @@ pub fn http_system_cases() -> Vec<HttpCase> {
         ("a newline", "appt\n1".into()),
         ("non-ASCII", "appt-\u{e9}".into()),
         ("a NUL", "appt\u{0}".into()),
-    ] {
-        bodies.push((
-            format!("idempotency_key {what}"),
-            with("idempotency_key", json!(key)),
-            "validation",
-            Some("idempotency_key"),
-        ));
-    }
-    for (what, text) in [
+    ];
+    let texts = [
         ("blank", "  \n\t ".to_owned()),
         ("4,001 characters", "x".repeat(4_001)),
         ("100,000 characters", "x".repeat(100_000)),
         ("a NUL", "confirmed\u{0}".to_owned()),
         ("an escape sequence", "\u{1b}[2Jconfirmed".to_owned()),
         ("a bell", "\u{7}".to_owned()),
-    ] {
-        bodies.push((
-            format!("message_text {what}"),
-            with("message_text", json!(text)),
-            "validation",
-            Some("message_text"),
-        ));
+    ];
+    for (field, values) in [("idempotency_key", &keys[..]), ("message_text", &texts[..])] {
+        for (what, value) in values {
+            bodies.push((
+                format!("{field} {what}"),
+                with(field, json!(value)),
+                "validation",
+                Some(field),
+            ));
+        }
     }
     let mut cases = Vec::new();
     // Validation comes first: the same 400 signed by the backend, by nobody, by another.
