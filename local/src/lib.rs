@@ -1,6 +1,7 @@
 //! chat-local: the whole chat on one machine. A local API Gateway (WebSocket API, Management
 //! API, HTTP API) in front of the real handlers, in-process or through a Lambda Invoke API.
 
+pub mod bus;
 pub mod events;
 pub mod faults;
 pub mod functions;
@@ -9,7 +10,9 @@ pub mod identity;
 pub mod logging;
 pub mod management_auth;
 mod origins;
+pub mod pipes;
 mod serve;
+pub mod streams;
 pub mod web;
 
 use std::net::SocketAddr;
@@ -64,6 +67,9 @@ pub struct Options {
     /// Browser origins allowed on every route, in every identity mode (empty: any; in JWT mode
     /// the authorizer's own allowlist then applies). Entries must parse as origins.
     pub allowed_origins: Vec<String>,
+    /// Events out ([`pipes`]): with DynamoDB, its streams read into the events handler and a
+    /// local bus (`None`: off). The in-memory store has no stream, so no events.
+    pub events: Option<pipes::EventsOptions>,
 }
 
 impl std::fmt::Debug for Options {
@@ -97,6 +103,7 @@ impl Default for Options {
             faults: Faults::default(),
             management: ManagementKeys::default(),
             allowed_origins: Vec::new(),
+            events: Some(pipes::EventsOptions::default()),
         }
     }
 }
@@ -111,6 +118,8 @@ pub enum StartError {
     ManagementSecret(#[from] management_auth::SecretNeeded),
     #[error("--allowed-origins: {0}")]
     Origins(#[from] chat_shared::origin::BadOrigin),
+    #[error(transparent)]
+    Streams(#[from] streams::StreamError),
 }
 
 /// A running chat-local.
@@ -123,6 +132,7 @@ pub struct Running {
     server: JoinHandle<std::io::Result<()>>,
     /// The in-process handlers' Management API client reaches the router while this lives.
     _loopback: Serving,
+    pipeline: Option<pipes::Pipeline>,
 }
 
 impl Running {
@@ -136,6 +146,11 @@ impl Running {
 
     pub fn gateway(&self) -> &Arc<Gateway> {
         &self.gateway
+    }
+
+    /// The local bus events go to (`None` when events are off).
+    pub fn bus(&self) -> Option<&Arc<bus::LocalBus>> {
+        self.pipeline.as_ref().map(|p| &p.bus)
     }
 
     /// Clean shutdown: every socket is closed with 1001 and gets its `$disconnect`, then the
@@ -177,6 +192,7 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
     let mut banner = banner(addr, &management, &options.identity);
     banner.push(access.banner.clone());
     let store = open_store(&options).await?;
+    let pipeline = start_pipeline(&options, store.as_ref().map(|(s, _)| s), &mut banner).await?;
     let loopback = Loopback::default();
     let functions = functions(
         &options,
@@ -222,7 +238,44 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         stop_server,
         server,
         _loopback: loopback,
+        pipeline,
     })
+}
+
+/// Events out, when they are on and the store is DynamoDB (whose streams they come from).
+async fn start_pipeline(
+    options: &Options,
+    store: Option<&Arc<dyn Store>>,
+    banner: &mut Vec<String>,
+) -> Result<Option<pipes::Pipeline>, StartError> {
+    let (Some(events), Some(endpoint), Some(store)) =
+        (&options.events, &options.dynamodb_endpoint, store)
+    else {
+        let why = match options.events {
+            None => "off (--no-events)",
+            Some(_) => "off (they come from DynamoDB Streams: use --dynamodb-endpoint)",
+        };
+        banner.push(format!("  Events:         {why}"));
+        return Ok(None);
+    };
+    let tables = TableNames::with_prefix(&options.table_prefix);
+    let pipeline = pipes::start(
+        endpoint,
+        &[tables.messages.clone(), tables.inbox.clone()],
+        store.clone(),
+        events,
+    )
+    .await?;
+    let webhook = match &events.webhook {
+        Some(w) => format!(", forwarded signed to {}", w.url),
+        None => String::new(),
+    };
+    let printed = if events.print { " (printed)" } else { "" };
+    banner.push(format!(
+        "  Events:         streams of {} and {} to the local bus{printed}{webhook}",
+        tables.messages, tables.inbox
+    ));
+    Ok(Some(pipeline))
 }
 
 /// The allowlist every route applies: the options', else (JWT mode) the authorizer's.

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chat_edge::auth::{mint_hs256, AuthConfig, Authorizer};
 use chat_shared::domain::{ClientId, Role};
+use chat_shared::events::NoticeDelays;
 use chat_shared::settings::{
     hs256_secret_is_long_enough, parse_allowed_origins, DEFAULT_RATE_BURST,
     DEFAULT_RATE_PER_SECOND, DEFAULT_READ_RATE_BURST, DEFAULT_READ_RATE_PER_SECOND,
@@ -127,6 +128,39 @@ struct Cli {
     /// (for comparison: the benchmark measures both).
     #[arg(long)]
     management_over_tcp: bool,
+    /// Turns events out off (on by default with --dynamodb-endpoint: its streams are read
+    /// into the events handler and a local EventBridge that prints them).
+    #[arg(long)]
+    no_events: bool,
+    /// Events are not printed (they still reach the webhook).
+    #[arg(long)]
+    quiet_events: bool,
+    /// Message text in chat.message.* events (the stack's EventsIncludeText).
+    #[arg(long)]
+    events_include_text: bool,
+    /// Seconds before a notice for a receiver who was offline (0 to 900).
+    #[arg(long, default_value_t = NoticeDelays::default().offline_s,
+          value_parser = clap::value_parser!(u32).range(0..=900))]
+    notice_offline_delay: u32,
+    /// Seconds before a notice for a receiver who was connected but did not read (0 to 900).
+    #[arg(long, default_value_t = NoticeDelays::default().unread_s,
+          value_parser = clap::value_parser!(u32).range(0..=900))]
+    notice_unread_delay: u32,
+    /// Forwards every event, signed, to this URL (https, or http to loopback).
+    #[arg(long, value_name = "URL", requires = "webhook_secret")]
+    webhook_url: Option<String>,
+    /// The webhooks' HMAC secret (at least 16 bytes).
+    #[arg(long, env = "CHAT_WEBHOOK_SECRET", hide_env_values = true)]
+    webhook_secret: Option<String>,
+    /// Attempts at a webhook delivery before the event goes to the dead letters.
+    #[arg(long, default_value_t = 8)]
+    webhook_attempts: u32,
+    /// The first webhook retry's delay in milliseconds; each next one doubles.
+    #[arg(long, default_value_t = 1000)]
+    webhook_retry_base_ms: u64,
+    /// Appends undeliverable events here, one JSON line each.
+    #[arg(long, value_name = "PATH")]
+    webhook_dead_letters: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -251,7 +285,9 @@ fn options(cli: Cli) -> chat_local::Options {
         seed: cli.fault_seed,
     };
     faults.validate().unwrap_or_else(|e| fail(e));
+    let events = events_options(&cli);
     chat_local::Options {
+        events,
         faults,
         management: chat_local::ManagementKeys {
             access_key_id: cli.management_access_key_id,
@@ -280,6 +316,38 @@ fn options(cli: Cli) -> chat_local::Options {
         },
         ..chat_local::Options::default()
     }
+}
+
+/// Events out from the flags; exits on a webhook that cannot be used.
+fn events_options(cli: &Cli) -> Option<chat_local::pipes::EventsOptions> {
+    if cli.no_events {
+        return None;
+    }
+    let webhook = cli.webhook_url.as_ref().map(|url| {
+        if chat_edge::lambda::webhook::webhook_url(url).is_none() {
+            fail("--webhook-url must be https, or http to a loopback host");
+        }
+        let secret = cli.webhook_secret.clone().unwrap_or_default();
+        if secret.len() < 16 {
+            fail("--webhook-secret must be at least 16 bytes");
+        }
+        chat_local::bus::WebhookOptions {
+            url: url.clone(),
+            secret,
+            attempts: cli.webhook_attempts.max(1),
+            retry_base: Duration::from_millis(cli.webhook_retry_base_ms),
+            dead_letters: cli.webhook_dead_letters.clone(),
+        }
+    });
+    Some(chat_local::pipes::EventsOptions {
+        print: !cli.quiet_events,
+        include_text: cli.events_include_text,
+        delays: NoticeDelays {
+            offline_s: cli.notice_offline_delay,
+            unread_s: cli.notice_unread_delay,
+        },
+        webhook,
+    })
 }
 
 async fn wait_for_signal() {

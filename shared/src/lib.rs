@@ -6,6 +6,7 @@ pub mod chat;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod notify;
 pub mod origin;
 pub mod principal;

@@ -14,6 +14,8 @@ pub mod hostile;
 pub mod local;
 pub mod management;
 pub mod tokens;
+pub mod tools;
+pub mod webhook;
 
 use std::sync::Arc;
 
@@ -46,13 +48,18 @@ pub fn dynamodb_endpoint() -> String {
 /// these tests' clocks stand at [`T0`], long past by now, and DynamoDB Local's TTL sweeper
 /// would delete their connections and claims mid-test (reads filter expired items anyway).
 pub async fn fresh_dynamo_store() -> DynamoStore {
+    fresh_dynamo_tables().await.0
+}
+
+/// [`fresh_dynamo_store`] and its tables' prefix (chat-local reads their streams by name).
+pub async fn fresh_dynamo_tables() -> (DynamoStore, String) {
     let client = local_client(&dynamodb_endpoint());
     let prefix = format!("t{:016x}-", fastrand::u64(..));
     let tables = TableNames::with_prefix(&prefix);
     create_tables_without_ttl(&client, &tables)
         .await
         .unwrap_or_else(|e| panic!("cannot create tables in DynamoDB Local: {e:?}"));
-    DynamoStore::new(client, tables)
+    (DynamoStore::new(client, tables), prefix)
 }
 
 /// Which store a test runs against.

@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -25,13 +25,10 @@ use chat_shared::domain::{ClientId, Role};
 use chat_shared::store::RateRule;
 use chat_shared::Settings;
 use chat_tests::local::{start_local, start_with, WsClient};
+use chat_tests::tools::{installed, node, run, succeeded, workspace};
 use chat_tests::{store_for, Backend, FaultyStore};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
-
-fn workspace() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-}
 
 fn openapi_yaml() -> PathBuf {
     workspace().join("docs/openapi.yaml")
@@ -41,72 +38,12 @@ fn asyncapi_yaml() -> PathBuf {
     workspace().join("docs/asyncapi.yaml")
 }
 
-/// A file that `bash scripts/setup.sh` installs; panics saying so when it is missing.
-fn installed(relative: &str) -> PathBuf {
-    let path = workspace().join(relative);
-    assert!(
-        path.exists(),
-        "{relative} is missing: run `bash scripts/setup.sh` (it installs the API document tools)"
-    );
-    path
-}
-
-/// Runs `command` to completion (in the workspace unless it has a directory of its own),
-/// killing it if it takes longer than `limit`.
-fn run(mut command: Command, limit: Duration) -> Output {
-    if command.get_current_dir().is_none() {
-        command.current_dir(workspace());
-    }
-    let program = format!("{:?}", command.get_program());
-    let child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {program} (is it installed?): {e}"));
-    let pid = child.id();
-    let (done, waited) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = done.send(child.wait_with_output());
-    });
-    match waited.recv_timeout(limit) {
-        Ok(output) => output.expect("the child's output"),
-        Err(_) => {
-            let _ = Command::new("kill").arg(pid.to_string()).status();
-            panic!("{program} did not finish within {limit:?}");
-        }
-    }
-}
-
-/// Asserts that `output` is a success; returns its standard output.
-fn succeeded(output: &Output, what: &str) -> String {
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "{what} failed ({}):\n{stdout}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-}
-
-/// `node tests/api/<script> args...`.
-fn node(script: &str, args: &[&Path]) -> Command {
-    installed("tools/node_modules/@asyncapi/parser/package.json");
-    let mut command = Command::new("node");
-    command.arg(workspace().join("tests/api").join(script));
-    command.args(args);
-    command
-}
-
 /// A fresh scratch directory under the target directory.
 fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "api_docs-{name}-{}-{:08x}",
-        std::process::id(),
-        fastrand::u32(..)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    chat_tests::tools::scratch(
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+        &format!("api_docs-{name}"),
+    )
 }
 
 #[test]

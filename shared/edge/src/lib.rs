@@ -6,7 +6,9 @@
 
 pub mod auth;
 pub mod context;
+pub mod events;
 pub mod lambda;
 pub mod net;
 pub mod routes;
+pub mod webhook;
 pub mod wire;

@@ -2,6 +2,7 @@
 //! Nothing here knows about AWS, HTTP or WebSocket.
 
 mod change;
+mod event;
 mod ids;
 mod message;
 mod outbound;
@@ -11,6 +12,7 @@ pub use change::{
     preview_text, Change, Deletion, Emoji, MessagePreview, MessageState, Reactions, Refusal, Reply,
     EDIT_WINDOW_MS, MAX_EMOJI_BYTES, MAX_REACTIONS, PREVIEW_CHARS,
 };
+pub use event::{ChangeKind, Event, EventBody, Notice, NoticeCheck, NoticeReason, Read};
 pub use ids::{
     AppointmentId, ClientId, ConnectionId, ConversationKey, ServiceId, MAX_ID_LEN, SYSTEM_ID,
 };

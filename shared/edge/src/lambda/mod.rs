@@ -2,8 +2,10 @@
 //! start-up of the function binaries.
 
 pub mod authorizer;
+pub mod events;
 pub mod http;
 pub mod prime;
+pub mod webhook;
 pub mod ws;
 
 use std::sync::Arc;
@@ -37,20 +39,8 @@ pub fn warm_crypto() -> bool {
 /// calls of init, each a request whose answer is dropped.
 pub async fn production_chat(config: &Config, primers: usize) -> Chat {
     warm_crypto();
-    // Explicit retry and timeout bounds (chat_shared::sdk); posts get tighter ones than DynamoDB.
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .retry_config(chat_shared::sdk::retry())
-        .timeout_config(chat_shared::sdk::dynamodb_timeouts())
-        .load()
-        .await;
-    let mut dynamo = aws_sdk_dynamodb::config::Builder::from(&sdk);
-    if let Some(endpoint) = &config.dynamodb_endpoint {
-        dynamo = dynamo.endpoint_url(endpoint);
-    }
-    let store = DynamoStore::new(
-        aws_sdk_dynamodb::Client::from_conf(dynamo.build()),
-        config.tables.clone(),
-    );
+    let sdk = sdk_config().await;
+    let store = dynamo_store(config, &sdk);
     let management: Option<Arc<dyn Notifier>> = match &config.management_endpoint {
         Some(endpoint) => Some(Arc::new(ApiGatewayNotifier::new(
             aws_sdk_apigatewaymanagement::Client::from_conf(
@@ -73,6 +63,28 @@ pub async fn production_chat(config: &Config, primers: usize) -> Chat {
         Arc::new(crate::wire::JsonFrames),
         Arc::new(SystemClock),
         config.settings.clone(),
+    )
+}
+
+/// The AWS SDK's configuration from the environment, with explicit retry and timeout bounds
+/// (`chat_shared::sdk`; posts get tighter ones than DynamoDB).
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .retry_config(chat_shared::sdk::retry())
+        .timeout_config(chat_shared::sdk::dynamodb_timeouts())
+        .load()
+        .await
+}
+
+/// The DynamoDB store of `config`'s tables (and endpoint override).
+pub fn dynamo_store(config: &Config, sdk: &aws_config::SdkConfig) -> DynamoStore {
+    let mut dynamo = aws_sdk_dynamodb::config::Builder::from(sdk);
+    if let Some(endpoint) = &config.dynamodb_endpoint {
+        dynamo = dynamo.endpoint_url(endpoint);
+    }
+    DynamoStore::new(
+        aws_sdk_dynamodb::Client::from_conf(dynamo.build()),
+        config.tables.clone(),
     )
 }
 

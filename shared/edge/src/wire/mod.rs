@@ -11,7 +11,9 @@ use chat_shared::domain::{
 };
 use chat_shared::error::ChatError;
 
+mod events;
 mod views;
+pub use events::{detail as event_detail, envelope as event_envelope, EventFields, SCHEMA_VERSION};
 pub use views::*;
 
 /// What a client frame asks for.

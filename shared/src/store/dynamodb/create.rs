@@ -6,8 +6,8 @@ use std::time::Duration;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, TableStatus,
-    TimeToLiveSpecification,
+    AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    StreamSpecification, TableStatus, TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -76,6 +76,15 @@ fn create_request(
                 .attribute_type(attribute.kind.clone())
                 .build()
                 .map_err(|e| StoreError::backend("attribute_spec", e))?,
+        );
+    }
+    if let Some(view) = &table.stream {
+        create = create.stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(view.clone())
+                .build()
+                .map_err(|e| StoreError::backend("stream_spec", e))?,
         );
     }
     for index in &table.indexes {

@@ -24,6 +24,7 @@ mod inbox;
 mod messages;
 mod rate_limit;
 pub mod schema;
+pub mod stream;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::Client;

@@ -1,7 +1,7 @@
 //! The three tables' schema, in one place: `create_tables` builds its requests from it, and
 //! `tests/tests/template_schema.rs` holds `template.yaml` against it, so the two cannot drift.
 
-use aws_sdk_dynamodb::types::{BillingMode, ProjectionType, ScalarAttributeType};
+use aws_sdk_dynamodb::types::{BillingMode, ProjectionType, ScalarAttributeType, StreamViewType};
 
 use super::TableNames;
 
@@ -68,6 +68,8 @@ pub struct TableSchema {
     pub indexes: Vec<IndexSchema>,
     pub ttl_attribute: Option<&'static str>,
     pub billing_mode: BillingMode,
+    /// The table's stream, read by the events function (`None`: no stream).
+    pub stream: Option<StreamViewType>,
 }
 
 impl TableSchema {
@@ -119,6 +121,7 @@ pub fn tables() -> [TableSchema; 3] {
             indexes: Vec::new(),
             ttl_attribute: Some(TTL_ATTRIBUTE),
             billing_mode: BillingMode::PayPerRequest,
+            stream: None,
         },
         TableSchema {
             role: TableRole::Messages,
@@ -131,6 +134,8 @@ pub fn tables() -> [TableSchema; 3] {
             // Only send-claim items carry it; messages never expire.
             ttl_attribute: Some(TTL_ATTRIBUTE),
             billing_mode: BillingMode::PayPerRequest,
+            // Both images: an update's event says what changed (docs/events.md).
+            stream: Some(StreamViewType::NewAndOldImages),
         },
         TableSchema {
             role: TableRole::Inbox,
@@ -144,6 +149,8 @@ pub fn tables() -> [TableSchema; 3] {
             }],
             ttl_attribute: None,
             billing_mode: BillingMode::PayPerRequest,
+            // Both images: a read and the start of an unread run are changes of counters.
+            stream: Some(StreamViewType::NewAndOldImages),
         },
     ]
 }

@@ -1,0 +1,7 @@
+//! The stream function (the Messages and Inbox tables' streams to EventBridge, notice checks
+//! put off on SQS) and the notice function (the checks, when due): one binary, two functions.
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    chat_edge::lambda::events::run().await
+}

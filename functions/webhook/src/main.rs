@@ -1,0 +1,6 @@
+//! The webhook function: the chat's events, posted signed to the business's URL.
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    chat_edge::lambda::webhook::run().await
+}
