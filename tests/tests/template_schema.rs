@@ -19,6 +19,8 @@ struct TableShape {
     attributes: BTreeSet<(String, String)>,
     indexes: BTreeMap<String, IndexShape>,
     ttl_attribute: Option<String>,
+    /// `StreamSpecification.StreamViewType`, if the table has a stream.
+    stream: Option<String>,
 }
 
 #[derive(Debug, PartialEq)]
@@ -114,6 +116,7 @@ fn template_shape(properties: &Value) -> TableShape {
         attributes,
         indexes,
         ttl_attribute,
+        stream: (properties.get("StreamSpecification")).map(|s| text(s, "StreamViewType")),
     }
 }
 
@@ -140,6 +143,7 @@ fn code_shape(table: &TableSchema) -> TableShape {
             .collect(),
         indexes: indexes.collect(),
         ttl_attribute: table.ttl_attribute.map(str::to_owned),
+        stream: table.stream.as_ref().map(|view| view.as_str().to_owned()),
     }
 }
 
@@ -179,6 +183,7 @@ fn compare(table: &str, template: &TableShape, code: &TableShape) {
         &template.ttl_attribute,
         &code.ttl_attribute,
     );
+    same(table, "stream", &template.stream, &code.stream);
 }
 
 #[test]
