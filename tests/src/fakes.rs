@@ -86,3 +86,55 @@ impl Notifier for RecordingNotifier {
         Ok(())
     }
 }
+
+/// An events sink that keeps what was published (and can be told to fail).
+#[derive(Default)]
+pub struct RecordingSink {
+    pub published: Mutex<Vec<chat_shared::domain::Event>>,
+    pub fail: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait]
+impl chat_shared::events::EventSink for RecordingSink {
+    async fn publish(
+        &self,
+        events: &[chat_shared::domain::Event],
+    ) -> Result<(), chat_shared::events::EventsError> {
+        if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(chat_shared::events::EventsError::Publish(
+                "the bus is down (test)".into(),
+            ));
+        }
+        self.published.lock().unwrap().extend_from_slice(events);
+        Ok(())
+    }
+}
+
+impl RecordingSink {
+    pub fn detail_types(&self) -> Vec<&'static str> {
+        (self.published.lock().unwrap().iter())
+            .map(|e| e.body.detail_type())
+            .collect()
+    }
+}
+
+/// A notice timer that keeps what was scheduled, with its delay.
+#[derive(Default)]
+pub struct RecordingTimer {
+    pub scheduled: Mutex<Vec<(chat_shared::domain::NoticeCheck, u32)>>,
+}
+
+#[async_trait]
+impl chat_shared::events::NoticeTimer for RecordingTimer {
+    async fn schedule(
+        &self,
+        check: &chat_shared::domain::NoticeCheck,
+        delay_s: u32,
+    ) -> Result<(), chat_shared::events::EventsError> {
+        self.scheduled
+            .lock()
+            .unwrap()
+            .push((check.clone(), delay_s));
+        Ok(())
+    }
+}

@@ -40,7 +40,10 @@ fn grants(template: &Value, function: &str) -> BTreeSet<(String, String)> {
     let policies = &template["Resources"][function]["Properties"]["Policies"];
     let Some(statements) = policies[0]["Statement"].as_sequence() else {
         // No inline policy (the authorizer calls nothing of AWS): nothing granted.
-        assert!(policies.is_null(), "{function}: policies other than inline ones");
+        assert!(
+            policies.is_null(),
+            "{function}: policies other than inline ones"
+        );
         return BTreeSet::new();
     };
     let mut out = BTreeSet::new();
