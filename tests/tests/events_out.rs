@@ -92,6 +92,32 @@ fn check_schemas(events: &[Value], name: &str) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// What the webhook received is what docs/openapi.yaml's `webhooks.chatEvent` says: the
+/// signature header's shape and the body's schema (`ChatWebhookEvent`).
+fn check_webhook_bodies(received: &[chat_tests::webhook::Received]) {
+    let pattern = regex_lite::Regex::new("^t=[0-9]+,v1=[0-9a-f]{64}$").unwrap();
+    let bodies: Vec<Value> = received
+        .iter()
+        .map(|r| {
+            assert!(pattern.is_match(r.signature.as_deref().unwrap_or("")));
+            json!({"schema": "ChatWebhookEvent", "body": r.json()})
+        })
+        .collect();
+    let dir = scratch(Path::new(env!("CARGO_TARGET_TMPDIR")), "webhook-bodies");
+    let path = dir.join("bodies.json");
+    std::fs::write(&path, Value::Array(bodies).to_string()).unwrap();
+    let doc = workspace().join("docs/openapi.yaml");
+    let output = run(
+        node("check-openapi.mjs", &[doc.as_path(), path.as_path()]),
+        Duration::from_secs(60),
+    );
+    println!(
+        "{}",
+        succeeded(&output, "webhook bodies against docs/openapi.yaml")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_to_an_offline_user_makes_one_notice_and_reading_it_one_read_event() {
     let receiver = Receiver::start(200).await;
@@ -209,6 +235,7 @@ async fn a_burst_to_an_offline_user_makes_one_notice_and_reading_it_one_read_eve
         );
     }
     check_schemas(&seen, "events-offline");
+    check_webhook_bodies(&received);
     admin.close().await;
     local.shutdown().await;
 }

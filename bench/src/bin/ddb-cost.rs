@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chat_bench::proxy::{sequential_round_trips, Call, Proxy};
+use chat_shared::domain::NoticeCheck;
 use chat_shared::domain::{
     AppointmentId, ClientId, Clock, ConnectionId, HistoryQuery, Identity, MessageText, NewMessage,
     Role, ServiceId, SystemClock,
 };
-use chat_shared::domain::NoticeCheck;
 use chat_shared::events::{
     self, notice, EventSink, EventsError, NoticeDelays, NoticeTimer, Pipes, Recorded, TableChange,
 };
@@ -258,13 +258,17 @@ impl NoticeTimer for Nowhere {
 /// Lambda's reads of the streams are not billed.
 async fn events_out(b: &Bench) {
     let (sender, receiver) = (b.name("evsender"), b.name("evreceiver"));
-    (b.unlimited.send(&who(&sender, Role::Admin), message(&receiver, TEXT)))
-        .await
-        .expect("set-up send");
-    let entry = (b.unlimited.store().inbox_entry(&id(&receiver), &id(&sender)))
-        .await
-        .expect("inbox entry")
-        .expect("the receiver's entry");
+    (b.unlimited
+        .send(&who(&sender, Role::Admin), message(&receiver, TEXT)))
+    .await
+    .expect("set-up send");
+    let entry = (b
+        .unlimited
+        .store()
+        .inbox_entry(&id(&receiver), &id(&sender)))
+    .await
+    .expect("inbox entry")
+    .expect("the receiver's entry");
     let record = Recorded {
         id: "ddb-cost".into(),
         at_ms: SystemClock.now_ms(),

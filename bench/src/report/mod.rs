@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::load::{IdleResult, LoadResult};
 
+mod events;
 mod lambda;
 mod side_by_side;
 use lambda::{cold_lambda_md, cold_lambda_verdicts, memory_size_md};
@@ -1213,6 +1214,7 @@ pub fn cost_md(inputs: &Inputs) -> String {
             )
         );
     }
+    md.push_str(&events::events_out_md(inputs, p));
     let _ = writeln!(
         md,
         "## Left out\n\n\
