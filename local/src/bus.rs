@@ -105,6 +105,17 @@ impl LocalBus {
     }
 }
 
+impl LocalBus {
+    /// An EventBridge event, published: printed, to subscribers, to the webhook.
+    pub fn publish_envelope(&self, envelope: Value) {
+        if self.print {
+            println!("chat-local event: {envelope}");
+        }
+        self.forward(&envelope);
+        let _ = self.subscribers.send(envelope);
+    }
+}
+
 #[async_trait]
 impl EventSink for LocalBus {
     async fn publish(&self, events: &[Event]) -> Result<(), EventsError> {
@@ -112,12 +123,7 @@ impl EventSink for LocalBus {
             let bus_id = chat_shared::domain::MessageId::generate(event.at_ms)
                 .as_str()
                 .to_owned();
-            let envelope = event_envelope(event, self.fields, &self.source, &bus_id);
-            if self.print {
-                println!("chat-local event: {envelope}");
-            }
-            let _ = self.subscribers.send(envelope.clone());
-            self.forward(&envelope);
+            self.publish_envelope(event_envelope(event, self.fields, &self.source, &bus_id));
         }
         Ok(())
     }

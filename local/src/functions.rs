@@ -19,13 +19,15 @@ use chat_edge::net::{http_client, HttpClient};
 use chat_shared::Chat;
 use http_body_util::{BodyExt, Full};
 
-/// The four Lambda functions of the stack (named like their binaries).
+/// The stack's Lambda functions chat-local invokes (named like their binaries).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Function {
     Connect,
     Disconnect,
     Message,
     Http,
+    /// The stream and notice functions (one binary).
+    Events,
 }
 
 impl Function {
@@ -35,6 +37,7 @@ impl Function {
             Self::Disconnect => "ws-disconnect",
             Self::Message => "ws-message",
             Self::Http => "http-api",
+            Self::Events => "events",
         }
     }
 
@@ -44,7 +47,7 @@ impl Function {
             Self::Connect => Some(WsRoute::Connect),
             Self::Disconnect => Some(WsRoute::Disconnect),
             Self::Message => Some(WsRoute::Message),
-            Self::Http => None,
+            Self::Http | Self::Events => None,
         }
     }
 }
@@ -131,6 +134,15 @@ impl InvokeApi {
             client: http_client(),
             timeout,
         }
+    }
+
+    /// One invocation of the events binary (a stream batch or due notice checks, as Lambda
+    /// hands them out); its answer as JSON.
+    pub async fn invoke_events(
+        &self,
+        event: &serde_json::Value,
+    ) -> Result<serde_json::Value, InvokeError> {
+        self.call(Function::Events, event).await
     }
 
     /// One invocation: the event as JSON in, the function's JSON answer parsed as `R`.

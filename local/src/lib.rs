@@ -1,6 +1,7 @@
 //! chat-local: the whole chat on one machine. A local API Gateway (WebSocket API, Management
 //! API, HTTP API) in front of the real handlers, in-process or through a Lambda Invoke API.
 
+pub mod aws_api;
 pub mod bus;
 pub mod events;
 pub mod faults;
@@ -208,6 +209,11 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         stage: options.stage.clone(),
         domain_name: addr.to_string(),
     };
+    let local_aws = pipeline.as_ref().map(|p| aws_api::LocalAws {
+        bus: p.bus.clone(),
+        queue: p.queue.clone(),
+        auth: access.auth.clone(),
+    });
     let gateway = Gateway::new(
         api,
         functions,
@@ -220,7 +226,11 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         banner.push(format!("  FAULTS:         {}", options.faults.describe()));
     }
     gateway.set_faults(options.faults.clone());
-    let app = gateway.router().layer(axum::middleware::from_fn_with_state(
+    let mut app = gateway.router();
+    if let Some(local_aws) = local_aws {
+        app = app.merge(aws_api::routes(Arc::new(local_aws)));
+    }
+    let app = app.layer(axum::middleware::from_fn_with_state(
         options.timeouts.body,
         gateway::guard::requests,
     ));
@@ -259,11 +269,18 @@ async fn start_pipeline(
         return Ok(None);
     };
     let tables = TableNames::with_prefix(&options.table_prefix);
+    let invoke = (options.invoke_endpoint.as_deref())
+        .map(|endpoint| Arc::new(InvokeApi::new(endpoint, Duration::from_secs(29))));
+    let via = match &invoke {
+        Some(_) => "the events binary through the Lambda Invoke API",
+        None => "the events handler in-process",
+    };
     let pipeline = pipes::start(
         endpoint,
         &[tables.messages.clone(), tables.inbox.clone()],
         store.clone(),
         events,
+        invoke,
     )
     .await?;
     let webhook = match &events.webhook {
@@ -272,7 +289,7 @@ async fn start_pipeline(
     };
     let printed = if events.print { " (printed)" } else { "" };
     banner.push(format!(
-        "  Events:         streams of {} and {} to the local bus{printed}{webhook}",
+        "  Events:         streams of {} and {} through {via} to the local bus{printed}{webhook}",
         tables.messages, tables.inbox
     ));
     Ok(Some(pipeline))

@@ -354,3 +354,96 @@ fn chrono_now_s() -> i64 {
         .unwrap()
         .as_secs() as i64
 }
+
+/// chat-local's EventBridge and SQS endpoints (for the events binary under `cargo lambda
+/// watch`) take only SigV4-signed calls when a key pair is required, only the two operations
+/// they emulate, and refuse malformed ones without publishing or queueing anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_eventbridge_and_sqs_take_only_signed_calls_they_emulate() {
+    use chat_tests::local::http_with;
+    use chat_tests::management::{sigv4_headers, Keys};
+    let (store, prefix) = fresh_dynamo_tables().await;
+    let secret = "local-aws-secret-for-tests";
+    let local = start_with(chat_local::Options {
+        port: 0,
+        store: Some(std::sync::Arc::new(store)),
+        dynamodb_endpoint: Some(dynamodb_endpoint()),
+        table_prefix: prefix,
+        events: Some(options(NoticeDelays::default(), None, 1)),
+        management: chat_local::ManagementKeys {
+            secret_access_key: Some(secret.to_owned()),
+            ..chat_local::ManagementKeys::default()
+        },
+        ..chat_local::Options::default()
+    })
+    .await;
+    let mut bus = local.bus().expect("events are on").subscribe();
+    let url = format!("{}/aws", local.http_url());
+    let keys = Keys::new("local", secret);
+    let call = |target: &'static str, body: String, keys: Option<Keys>| {
+        let url = url.clone();
+        async move {
+            let mut headers = keys
+                .map(|k| {
+                    sigv4_headers(
+                        &k,
+                        "POST",
+                        &url,
+                        body.as_bytes(),
+                        std::time::SystemTime::now(),
+                    )
+                })
+                .unwrap_or_default();
+            headers.push(("x-amz-target".into(), target.into()));
+            let headers: Vec<(&str, &str)> = headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            http_with("POST", &url, Some(&body), &headers).await
+        }
+    };
+    let entry = |detail: &str| {
+        json!({"Entries": [{"Source": "chat", "DetailType": "chat.message.created", "Detail": detail, "EventBusName": "local"}]})
+            .to_string()
+    };
+    let good = entry(r#"{"schema_version":1}"#);
+    let (status, _, kind) = call("AWSEvents.PutEvents", good.clone(), None).await;
+    assert_eq!(
+        (status, kind.as_deref()),
+        (403, Some("MissingAuthenticationTokenException"))
+    );
+    let wrong = Keys::new("local", "not-the-secret-at-all");
+    let (status, _, kind) = call("AWSEvents.PutEvents", good.clone(), Some(wrong)).await;
+    assert_eq!(
+        (status, kind.as_deref()),
+        (403, Some("InvalidSignatureException"))
+    );
+    let (status, _, kind) = call("AWSEvents.ListRules", "{}".into(), Some(keys.clone())).await;
+    assert_eq!(
+        (status, kind.as_deref()),
+        (400, Some("UnknownOperationException"))
+    );
+    let (status, body, _) =
+        call("AWSEvents.PutEvents", entry("not json"), Some(keys.clone())).await;
+    assert_eq!((status, body["FailedEntryCount"].clone()), (200, json!(1)));
+    let (status, _, _) = call("AWSEvents.PutEvents", "[]".into(), Some(keys.clone())).await;
+    assert_eq!(status, 400);
+    let too_late = json!({"QueueUrl": "q", "MessageBody": "{}", "DelaySeconds": 901}).to_string();
+    let (status, _, _) = call("AmazonSQS.SendMessage", too_late, Some(keys.clone())).await;
+    assert_eq!(status, 400);
+    let mut seen = Vec::new();
+    collect(&mut bus, &mut seen, Duration::from_millis(300), |_| false).await;
+    assert!(seen.is_empty(), "{seen:#?}");
+
+    let (status, body, _) = call("AWSEvents.PutEvents", good, Some(keys.clone())).await;
+    assert_eq!((status, body["FailedEntryCount"].clone()), (200, json!(0)));
+    collect(&mut bus, &mut seen, Duration::from_secs(5), |seen| {
+        !seen.is_empty()
+    })
+    .await;
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0]["detail-type"], "chat.message.created");
+    assert_eq!(seen[0]["detail"]["schema_version"], 1);
+    assert_eq!(seen[0]["id"], body["Entries"][0]["EventId"]);
+    local.shutdown().await;
+}

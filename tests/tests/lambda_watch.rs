@@ -9,7 +9,13 @@ use chat_tests::dynamodb_endpoint;
 use chat_tests::frame;
 use chat_tests::local::{start_with, WsClient};
 
-const FUNCTIONS: [&str; 4] = ["ws-connect", "ws-disconnect", "ws-message", "http-api"];
+const FUNCTIONS: [&str; 5] = [
+    "ws-connect",
+    "ws-disconnect",
+    "ws-message",
+    "http-api",
+    "events",
+];
 
 fn workspace() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
@@ -97,6 +103,18 @@ async fn the_function_binaries_under_cargo_lambda_watch_exchange_a_message() {
     })
     .await;
     assert!(local.banner.iter().any(|l| l.contains("Lambda Invoke API")));
+    assert!(
+        local
+            .banner
+            .iter()
+            .any(|l| l.contains("through the events binary")),
+        "{:?}",
+        local.banner
+    );
+    let mut events = local
+        .bus()
+        .expect("events are on with DynamoDB")
+        .subscribe();
 
     let log = workspace().join(format!("target/lambda-watch-{watch_port}.log"));
     let log_file = std::fs::File::create(&log).unwrap();
@@ -109,6 +127,18 @@ async fn the_function_binaries_under_cargo_lambda_watch_exchange_a_message() {
         ("AWS_REGION", "us-east-1".into()),
         ("AWS_ACCESS_KEY_ID", "local".into()),
         ("AWS_SECRET_ACCESS_KEY", "local".into()),
+        // The events binary: chat-local's EventBridge and SQS (crate::aws_api).
+        ("EVENT_BUS_NAME", "local".into()),
+        (
+            "NOTICE_QUEUE_URL",
+            format!("{}/aws/000000000000/notices", local.http_url()),
+        ),
+        (
+            "AWS_ENDPOINT_URL_EVENTBRIDGE",
+            format!("{}/aws", local.http_url()),
+        ),
+        ("AWS_ENDPOINT_URL_SQS", format!("{}/aws", local.http_url())),
+        ("NOTICE_OFFLINE_DELAY_SECONDS", "1".into()),
     ];
     let mut command = cargo_lambda();
     command
@@ -167,6 +197,53 @@ async fn the_function_binaries_under_cargo_lambda_watch_exchange_a_message() {
         "{}",
         watch.log_tail()
     );
+
+    // Events out through the events binary: the message, the read, and (to an administrator
+    // who is not connected) a notice through chat-local's SQS and the binary again.
+    // (A user writes only to an administrator the chat knows: admin999 was connected once.)
+    WsClient::connect(&local.ws_url("admin999?role=admin"))
+        .await
+        .close()
+        .await;
+    user.send_text(&frame("admin999", "anyone there?")).await;
+    // The read receipt of the mark-read comes first.
+    assert_eq!(user.next_json().await["type"], "read");
+    assert_eq!(user.next_json().await["type"], "ack");
+    let mut seen: Vec<serde_json::Value> = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    let kinds = |seen: &[serde_json::Value]| -> Vec<String> {
+        seen.iter()
+            .map(|e| e["detail-type"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    while !kinds(&seen).contains(&"chat.notification.needed".to_owned()) {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Ok(event)) => seen.push(event),
+            _ => panic!(
+                "no notice through the events binary: {seen:#?}\n{}",
+                watch.log_tail()
+            ),
+        }
+    }
+    let kinds = kinds(&seen);
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| *k == "chat.message.created")
+            .count(),
+        2,
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&"chat.conversation.read".to_owned()),
+        "{kinds:?}"
+    );
+    let notice = seen
+        .iter()
+        .find(|e| e["detail-type"] == "chat.notification.needed")
+        .unwrap();
+    assert_eq!(notice["detail"]["receiver_id"], "admin999");
+    assert_eq!(notice["detail"]["reason"], "offline");
 
     user.close().await;
     admin.close().await;
