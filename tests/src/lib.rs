@@ -127,3 +127,19 @@ macro_rules! on_both_stores {
         $crate::on_both_stores!(@module dynamodb Dynamo backend: $($name),+);
     };
 }
+
+/// A preview of message `message_id` from `sender`, as the Inbox records it for its receiver
+/// (tests that set up unread state without sending).
+pub fn preview(sender: &str, message_id: &str) -> chat_shared::domain::MessagePreview {
+    use chat_shared::domain::{AppointmentId, ClientId, MessageId, ServiceId};
+    chat_shared::domain::MessagePreview {
+        message_id: MessageId::parse(message_id).expect("a message id"),
+        sender_id: ClientId::parse(sender).expect("a client id"),
+        appointment_id: AppointmentId::parse_field("appointment_id", "appointment789").unwrap(),
+        service_id: ServiceId::parse_field("service_id", "service123").unwrap(),
+        text: "Can I move my appointment to Friday?".into(),
+        edited: false,
+        deleted: false,
+        version: 1,
+    }
+}

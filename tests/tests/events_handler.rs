@@ -5,13 +5,12 @@
 
 use chat_edge::lambda::events::handle_events_invocation;
 use chat_shared::domain::{
-    AppointmentId, ClientId, Connection, ConnectionId, EventBody, MessageId, MessagePreview,
-    NoticeReason, Role, ServiceId, SystemClock,
+    ClientId, Connection, ConnectionId, EventBody, NoticeReason, Role, SystemClock,
 };
 use chat_shared::events::{NoticeDelays, Pipes};
 use chat_shared::store::Store;
 use chat_tests::events::fixture;
-use chat_tests::{store_for, Backend, RecordingSink, RecordingTimer};
+use chat_tests::{preview, store_for, Backend, RecordingSink, RecordingTimer};
 use serde_json::{json, Value};
 
 const FIRST: &str = "01KAVG3Y8GA1B2C3D4E5F6G7H8";
@@ -22,20 +21,6 @@ const DELAYS: NoticeDelays = NoticeDelays {
 
 fn id(raw: &str) -> ClientId {
     ClientId::parse(raw).unwrap()
-}
-
-/// A message from user123 to admin456, as the Inbox records it.
-fn preview(message_id: &str) -> MessagePreview {
-    MessagePreview {
-        message_id: MessageId::parse(message_id).unwrap(),
-        sender_id: id("user123"),
-        appointment_id: AppointmentId::parse_field("appointment_id", "appointment789").unwrap(),
-        service_id: ServiceId::parse_field("service_id", "service123").unwrap(),
-        text: "Can I move my appointment to Friday?".into(),
-        edited: false,
-        deleted: false,
-        version: 1,
-    }
 }
 
 async fn invoke(store: &dyn Store, event: Value) -> (RecordingSink, RecordingTimer, Value) {
@@ -133,11 +118,11 @@ async fn a_due_check_notices_only_what_is_still_unread(backend: Backend) {
     assert_eq!(answer, json!({"batchItemFailures": []}));
     let second = "01KAVG3Y9HA1B2C3D4E5F6G7H8";
     store
-        .record_unread(&admin, &user, &preview(FIRST), true)
+        .record_unread(&admin, &user, &preview("user123", FIRST), true)
         .await
         .unwrap();
     store
-        .record_unread(&admin, &user, &preview(second), true)
+        .record_unread(&admin, &user, &preview("user123", second), true)
         .await
         .unwrap();
     let (sink, _, _) = invoke(&*store, fixture("sqs_notice_check")).await;
@@ -187,7 +172,7 @@ async fn a_bus_that_refuses_fails_the_batch_so_lambda_retries_it() {
     // A failing due check is reported for SQS to deliver again, not dropped.
     let (admin, user) = (id("admin456"), id("user123"));
     store
-        .record_unread(&admin, &user, &preview(FIRST), true)
+        .record_unread(&admin, &user, &preview("user123", FIRST), true)
         .await
         .unwrap();
     let answer = handle_events_invocation(&pipes, &SystemClock, fixture("sqs_notice_check"))

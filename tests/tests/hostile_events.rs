@@ -6,13 +6,11 @@
 
 use chat_edge::lambda::events::handle_events_invocation;
 use chat_edge::lambda::webhook::webhook_url;
-use chat_shared::domain::{
-    AppointmentId, ClientId, MessageId, MessagePreview, ServiceId, SystemClock,
-};
+use chat_shared::domain::{ClientId, SystemClock};
 use chat_shared::events::{NoticeDelays, Pipes};
 use chat_shared::store::Store;
 use chat_tests::events::fixture;
-use chat_tests::{store_for, Backend, RecordingSink, RecordingTimer};
+use chat_tests::{preview, store_for, Backend, RecordingSink, RecordingTimer};
 use serde_json::{json, Value};
 
 const FIRST: &str = "01KAVG3Y8GA1B2C3D4E5F6G7H8";
@@ -157,22 +155,12 @@ fn sqs_with(bodies: &[String]) -> Value {
 #[tokio::test]
 async fn a_queue_message_that_is_not_a_check_is_dropped_and_a_real_one_still_notices() {
     let store = store_for(Backend::Memory).await;
-    let preview = MessagePreview {
-        message_id: MessageId::parse(FIRST).unwrap(),
-        sender_id: ClientId::parse("user123").unwrap(),
-        appointment_id: AppointmentId::parse_field("appointment_id", "a1").unwrap(),
-        service_id: ServiceId::parse_field("service_id", "s1").unwrap(),
-        text: "hi".into(),
-        edited: false,
-        deleted: false,
-        version: 1,
-    };
     let (admin, user) = (
         ClientId::parse("admin456").unwrap(),
         ClientId::parse("user123").unwrap(),
     );
     store
-        .record_unread(&admin, &user, &preview, true)
+        .record_unread(&admin, &user, &preview("user123", FIRST), true)
         .await
         .unwrap();
     let check = |receiver: &str, sender: &str, first: &str, reason: &str| {
