@@ -138,3 +138,27 @@ impl chat_shared::events::NoticeTimer for RecordingTimer {
         Ok(())
     }
 }
+
+/// One invocation of the events functions (a stream batch or due notice checks) over `store`,
+/// publishing to `sink` and scheduling on `timer`.
+pub async fn invoke_events(
+    store: &dyn chat_shared::store::Store,
+    sink: &RecordingSink,
+    timer: &RecordingTimer,
+    delays: chat_shared::events::NoticeDelays,
+    event: Value,
+) -> Result<Value, chat_shared::events::EventsError> {
+    let pipes = chat_shared::events::Pipes {
+        connections: store,
+        inbox: store,
+        sink,
+        timer,
+        delays,
+    };
+    chat_edge::lambda::events::handle_events_invocation(
+        &pipes,
+        &chat_shared::domain::SystemClock,
+        event,
+    )
+    .await
+}

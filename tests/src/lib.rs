@@ -29,7 +29,7 @@ pub use events::{
     authorizer, frame, http_event_json, http_request, response_json, system_body,
     system_event_json, ws_event, ws_event_json, BACKEND_ROLE_ARN, BACKEND_SIGNER,
 };
-pub use fakes::{FixedClock, RecordingNotifier, RecordingSink, RecordingTimer};
+pub use fakes::{invoke_events, FixedClock, RecordingNotifier, RecordingSink, RecordingTimer};
 pub use faulty::FaultyStore;
 pub use harness::{test_chat, test_chat_with, Harness, Participant, Peer, TestChat, Who, T0};
 

@@ -3,14 +3,11 @@
 //! SQS (`fixtures/sqs_notice_check.json`), on both stores. What the handler publishes and
 //! schedules is recorded; every published event is rendered and checked against its schema.
 
-use chat_edge::lambda::events::handle_events_invocation;
-use chat_shared::domain::{
-    ClientId, Connection, ConnectionId, EventBody, NoticeReason, Role, SystemClock,
-};
-use chat_shared::events::{NoticeDelays, Pipes};
+use chat_shared::domain::{ClientId, Connection, ConnectionId, EventBody, NoticeReason, Role};
+use chat_shared::events::NoticeDelays;
 use chat_shared::store::Store;
 use chat_tests::events::fixture;
-use chat_tests::{preview, store_for, Backend, RecordingSink, RecordingTimer};
+use chat_tests::{invoke_events, preview, store_for, Backend, RecordingSink, RecordingTimer};
 use serde_json::{json, Value};
 
 const FIRST: &str = "01KAVG3Y8GA1B2C3D4E5F6G7H8";
@@ -25,14 +22,7 @@ fn id(raw: &str) -> ClientId {
 
 async fn invoke(store: &dyn Store, event: Value) -> (RecordingSink, RecordingTimer, Value) {
     let (sink, timer) = (RecordingSink::default(), RecordingTimer::default());
-    let pipes = Pipes {
-        connections: store,
-        inbox: store,
-        sink: &sink,
-        timer: &timer,
-        delays: DELAYS,
-    };
-    let answer = handle_events_invocation(&pipes, &SystemClock, event)
+    let answer = invoke_events(store, &sink, &timer, DELAYS, event)
         .await
         .expect("the invocation succeeds");
     (sink, timer, answer)
@@ -159,15 +149,8 @@ async fn a_bus_that_refuses_fails_the_batch_so_lambda_retries_it() {
     let store = store_for(Backend::Memory).await;
     let (sink, timer) = (RecordingSink::default(), RecordingTimer::default());
     sink.fail.store(true, std::sync::atomic::Ordering::SeqCst);
-    let pipes = Pipes {
-        connections: &*store,
-        inbox: &*store,
-        sink: &sink,
-        timer: &timer,
-        delays: DELAYS,
-    };
-    let failed =
-        handle_events_invocation(&pipes, &SystemClock, fixture("dynamodb_stream_batch")).await;
+    let batch = fixture("dynamodb_stream_batch");
+    let failed = invoke_events(&*store, &sink, &timer, DELAYS, batch).await;
     assert!(failed.is_err());
     // A failing due check is reported for SQS to deliver again, not dropped.
     let (admin, user) = (id("admin456"), id("user123"));
@@ -175,7 +158,7 @@ async fn a_bus_that_refuses_fails_the_batch_so_lambda_retries_it() {
         .record_unread(&admin, &user, &preview("user123", FIRST), true)
         .await
         .unwrap();
-    let answer = handle_events_invocation(&pipes, &SystemClock, fixture("sqs_notice_check"))
+    let answer = invoke_events(&*store, &sink, &timer, DELAYS, fixture("sqs_notice_check"))
         .await
         .unwrap();
     assert_eq!(

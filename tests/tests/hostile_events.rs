@@ -4,13 +4,12 @@
 //! dropped (retrying cannot fix it, and it must not hold up what comes after it); the rest of
 //! its batch is handled as if it were not there, and nothing is published for it.
 
-use chat_edge::lambda::events::handle_events_invocation;
 use chat_edge::lambda::webhook::webhook_url;
-use chat_shared::domain::{ClientId, SystemClock};
-use chat_shared::events::{NoticeDelays, Pipes};
+use chat_shared::domain::ClientId;
+use chat_shared::events::NoticeDelays;
 use chat_shared::store::Store;
 use chat_tests::events::fixture;
-use chat_tests::{preview, store_for, Backend, RecordingSink, RecordingTimer};
+use chat_tests::{invoke_events, preview, store_for, Backend, RecordingSink, RecordingTimer};
 use serde_json::{json, Value};
 
 const FIRST: &str = "01KAVG3Y8GA1B2C3D4E5F6G7H8";
@@ -23,14 +22,7 @@ struct Outcome {
 
 async fn invoke(store: &dyn Store, event: Value) -> Outcome {
     let (sink, timer) = (RecordingSink::default(), RecordingTimer::default());
-    let pipes = Pipes {
-        connections: store,
-        inbox: store,
-        sink: &sink,
-        timer: &timer,
-        delays: NoticeDelays::default(),
-    };
-    let answer = handle_events_invocation(&pipes, &SystemClock, event)
+    let answer = invoke_events(store, &sink, &timer, NoticeDelays::default(), event)
         .await
         .map_err(|e| format!("{e:?}"));
     let scheduled = timer.scheduled.lock().unwrap().len();
