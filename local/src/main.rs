@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use chat_edge::auth::{mint_hs256, AuthConfig, Authorizer};
 use chat_shared::domain::{ClientId, Role};
-use chat_shared::events::NoticeDelays;
 use chat_shared::settings::{
     hs256_secret_is_long_enough, parse_allowed_origins, DEFAULT_RATE_BURST,
     DEFAULT_RATE_PER_SECOND, DEFAULT_READ_RATE_BURST, DEFAULT_READ_RATE_PER_SECOND,
@@ -128,39 +127,8 @@ struct Cli {
     /// (for comparison: the benchmark measures both).
     #[arg(long)]
     management_over_tcp: bool,
-    /// Turns events out off (on by default with --dynamodb-endpoint: its streams are read
-    /// into the events handler and a local EventBridge that prints them).
-    #[arg(long)]
-    no_events: bool,
-    /// Events are not printed (they still reach the webhook).
-    #[arg(long)]
-    quiet_events: bool,
-    /// Message text in chat.message.* events (the stack's EventsIncludeText).
-    #[arg(long)]
-    events_include_text: bool,
-    /// Seconds before a notice for a receiver who was offline (0 to 900).
-    #[arg(long, default_value_t = NoticeDelays::default().offline_s,
-          value_parser = clap::value_parser!(u32).range(0..=900))]
-    notice_offline_delay: u32,
-    /// Seconds before a notice for a receiver who was connected but did not read (0 to 900).
-    #[arg(long, default_value_t = NoticeDelays::default().unread_s,
-          value_parser = clap::value_parser!(u32).range(0..=900))]
-    notice_unread_delay: u32,
-    /// Forwards every event, signed, to this URL (https, or http to loopback).
-    #[arg(long, value_name = "URL", requires = "webhook_secret")]
-    webhook_url: Option<String>,
-    /// The webhooks' HMAC secret (at least 16 bytes).
-    #[arg(long, env = "CHAT_WEBHOOK_SECRET", hide_env_values = true)]
-    webhook_secret: Option<String>,
-    /// Attempts at a webhook delivery before the event goes to the dead letters.
-    #[arg(long, default_value_t = 8)]
-    webhook_attempts: u32,
-    /// The first webhook retry's delay in milliseconds; each next one doubles.
-    #[arg(long, default_value_t = 1000)]
-    webhook_retry_base_ms: u64,
-    /// Appends undeliverable events here, one JSON line each.
-    #[arg(long, value_name = "PATH")]
-    webhook_dead_letters: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    events: events_flags::EventsFlags,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -183,6 +151,8 @@ enum Command {
         jwt_secret: String,
     },
 }
+
+mod events_flags;
 
 fn fail(message: impl std::fmt::Display) -> ! {
     eprintln!("chat-local: {message}");
@@ -285,7 +255,7 @@ fn options(cli: Cli) -> chat_local::Options {
         seed: cli.fault_seed,
     };
     faults.validate().unwrap_or_else(|e| fail(e));
-    let events = events_options(&cli);
+    let events = cli.events.options().unwrap_or_else(|e| fail(e));
     chat_local::Options {
         events,
         faults,
@@ -316,38 +286,6 @@ fn options(cli: Cli) -> chat_local::Options {
         },
         ..chat_local::Options::default()
     }
-}
-
-/// Events out from the flags; exits on a webhook that cannot be used.
-fn events_options(cli: &Cli) -> Option<chat_local::pipes::EventsOptions> {
-    if cli.no_events {
-        return None;
-    }
-    let webhook = cli.webhook_url.as_ref().map(|url| {
-        if chat_edge::lambda::webhook::webhook_url(url).is_none() {
-            fail("--webhook-url must be https, or http to a loopback host");
-        }
-        let secret = cli.webhook_secret.clone().unwrap_or_default();
-        if secret.len() < 16 {
-            fail("--webhook-secret must be at least 16 bytes");
-        }
-        chat_local::bus::WebhookOptions {
-            url: url.clone(),
-            secret,
-            attempts: cli.webhook_attempts.max(1),
-            retry_base: Duration::from_millis(cli.webhook_retry_base_ms),
-            dead_letters: cli.webhook_dead_letters.clone(),
-        }
-    });
-    Some(chat_local::pipes::EventsOptions {
-        print: !cli.quiet_events,
-        include_text: cli.events_include_text,
-        delays: NoticeDelays {
-            offline_s: cli.notice_offline_delay,
-            unread_s: cli.notice_unread_delay,
-        },
-        webhook,
-    })
 }
 
 async fn wait_for_signal() {
@@ -409,6 +347,40 @@ mod tests {
         );
         let cli = Cli::try_parse_from(["chat-local", "--read-rate-limit", "0"]);
         assert_eq!(options(cli.unwrap()).settings.read_rate_limit, None);
+    }
+
+    #[test]
+    fn the_events_flags_default_to_the_stacks_defaults() {
+        let events = |args: &[&str]| {
+            let argv = std::iter::once("chat-local").chain(args.iter().copied());
+            Cli::try_parse_from(argv).unwrap().events.options()
+        };
+        let defaults = events(&[]).unwrap().expect("on by default");
+        let expected = chat_local::pipes::EventsOptions::default();
+        assert_eq!(defaults.delays, expected.delays);
+        assert_eq!((defaults.print, defaults.include_text), (true, false));
+        assert!(defaults.webhook.is_none());
+        assert!(events(&["--no-events"]).unwrap().is_none());
+        let secret = ["--webhook-secret", "0123456789abcdef"];
+        let remote = [
+            &["--webhook-url", "http://hooks.example.com/x"][..],
+            &secret,
+        ]
+        .concat();
+        assert!(events(&remote).is_err());
+        let short = [
+            "--webhook-url",
+            "https://hooks.example.com/x",
+            "--webhook-secret",
+            "short",
+        ];
+        assert!(events(&short).is_err());
+        let good = [
+            &["--webhook-url", "https://hooks.example.com/x"][..],
+            &secret,
+        ]
+        .concat();
+        assert_eq!(events(&good).unwrap().unwrap().webhook.unwrap().attempts, 8);
     }
 
     #[test]
