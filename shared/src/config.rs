@@ -19,6 +19,10 @@ pub struct Config {
     pub management_endpoint: Option<String>,
     /// Overrides the DynamoDB endpoint (DynamoDB Local in development).
     pub dynamodb_endpoint: Option<String>,
+    /// The attachments' bucket (`None`: attachments are refused as unavailable).
+    pub attachments_bucket: Option<String>,
+    /// Overrides the S3 endpoint (chat-local's S3 in development), reached path-style.
+    pub s3_endpoint: Option<String>,
     pub settings: Settings,
 }
 
@@ -48,6 +52,8 @@ impl Config {
     /// | `RATE_LIMIT_PER_SECOND`, `RATE_LIMIT_BURST` | messages per sender (0: unlimited) | 10, 20 |
     /// | `READ_RATE_LIMIT_PER_SECOND`, `READ_RATE_LIMIT_BURST` | reads per client (0: unlimited) | 5, 20 |
     /// | `SYSTEM_PRINCIPAL_ARN` | the booking backend's IAM role or user ARN (system messages) | none: refused |
+    /// | `ATTACHMENTS_BUCKET` | the attachments' S3 bucket | none: attachments refused |
+    /// | `S3_ENDPOINT` | S3 endpoint override (path-style) | AWS's |
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let required = |key: &'static str| {
             lookup(key)
@@ -78,6 +84,8 @@ impl Config {
             },
             management_endpoint: optional("MANAGEMENT_ENDPOINT"),
             dynamodb_endpoint: optional("DYNAMODB_ENDPOINT"),
+            attachments_bucket: optional("ATTACHMENTS_BUCKET"),
+            s3_endpoint: optional("S3_ENDPOINT"),
             settings: Settings {
                 max_message_chars: number(
                     "MAX_MESSAGE_CHARS",
@@ -100,6 +108,7 @@ impl Config {
                     ("READ_RATE_LIMIT_BURST", DEFAULT_READ_RATE_BURST),
                 )?,
                 system_rate_limit: defaults.system_rate_limit,
+                upload_rate_limit: defaults.upload_rate_limit,
                 system_principal: optional("SYSTEM_PRINCIPAL_ARN")
                     .map(|arn| {
                         BackendPrincipal::parse(arn.trim()).ok_or(ConfigError::Invalid(
@@ -124,6 +133,7 @@ fn rate_rule(
     Ok((per_second > 0).then_some(RateRule {
         per_second: per_second as u32,
         burst: burst as u32,
+        period_s: 1,
     }))
 }
 
@@ -188,7 +198,8 @@ mod tests {
             settings.read_rate_limit,
             Some(RateRule {
                 per_second: 2,
-                burst: 3
+                burst: 3,
+                period_s: 1,
             })
         );
         env.push(("READ_RATE_LIMIT_BURST", "0"));

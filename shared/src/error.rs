@@ -3,7 +3,8 @@
 
 use std::fmt::{self, Display};
 
-use crate::domain::ValidationError;
+use crate::domain::{AttachmentRefusal, UploadRefused, ValidationError};
+use crate::files::FilesError;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +30,20 @@ pub enum ChatError {
     RateLimited,
     #[error("store failure")]
     Store(#[from] StoreError),
+    /// An upload or attachment refused (docs/attachments.md): each reason has its own code.
+    #[error(transparent)]
+    Attachment(#[from] AttachmentRefusal),
+    #[error("object storage failure")]
+    Files(#[from] FilesError),
+}
+
+impl From<UploadRefused> for ChatError {
+    fn from(refused: UploadRefused) -> Self {
+        match refused {
+            UploadRefused::Validation(v) => Self::Validation(v),
+            UploadRefused::Refused(r) => Self::Attachment(r),
+        }
+    }
 }
 
 impl ChatError {
@@ -43,7 +58,8 @@ impl ChatError {
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
             Self::RateLimited => "rate_limited",
-            Self::Contention | Self::Store(_) => "internal",
+            Self::Attachment(refusal) => refusal.code(),
+            Self::Contention | Self::Store(_) | Self::Files(_) => "internal",
         }
     }
 
@@ -58,7 +74,10 @@ impl ChatError {
             Self::NotFound(what) => (*what).into(),
             Self::Conflict(why) => (*why).into(),
             Self::RateLimited => "too many requests; slow down".into(),
-            Self::Contention | Self::Store(_) => "internal error; try again".into(),
+            Self::Attachment(refusal) => refusal.to_string(),
+            Self::Contention | Self::Store(_) | Self::Files(_) => {
+                "internal error; try again".into()
+            }
         }
     }
 
@@ -70,13 +89,14 @@ impl ChatError {
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
             Self::RateLimited => 429,
-            Self::Contention | Self::Store(_) => 500,
+            Self::Attachment(refusal) => refusal.http_status(),
+            Self::Contention | Self::Store(_) | Self::Files(_) => 500,
         }
     }
 
     /// Whether this is the server's fault (logged at error level) or the client's.
     pub fn is_internal(&self) -> bool {
-        self.http_status() >= 500
+        self.http_status() >= 500 && !matches!(self, Self::Attachment(_))
     }
 }
 

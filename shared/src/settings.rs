@@ -26,6 +26,14 @@ pub const DEFAULT_READ_RATE_BURST: u32 = 20;
 /// reminder and change arrive minutes apart; twenty at once is already a backend bug.
 pub const SYSTEM_RATE_PER_SECOND: u32 = 1;
 pub const SYSTEM_RATE_BURST: u32 = 20;
+/// Upload requests per client (attachments): 30 an hour, a burst of 10. Each upload may hold
+/// up to 10 MiB of storage for a day even if never sent, so this bounds what one account can
+/// stage (docs/attachments.md).
+pub const UPLOAD_RATE: crate::store::RateRule = crate::store::RateRule {
+    per_second: 30,
+    burst: 10,
+    period_s: 3600,
+};
 // The read bucket accepts the same ranges as the message bucket (RATE_PER_SECOND_RANGE,
 // RATE_BURST_RANGE): the same GCRA, and the same "0: unlimited".
 

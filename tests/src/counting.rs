@@ -7,12 +7,13 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chat_shared::domain::{
-    ClientId, Connection, ConnectionId, EpochMillis, HistoryPage, HistoryQuery, InboxEntry,
-    InboxPage, InboxQuery, Message, MessageId, MessagePreview, SendClaim, SyncPage, SyncQuery,
+    AttachmentId, ClientId, Connection, ConnectionId, EpochMillis, HistoryPage, HistoryQuery,
+    InboxEntry, InboxPage, InboxQuery, Message, MessageId, MessagePreview, SendClaim, SyncPage,
+    SyncQuery, Upload,
 };
 use chat_shared::store::{
     ConnectionStore, InboxStore, MessageStore, Presence, RateBucket, RateLimitStore, RateRule,
-    SendClaimStore, Store, StoreError,
+    SendClaimStore, Store, StoreError, UploadStore,
 };
 
 pub struct CountingStore {
@@ -99,5 +100,9 @@ delegate_counting! {
     }
     RateLimitStore {
         write admit(client: &ClientId, b: RateBucket, rule: RateRule, now_ms: EpochMillis) -> bool;
+    }
+    UploadStore {
+        write put_upload(u: &Upload) -> ();
+        read uploads(ids: &[AttachmentId]) -> Vec<Upload>;
     }
 }

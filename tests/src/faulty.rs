@@ -12,12 +12,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chat_shared::domain::{
-    ClientId, Connection, ConnectionId, EpochMillis, HistoryPage, HistoryQuery, InboxEntry,
-    InboxPage, InboxQuery, Message, MessageId, MessagePreview, SendClaim, SyncPage, SyncQuery,
+    AttachmentId, ClientId, Connection, ConnectionId, EpochMillis, HistoryPage, HistoryQuery,
+    InboxEntry, InboxPage, InboxQuery, Message, MessageId, MessagePreview, SendClaim, SyncPage,
+    SyncQuery, Upload,
 };
 use chat_shared::store::{
     ConnectionStore, InboxStore, MessageStore, Presence, RateBucket, RateLimitStore, RateRule,
-    SendClaimStore, Store, StoreError,
+    SendClaimStore, Store, StoreError, UploadStore,
 };
 
 /// When an operation switched on fails.
@@ -168,5 +169,9 @@ delegate_with_faults! {
     }
     RateLimitStore {
         admit(client: &ClientId, b: RateBucket, rule: RateRule, now_ms: EpochMillis) -> bool;
+    }
+    UploadStore {
+        put_upload(u: &Upload) -> ();
+        uploads(ids: &[AttachmentId]) -> Vec<Upload>;
     }
 }

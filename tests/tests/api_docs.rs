@@ -501,6 +501,7 @@ async fn websocket_frames_are_as_asyncapi_yaml_says() {
             rate_limit: Some(RateRule {
                 per_second: 1,
                 burst: 10,
+                period_s: 1,
             }),
             ..Settings::default()
         },

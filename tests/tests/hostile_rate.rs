@@ -24,10 +24,12 @@ fn limited() -> Settings {
         rate_limit: Some(RateRule {
             per_second: 1,
             burst: 3,
+            period_s: 1,
         }),
         read_rate_limit: Some(RateRule {
             per_second: 5,
             burst: READ_BURST as u32,
+            period_s: 1,
         }),
         ..Settings::default()
     }

@@ -143,6 +143,7 @@ async fn typing_counts_against_the_rate_limit(backend: Backend) {
         rate_limit: Some(RateRule {
             per_second: 1,
             burst: 2,
+            period_s: 1,
         }),
         ..Settings::default()
     };

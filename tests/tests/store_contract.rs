@@ -34,6 +34,7 @@ fn message(from: &str, to: &str, at_ms: i64, appointment: &str, text: &str) -> M
         client_msg_id: None,
         reply: None,
         state: MessageState::default(),
+        attachments: Vec::new(),
     }
 }
 
@@ -389,6 +390,7 @@ const MESSAGES: RateBucket = RateBucket::Messages;
 const TEN_A_SECOND_BURST_20: RateRule = RateRule {
     per_second: 10,
     burst: 20,
+    period_s: 1,
 };
 
 async fn the_rate_limiter_refuses_the_21st_of_a_burst_and_admits_after_refill(store: &dyn Store) {

@@ -24,6 +24,7 @@ fn message(from: &str, to: &str, at_ms: i64, text: &str) -> Message {
         client_msg_id: None,
         reply: None,
         state: MessageState::default(),
+        attachments: Vec::new(),
     }
 }
 

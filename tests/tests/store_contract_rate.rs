@@ -12,6 +12,7 @@ const NOW_S: i64 = T0 / 1000;
 const FIVE_A_SECOND_BURST_20: RateRule = RateRule {
     per_second: 5,
     burst: 20,
+    period_s: 1,
 };
 
 fn id(raw: &str) -> ClientId {

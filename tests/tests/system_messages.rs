@@ -221,6 +221,7 @@ async fn system_messages_are_bounded_per_receiver(backend: Backend) {
         system_rate_limit: Some(RateRule {
             per_second: 1,
             burst: 2,
+            period_s: 1,
         }),
         system_principal: BackendPrincipal::parse(BACKEND_ROLE_ARN),
         ..Settings::default()

@@ -155,6 +155,7 @@ fn message(to: &str, text: &str) -> NewMessage {
         message_text: MessageText::parse(text, 30_000).expect("valid text"),
         client_msg_id: None,
         reply_to: None,
+        attachments: Vec::new(),
     }
 }
 

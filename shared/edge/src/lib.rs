@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod context;
 pub mod events;
+pub mod files;
 pub mod lambda;
 pub mod net;
 pub mod routes;

@@ -6,6 +6,7 @@
 //! - `GET /chat/unread/{reader_id}`
 //! - `GET /chat/conversations/{client_id}`
 //! - `POST /chat/system/{receiver_id}` (the booking backend only, SigV4)
+//! - `POST /chat/attachments/{client_id}`, `GET /chat/attachments/{client_id}/{attachment_id}`
 //!
 //! Routing is on the raw path, so the function works behind per-route integrations and behind
 //! a single `$default` route alike. Path parameters are percent-decoded.
@@ -25,6 +26,13 @@ pub enum Route {
     Conversations { client_id: String },
     /// `POST /chat/system/{receiver_id}`: a system message from the booking backend.
     SystemMessage { receiver_id: String },
+    /// `POST /chat/attachments/{client_id}`: an upload URL.
+    Upload { client_id: String },
+    /// `GET /chat/attachments/{client_id}/{attachment_id}`: a download URL.
+    Download {
+        client_id: String,
+        attachment_id: String,
+    },
 }
 
 /// Why a request matches no route.
@@ -59,6 +67,14 @@ impl Route {
             ("chat", "unread", Ok([reader_id])) => Some(Self::Unread { reader_id }),
             ("chat", "conversations", Ok([client_id])) => Some(Self::Conversations { client_id }),
             ("chat", "system", Ok([receiver_id])) => Some(Self::SystemMessage { receiver_id }),
+            ("chat", "attachments", Ok([client_id])) => Some(Self::Upload { client_id }),
+            ("chat", "attachments", Err(params)) => {
+                let [client_id, attachment_id] = <[String; 2]>::try_from(params).ok()?;
+                Some(Self::Download {
+                    client_id,
+                    attachment_id,
+                })
+            }
             ("chat", "history", Err(params)) => {
                 let [client_id, peer_id] = <[String; 2]>::try_from(params).ok()?;
                 Some(Self::History { client_id, peer_id })
@@ -82,8 +98,11 @@ impl Route {
     pub fn method(&self) -> &'static str {
         match self {
             Self::MarkRead { .. } => "PUT",
-            Self::History { .. } | Self::Unread { .. } | Self::Conversations { .. } => "GET",
-            Self::SystemMessage { .. } => "POST",
+            Self::History { .. }
+            | Self::Unread { .. }
+            | Self::Conversations { .. }
+            | Self::Download { .. } => "GET",
+            Self::SystemMessage { .. } | Self::Upload { .. } => "POST",
         }
     }
 
@@ -95,6 +114,8 @@ impl Route {
             Self::Unread { .. } => "GET /chat/unread",
             Self::Conversations { .. } => "GET /chat/conversations",
             Self::SystemMessage { .. } => "POST /chat/system",
+            Self::Upload { .. } => "POST /chat/attachments",
+            Self::Download { .. } => "GET /chat/attachments",
         }
     }
 
@@ -104,7 +125,10 @@ impl Route {
     pub fn owner(&self) -> Option<&str> {
         match self {
             Self::MarkRead { reader_id } | Self::Unread { reader_id } => Some(reader_id),
-            Self::History { client_id, .. } | Self::Conversations { client_id } => Some(client_id),
+            Self::History { client_id, .. }
+            | Self::Conversations { client_id }
+            | Self::Upload { client_id }
+            | Self::Download { client_id, .. } => Some(client_id),
             Self::SystemMessage { .. } => None,
         }
     }

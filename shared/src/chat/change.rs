@@ -6,6 +6,7 @@ use crate::domain::{
     Refusal, ValidationError,
 };
 use crate::error::{Chain, ChatError};
+use crate::files::Files;
 use crate::store::{Presence, RateBucket, RateRule, Store, StoreError};
 
 use super::admit::RateCheck;
@@ -41,8 +42,10 @@ pub struct Changed {
 /// DynamoDB round trips before the update is posted: two. First the rate limit and the read
 /// of the message; then, concurrently, the compare-and-set of its new state, the change
 /// record, both participants' connections and the receiver's inbox entry.
+#[allow(clippy::too_many_arguments)]
 pub async fn change(
     store: &dyn Store,
+    files: Option<&dyn Files>,
     deliverer: &Deliverer,
     rule: Option<RateRule>,
     who: &Identity,
@@ -104,7 +107,16 @@ pub async fn change(
         }
         if replaced? {
             let others = others.take().expect("read with the first attempt");
-            return Ok(deliver(
+            // A deletion's files: retagged for the bucket's lifecycle rule to remove.
+            let forgotten = async {
+                let deleted = next.as_ref().filter(|n| n.state.deleted.is_some());
+                if let (Some(files), Some(deleted)) = (files, deleted) {
+                    if !current.attachments.is_empty() {
+                        super::attachments::forget(files, deleted, &current.attachments).await;
+                    }
+                }
+            };
+            let delivered = deliver(
                 store,
                 deliverer,
                 shown,
@@ -112,8 +124,9 @@ pub async fn change(
                 others,
                 from,
                 now_ms,
-            )
-            .await);
+            );
+            let (changed, ()) = tokio::join!(delivered, forgotten);
+            return Ok(changed);
         }
         // Another change landed first: read the message again (consistently) and retry.
         current = reread(store, &current).await?;

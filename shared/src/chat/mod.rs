@@ -5,6 +5,7 @@
 //! not know which use case needs which part of the store.
 
 pub mod admit;
+pub mod attachments;
 pub mod change;
 pub mod connect;
 pub mod conversations;
@@ -21,15 +22,17 @@ pub mod unread;
 use std::sync::Arc;
 
 use crate::domain::{
-    ClientId, Clock, ConnectionId, HistoryQuery, Identity, InboxPage, InboxQuery, MessageId,
-    NewMessage, DEFAULT_MAX_MESSAGE_CHARS,
+    AttachmentId, ClientId, Clock, ConnectionId, HistoryQuery, Identity, InboxPage, InboxQuery,
+    MessageId, NewMessage, UploadRequest, DEFAULT_MAX_MESSAGE_CHARS,
 };
 use crate::error::ChatError;
+use crate::files::Files;
 use crate::notify::Notifier;
-use crate::store::{RateBucket, RateRule, Store};
+use crate::store::{MessageStore, RateBucket, RateRule, Store, UploadStore};
 
 use admit::RateCheck;
 
+pub use attachments::{DownloadGrant, UploadGrant};
 pub use change::{ChangeRequest, Changed};
 pub use deliver::{Deliverer, FrameEncoder, Outcomes, GONE_GRACE_MS};
 pub use history::History;
@@ -58,6 +61,9 @@ pub struct Settings {
     /// The booking backend, the one caller of `POST /chat/system/{receiver_id}`
     /// (`SYSTEM_PRINCIPAL_ARN`; `None`: the route refuses everyone).
     pub system_principal: Option<crate::principal::BackendPrincipal>,
+    /// Upload requests a client may make: a slow bucket of its own, per hour (`None`:
+    /// unlimited).
+    pub upload_rate_limit: Option<RateRule>,
 }
 
 impl Default for Settings {
@@ -68,16 +74,20 @@ impl Default for Settings {
             rate_limit: Some(RateRule {
                 per_second: crate::settings::DEFAULT_RATE_PER_SECOND,
                 burst: crate::settings::DEFAULT_RATE_BURST,
+                period_s: 1,
             }),
             read_rate_limit: Some(RateRule {
                 per_second: crate::settings::DEFAULT_READ_RATE_PER_SECOND,
                 burst: crate::settings::DEFAULT_READ_RATE_BURST,
+                period_s: 1,
             }),
             system_rate_limit: Some(RateRule {
                 per_second: crate::settings::SYSTEM_RATE_PER_SECOND,
                 burst: crate::settings::SYSTEM_RATE_BURST,
+                period_s: 1,
             }),
             system_principal: None,
+            upload_rate_limit: Some(crate::settings::UPLOAD_RATE),
         }
     }
 }
@@ -88,6 +98,8 @@ pub struct Chat {
     deliverer: Deliverer,
     clock: Arc<dyn Clock>,
     settings: Settings,
+    /// Object storage for attachments (`None`: attachments are refused as unavailable).
+    files: Option<Arc<dyn Files>>,
 }
 
 impl Chat {
@@ -104,7 +116,20 @@ impl Chat {
             deliverer,
             clock,
             settings,
+            files: None,
         }
+    }
+
+    /// The same chat with attachments kept in `files`.
+    pub fn with_files(mut self, files: Arc<dyn Files>) -> Self {
+        self.files = Some(files);
+        self
+    }
+
+    fn files(&self) -> Result<&dyn Files, ChatError> {
+        self.files
+            .as_deref()
+            .ok_or(crate::domain::AttachmentRefusal::Unavailable.into())
     }
 
     pub fn settings(&self) -> &Settings {
@@ -152,7 +177,8 @@ impl Chat {
     pub async fn send(&self, who: &Identity, new: NewMessage) -> Result<Sent, ChatError> {
         let (store, rule, now_ms) = (&*self.store, self.settings.rate_limit, self.now_ms());
         let budget = admit::Budget::Sender(rule);
-        send::send(store, &self.deliverer, budget, who, new, now_ms).await
+        let files = self.files.as_deref();
+        send::send(store, files, &self.deliverer, budget, who, new, now_ms).await
     }
 
     /// See [`system::post_system`]: the caller has verified that the booking backend asks.
@@ -212,7 +238,8 @@ impl Chat {
         request: ChangeRequest,
     ) -> Result<Changed, ChatError> {
         let (store, rule, now_ms) = (&*self.store, self.settings.rate_limit, self.now_ms());
-        change::change(store, &self.deliverer, rule, who, from, request, now_ms).await
+        let (files, deliverer) = (self.files.as_deref(), &self.deliverer);
+        change::change(store, files, deliverer, rule, who, from, request, now_ms).await
     }
 
     /// See [`conversations::conversations`].
@@ -223,6 +250,38 @@ impl Chat {
         query: &InboxQuery,
     ) -> Result<InboxPage, ChatError> {
         conversations::conversations(&*self.store, self.reads(), who, owner, query).await
+    }
+
+    /// See [`attachments::request_upload`].
+    pub async fn request_upload(
+        &self,
+        who: &Identity,
+        owner: &ClientId,
+        request: UploadRequest,
+    ) -> Result<UploadGrant, ChatError> {
+        let rate = RateCheck {
+            limits: &*self.store,
+            bucket: RateBucket::Uploads,
+            rule: self.settings.upload_rate_limit,
+            now_ms: self.now_ms(),
+        };
+        let files = self.files()?;
+        attachments::request_upload(&*self.store, files, rate, who, owner, request).await
+    }
+
+    /// See [`attachments::download`].
+    pub async fn download(
+        &self,
+        who: &Identity,
+        client: &ClientId,
+        id: &AttachmentId,
+    ) -> Result<DownloadGrant, ChatError> {
+        let store = (
+            &*self.store as &dyn UploadStore,
+            &*self.store as &dyn MessageStore,
+        );
+        let files = self.files()?;
+        attachments::download(store, files, self.reads(), who, client, id).await
     }
 
     /// See [`unread::unread`].

@@ -2,13 +2,15 @@
 //! receiver and counted unread.
 
 use crate::domain::{
-    ClientId, Identity, Message, MessageId, MessagePreview, MessageState, NewMessage, Outbound,
-    Reply, SendClaim, ValidationError,
+    AttachmentRefusal, ClientId, Identity, Message, MessageId, MessagePreview, MessageState,
+    NewMessage, Outbound, Reply, SendClaim, ValidationError,
 };
 use crate::error::{Chain, ChatError};
+use crate::files::{Files, ObjectState};
 use crate::store::{Store, StoreError};
 
 use super::admit::{admit_to, not_to_self, Budget};
+use super::attachments::{check_uploads, set_states};
 use super::deliver::{Deliverer, Outcomes};
 
 /// How long a send's `client_msg_id` is remembered: a retry within this gets the same ack.
@@ -54,8 +56,13 @@ impl Sent {
 /// top of both inboxes run concurrently; once they allow it, the message is stored. The unread
 /// counter and the inbox places are updated concurrently with the posts, and a place moves
 /// only when the conversation is not on top of that inbox already (docs/design.md §12).
+///
+/// A send with attachments also reads their upload records and the first bytes of each
+/// object in the first round trip ([`check_uploads`]), tags the objects attached, and stores
+/// the message in one transaction with its uploads marked attached.
 pub async fn send(
     store: &dyn Store,
+    files: Option<&dyn Files>,
     deliverer: &Deliverer,
     budget: Budget,
     who: &Identity,
@@ -63,7 +70,21 @@ pub async fn send(
     now_ms: i64,
 ) -> Result<Sent, ChatError> {
     not_to_self(who, &new.receiver_id)?;
+    let files = match (new.attachments.is_empty(), files) {
+        (true, _) => None,
+        (false, Some(files)) => Some(files),
+        (false, None) => return Err(AttachmentRefusal::Unavailable.into()),
+    };
+    let attachment_ids = new.attachments.clone();
     let (mut message, claim) = draft(who, new, now_ms);
+    let checked = async {
+        match files {
+            Some(files) => check_uploads(store, files, &who.client_id, &attachment_ids, now_ms)
+                .await
+                .map(Some),
+            None => Ok(None),
+        }
+    };
     // One round trip: the rate limit, the receiver lookup, a keyed send's claim, a reply's
     // original and both inboxes' tops. A claim left by a refused send is harmless: a retry
     // finds it and finishes the send.
@@ -96,12 +117,20 @@ pub async fn send(
         }
     };
     let tops = async { tokio::join!(store.top_peer(receiver), sender_top) };
-    let (presence, claimed, original, tops) = tokio::join!(admitted, claimed, original, tops);
+    let (presence, claimed, original, tops, checked) =
+        tokio::join!(admitted, claimed, original, tops, checked);
     let presence = presence?;
     let claimed = claimed?;
     // A retry of a keyed send (its claim exists) is answered by the rules of `store_once`; its
-    // reply was checked by the first attempt, and the original may have been deleted since.
+    // reply and attachments were checked by the first attempt (which attached them), and the
+    // original may have been deleted since.
     let retry = matches!(claimed, Some(Some(_)));
+    if !retry {
+        if let (Some(files), Some(checked)) = (files, checked?) {
+            set_states(files, &checked, ObjectState::Attached).await?;
+            message.attachments = checked;
+        }
+    }
     if let Some(original) = original?.filter(|_| !retry) {
         let preview = original.filter(|o| o.state.deleted.is_none());
         let Some(preview) = preview.as_ref().map(MessagePreview::of) else {
@@ -173,6 +202,7 @@ fn draft(who: &Identity, new: NewMessage, now_ms: i64) -> (Message, SendClaim) {
         client_msg_id: new.client_msg_id,
         reply: new.reply_to.map(|to| Reply { to, preview: None }),
         state: MessageState::default(),
+        attachments: Vec::new(),
     };
     let claim = SendClaim {
         message_id: message.message_id.clone(),
@@ -207,7 +237,7 @@ async fn store_once(
     now_ms: i64,
 ) -> Result<Stored, ChatError> {
     let (Some(key), Some(mut existing)) = (message.client_msg_id.clone(), claimed) else {
-        store.put_message(&message).await?;
+        store.put_message(&message).await.map_err(attach_error)?;
         return Ok(Stored::New(message));
     };
     for _ in 0..3 {
@@ -261,6 +291,14 @@ async fn put_once(store: &dyn Store, message: Message) -> Result<Stored, ChatErr
     match store.put_message(&message).await {
         Ok(()) => Ok(Stored::New(message)),
         Err(StoreError::MessageExists) => Ok(Stored::Duplicate(message)),
-        Err(err) => Err(err.into()),
+        Err(err) => Err(attach_error(err)),
+    }
+}
+
+/// An upload attached by a concurrent send between the check and the write.
+fn attach_error(err: StoreError) -> ChatError {
+    match err {
+        StoreError::UploadTaken => AttachmentRefusal::InUse.into(),
+        other => other.into(),
     }
 }

@@ -57,9 +57,11 @@ pub async fn post_system(
         message_text: message.message_text,
         client_msg_id: Some(message.idempotency_key),
         reply_to: None,
+        attachments: Vec::new(),
     };
     send(
         store,
+        None,
         deliverer,
         Budget::Receiver(rule),
         &system,

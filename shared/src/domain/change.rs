@@ -273,6 +273,7 @@ impl Message {
                 }
                 next.message_text = MessageText::empty();
                 next.reply = None;
+                next.attachments = Vec::new();
                 next.state.reactions = Reactions::default();
                 next.state.deleted = Some(Deletion {
                     by: who.client_id.clone(),

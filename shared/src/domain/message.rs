@@ -5,8 +5,8 @@ use std::fmt;
 use serde::Serialize;
 
 use super::{
-    AppointmentId, ClientId, ConnectionId, EpochMillis, MessageId, MessagePreview, MessageState,
-    Reply, Role, ServiceId, ValidationError,
+    AppointmentId, Attachment, AttachmentId, ClientId, ConnectionId, EpochMillis, MessageId,
+    MessagePreview, MessageState, Reply, Role, ServiceId, ValidationError,
 };
 
 /// Default longest message, in characters (Unicode scalar values).
@@ -72,6 +72,9 @@ pub struct NewMessage {
     pub client_msg_id: Option<String>,
     /// The message of the same conversation this one answers.
     pub reply_to: Option<MessageId>,
+    /// Uploads to attach (docs/attachments.md): distinct, at most
+    /// [`super::MAX_ATTACHMENTS_PER_MESSAGE`]; with any, the text may be empty.
+    pub attachments: Vec<AttachmentId>,
 }
 
 /// A stored message, in its current state.
@@ -88,6 +91,8 @@ pub struct Message {
     pub reply: Option<Reply>,
     /// Edits, deletion, reactions and the version they bring.
     pub state: MessageState,
+    /// Files the message carries (none when deleted).
+    pub attachments: Vec<Attachment>,
 }
 
 impl Message {
@@ -294,6 +299,11 @@ impl NewMessage {
             hash ^= u64::from(byte);
             hash = hash.wrapping_mul(0x0100_0000_01b3);
         }
+        // Attachments likewise count only when there are some.
+        for byte in (self.attachments.iter()).flat_map(|id| id.as_str().bytes().chain([1])) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
         hash
     }
 }
@@ -332,6 +342,7 @@ mod tests {
             message_text: MessageText::parse(t, 100).unwrap(),
             client_msg_id: None,
             reply_to: None,
+            attachments: Vec::new(),
         };
         assert_eq!(new("ab", "c").fingerprint(), new("ab", "c").fingerprint());
         assert_ne!(new("ab", "c").fingerprint(), new("a", "bc").fingerprint());

@@ -1,6 +1,7 @@
 //! The chat's domain: identities, messages, read state and the rules between them.
 //! Nothing here knows about AWS, HTTP or WebSocket.
 
+mod attachment;
 mod change;
 mod event;
 mod ids;
@@ -8,6 +9,11 @@ mod message;
 mod outbound;
 mod time;
 
+pub use attachment::{
+    Attachment, AttachmentId, AttachmentRefusal, FileName, FileType, Upload, UploadRefused,
+    UploadRequest, UploadState, DOWNLOAD_URL_TTL_S, MAX_ATTACHMENTS_PER_MESSAGE,
+    MAX_ATTACHMENT_BYTES, PENDING_UPLOAD_TTL_S, SNIFF_BYTES, UPLOAD_URL_TTL_S,
+};
 pub use change::{
     preview_text, Change, Deletion, Emoji, MessagePreview, MessageState, Reactions, Refusal, Reply,
     EDIT_WINDOW_MS, MAX_EMOJI_BYTES, MAX_REACTIONS, PREVIEW_CHARS,

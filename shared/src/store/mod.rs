@@ -7,9 +7,9 @@ pub mod memory;
 use async_trait::async_trait;
 
 use crate::domain::{
-    ClientId, Connection, ConnectionId, EpochMillis, HistoryPage, HistoryQuery, InboxEntry,
-    InboxPage, InboxQuery, Message, MessageId, MessagePreview, Role, SendClaim, SyncPage,
-    SyncQuery,
+    AttachmentId, ClientId, Connection, ConnectionId, EpochMillis, HistoryPage, HistoryQuery,
+    InboxEntry, InboxPage, InboxQuery, Message, MessageId, MessagePreview, Role, SendClaim,
+    SyncPage, SyncQuery, Upload,
 };
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -19,6 +19,10 @@ pub enum StoreError {
     /// A message with this id is already stored.
     #[error("a message with this id already exists")]
     MessageExists,
+    /// A message's upload is no longer attachable (attached meanwhile, expired or gone):
+    /// nothing was written.
+    #[error("an upload is no longer attachable")]
+    UploadTaken,
     /// A stored item does not parse back into the domain.
     #[error("stored item is corrupt: {0}")]
     Corrupt(String),
@@ -67,7 +71,11 @@ pub trait ConnectionStore: Send + Sync {
 
 #[async_trait]
 pub trait MessageStore: Send + Sync {
-    /// Stores a new message; [`StoreError::MessageExists`] if its id is taken.
+    /// Stores a new message; [`StoreError::MessageExists`] if its id is taken. A message with
+    /// attachments also marks their uploads attached to it, in the same atomic write, if each
+    /// is still attachable by the sender at the message's time ([`Upload::attachable_by`]);
+    /// otherwise nothing is written and the error is [`StoreError::UploadTaken`] (or
+    /// `MessageExists`, which wins when both hold).
     async fn put_message(&self, message: &Message) -> Result<(), StoreError>;
 
     /// A page of the conversation between `a` and `b`, newest first. `next_cursor` is `None`
@@ -221,17 +229,20 @@ pub trait InboxStore: Send + Sync {
     async fn unread_counts(&self, owner: &ClientId) -> Result<Vec<(ClientId, u64)>, StoreError>;
 }
 
-/// A token bucket: `per_second` tokens a second, at most `burst` at once.
+/// A token bucket: `per_second` tokens every `period_s` seconds (1 for every bucket but
+/// uploads, whose tokens come per hour), at most `burst` at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateRule {
     pub per_second: u32,
     pub burst: u32,
+    pub period_s: u32,
 }
 
 impl RateRule {
     /// Milliseconds between two tokens.
     pub fn interval_ms(self) -> i64 {
-        (1000 / i64::from(self.per_second.max(1))).max(1)
+        let period_ms = 1000 * i64::from(self.period_s.max(1));
+        (period_ms / i64::from(self.per_second.max(1))).max(1)
     }
 
     /// How far ahead of now the bucket's "theoretical arrival time" may run (GCRA's tolerance).
@@ -252,6 +263,8 @@ pub enum RateBucket {
     /// System messages a client receives (drawn from the receiver's bucket: the system is one
     /// sender for everyone, so its bound is per receiver).
     System,
+    /// Upload requests (attachments), a slow bucket of its own.
+    Uploads,
 }
 
 #[async_trait]
@@ -268,9 +281,25 @@ pub trait RateLimitStore: Send + Sync {
     ) -> Result<bool, StoreError>;
 }
 
+/// The records of uploads (docs/attachments.md): who uploaded what, and where it went.
+#[async_trait]
+pub trait UploadStore: Send + Sync {
+    /// Records a new upload (pending: it expires with its state's `expires_at_s`).
+    async fn put_upload(&self, upload: &Upload) -> Result<(), StoreError>;
+
+    /// Uploads by id, read consistently, in any order; ids not stored are left out. A pending
+    /// upload past its expiry may still be returned (DynamoDB's TTL deletes lazily): callers
+    /// judge with [`Upload::attachable_by`].
+    async fn uploads(&self, ids: &[AttachmentId]) -> Result<Vec<Upload>, StoreError>;
+}
+
 /// Everything the chat stores.
 pub trait Store:
-    ConnectionStore + MessageStore + SendClaimStore + InboxStore + RateLimitStore
+    ConnectionStore + MessageStore + SendClaimStore + InboxStore + RateLimitStore + UploadStore
 {
 }
-impl<T: ConnectionStore + MessageStore + SendClaimStore + InboxStore + RateLimitStore> Store for T {}
+impl<
+        T: ConnectionStore + MessageStore + SendClaimStore + InboxStore + RateLimitStore + UploadStore,
+    > Store for T
+{
+}

@@ -20,9 +20,9 @@ use crate::wire::{
 };
 use chat_shared::chat::Chat;
 use chat_shared::domain::{
-    rfc3339_millis, AppointmentId, ClientId, HistoryQuery, Identity, InboxQuery, MessageId, Role,
-    ValidationError, DEFAULT_HISTORY_LIMIT, DEFAULT_INBOX_LIMIT, MAX_HISTORY_LIMIT,
-    MAX_INBOX_LIMIT,
+    rfc3339_millis, AppointmentId, AttachmentId, ClientId, HistoryQuery, Identity, InboxQuery,
+    MessageId, Role, ValidationError, DEFAULT_HISTORY_LIMIT, DEFAULT_INBOX_LIMIT,
+    MAX_HISTORY_LIMIT, MAX_INBOX_LIMIT,
 };
 use chat_shared::error::{log_error, ChatError};
 use chat_shared::principal::BackendPrincipal;
@@ -255,6 +255,28 @@ async fn serve(
                     duplicate: sent.duplicate,
                 },
             ))
+        }
+        Ok(Route::Upload { client_id }) => {
+            let owner = ClientId::parse_field("client_id", &client_id)?;
+            let upload = wire::parse_upload_request(&body_bytes(request)?)?;
+            let who = caller(request, auth).await?;
+            let grant = chat.request_upload(&who, &owner, upload).await?;
+            tracing::info!(
+                client_id = %owner,
+                attachment_id = %grant.attachment_id,
+                "upload granted"
+            );
+            Ok(json_response(201, &wire::UploadResponse::from(&grant)))
+        }
+        Ok(Route::Download {
+            client_id,
+            attachment_id,
+        }) => {
+            let client = ClientId::parse_field("client_id", &client_id)?;
+            let id = AttachmentId::parse(&attachment_id)?;
+            let who = caller(request, auth).await?;
+            let grant = chat.download(&who, &client, &id).await?;
+            Ok(json_response(200, &wire::DownloadResponse::from(&grant)))
         }
         Err(NoRoute::MethodNotAllowed { allow }) => Ok(method_not_allowed(allow)),
         Err(NoRoute::NotFound) => Err(ChatError::NotFound("no such route")),

@@ -57,13 +57,27 @@ pub async fn production_chat(config: &Config, primers: usize) -> Chat {
         tracing::info!(?primed, "primed");
     }
     let notifier = management.unwrap_or_else(|| Arc::new(chat_shared::notify::Unconfigured));
-    Chat::new(
+    let chat = Chat::new(
         Arc::new(store),
         notifier,
         Arc::new(crate::wire::JsonFrames),
         Arc::new(SystemClock),
         config.settings.clone(),
-    )
+    );
+    match files(config, &sdk) {
+        Some(files) => chat.with_files(files),
+        None => chat,
+    }
+}
+
+/// The attachments' bucket of `config` (and its endpoint override), if it has one.
+pub fn files(
+    config: &Config,
+    sdk: &aws_config::SdkConfig,
+) -> Option<Arc<dyn chat_shared::files::Files>> {
+    let bucket = config.attachments_bucket.as_ref()?;
+    let client = crate::files::S3Files::client(sdk, config.s3_endpoint.as_deref());
+    Some(Arc::new(crate::files::S3Files::new(client, bucket)))
 }
 
 /// The AWS SDK's configuration from the environment, with explicit retry and timeout bounds

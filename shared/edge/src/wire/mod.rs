@@ -11,8 +11,12 @@ use chat_shared::domain::{
 };
 use chat_shared::error::ChatError;
 
+mod attachments;
 mod events;
 mod views;
+pub use attachments::{
+    parse_attachment_ids, parse_upload_request, AttachmentView, DownloadResponse, UploadResponse,
+};
 pub use events::{detail as event_detail, envelope as event_envelope, EventFields, SCHEMA_VERSION};
 pub use views::*;
 
@@ -68,8 +72,22 @@ pub fn parse_inbound(body: &str, max_message_chars: usize) -> Result<Inbound, Ch
         .map(|raw| idempotency_key("client_msg_id", raw))
         .transpose()?;
     let receiver_id = ClientId::parse_field("receiver_id", req_str(&obj, "receiver_id")?)?;
-    let (appointment_id, service_id, message_text) = content(&obj, max_message_chars)?;
+    let attachments = attachments::parse_attachment_ids(&obj)?;
+    let (appointment_id, service_id, message_text) = if attachments.is_empty() {
+        content(&obj, max_message_chars)?
+    } else {
+        // With attachments the text may be empty or absent.
+        let appointment_id =
+            AppointmentId::parse_field("appointment_id", req_str(&obj, "appointment_id")?)?;
+        let service_id = ServiceId::parse_field("service_id", req_str(&obj, "service_id")?)?;
+        let text = match opt_str(&obj, "message_text")? {
+            Some(text) if !text.trim().is_empty() => MessageText::parse(text, max_message_chars)?,
+            _ => MessageText::empty(),
+        };
+        (appointment_id, service_id, text)
+    };
     Ok(Inbound::Send(NewMessage {
+        attachments,
         receiver_id,
         appointment_id,
         service_id,

@@ -39,6 +39,9 @@ pub struct MessageView<'a> {
     /// The current state of the message `reply_to` names (absent if it cannot be read).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_preview: Option<PreviewView<'a>>,
+    /// Absent when the message has none (docs/attachments.md).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<super::AttachmentView<'a>>,
 }
 
 impl<'a> From<&'a Message> for MessageView<'a> {
@@ -66,6 +69,7 @@ impl<'a> From<&'a Message> for MessageView<'a> {
                 .as_ref()
                 .and_then(|r| r.preview.as_ref())
                 .map(PreviewView::from),
+            attachments: m.attachments.iter().map(Into::into).collect(),
         }
     }
 }

@@ -21,6 +21,7 @@ fn message(text: &str) -> Message {
         client_msg_id: None,
         reply: None,
         state: MessageState::default(),
+        attachments: Vec::new(),
     }
 }
 

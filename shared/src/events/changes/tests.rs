@@ -20,6 +20,7 @@ fn message() -> Box<Message> {
         client_msg_id: None,
         reply: None,
         state: MessageState::default(),
+        attachments: Vec::new(),
     })
 }
 

@@ -127,9 +127,11 @@ pub(super) fn client_item(item: Item) -> Result<ClientItem, StoreError> {
 }
 
 mod message;
+mod upload;
 pub(super) use message::{
     change_partition, feed_item, ChangeItem, FeedItem, LastItem, MessageItem,
 };
+pub(super) use upload::{upload_partition, UploadItem, UPLOAD_SK};
 
 pub(super) fn message_from_item(item: Item) -> Result<Message, StoreError> {
     from_item::<MessageItem>(item)?.into_message()

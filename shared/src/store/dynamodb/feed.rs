@@ -198,6 +198,7 @@ mod tests {
             client_msg_id: None,
             reply: None,
             state: MessageState::default(),
+            attachments: Vec::new(),
         }))
     }
 

@@ -21,6 +21,9 @@ const MAX_FILTERED_READ: usize = 2_000;
 #[async_trait]
 impl MessageStore for DynamoStore {
     async fn put_message(&self, message: &Message) -> Result<(), StoreError> {
+        if !message.attachments.is_empty() {
+            return self.put_message_attaching(message).await;
+        }
         let put = self
             .client
             .put_item()

@@ -25,6 +25,7 @@ mod messages;
 mod rate_limit;
 pub mod schema;
 pub mod stream;
+mod uploads;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::Client;
@@ -45,6 +46,7 @@ const PROFILE_SK: &str = "#profile";
 const RATE_SK: &str = "#rate";
 const READ_RATE_SK: &str = "#rate#reads";
 const SYSTEM_RATE_SK: &str = "#rate#system";
+const UPLOAD_RATE_SK: &str = "#rate#uploads";
 
 /// Names of the three tables.
 #[derive(Debug, Clone, PartialEq, Eq)]

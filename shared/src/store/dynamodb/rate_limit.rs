@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use super::codec::{n, s};
 use super::{
     is_conditional_failure, DynamoStore, RATE_SK, READ_RATE_SK, SYSTEM_RATE_SK, TTL_ATTRIBUTE,
+    UPLOAD_RATE_SK,
 };
 use crate::domain::{ClientId, EpochMillis};
 use crate::store::{RateBucket, RateLimitStore, RateRule, StoreError};
@@ -17,6 +18,7 @@ fn sort_key(bucket: RateBucket) -> &'static str {
         RateBucket::Messages => RATE_SK,
         RateBucket::Reads => READ_RATE_SK,
         RateBucket::System => SYSTEM_RATE_SK,
+        RateBucket::Uploads => UPLOAD_RATE_SK,
     }
 }
 

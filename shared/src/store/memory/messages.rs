@@ -24,6 +24,14 @@ impl MessageStore for MemoryStore {
             return Err(StoreError::MessageExists);
         }
         conversation.insert(message.message_id.clone(), without_preview(message));
+        // All or nothing, as DynamoDB's transaction: checked first, then marked.
+        if let Err(err) = super::uploads::attach(&mut state, message) {
+            let key = ConversationKey::between(&message.sender_id, &message.receiver_id);
+            if let Some(conversation) = state.conversations.get_mut(&key) {
+                conversation.remove(&message.message_id);
+            }
+            return Err(err);
+        }
         Ok(())
     }
 

@@ -10,12 +10,13 @@ use super::{
     ConnectionStore, Presence, RateBucket, RateLimitStore, RateRule, SendClaimStore, StoreError,
 };
 use crate::domain::{
-    ClientId, Connection, ConnectionId, ConversationKey, EpochMillis, InboxEntry, Message,
-    MessageId, Role, SendClaim,
+    AttachmentId, ClientId, Connection, ConnectionId, ConversationKey, EpochMillis, InboxEntry,
+    Message, MessageId, Role, SendClaim, Upload,
 };
 
 mod inbox;
 mod messages;
+mod uploads;
 
 #[derive(Default)]
 struct State {
@@ -29,6 +30,8 @@ struct State {
     rate: HashMap<(ClientId, RateBucket), EpochMillis>,
     /// Send claims by (sender, client_msg_id), with their expiry (epoch seconds).
     claims: HashMap<(ClientId, String), (SendClaim, i64)>,
+    /// Upload records by attachment id.
+    uploads: HashMap<AttachmentId, Upload>,
 }
 
 #[derive(Default)]

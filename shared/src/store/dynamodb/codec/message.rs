@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::upload::AttachmentItem;
 use super::{client_id, corrupt, from_item, message_id, Item};
 use crate::domain::{
     AppointmentId, ClientId, ConversationKey, Deletion, Emoji, Message, MessageId, MessagePreview,
@@ -40,6 +41,9 @@ pub(in super::super) struct MessageItem {
     /// Emoji to reactors, in the order they reacted; absent when there are none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     reactions: Option<BTreeMap<String, Vec<String>>>,
+    /// Absent when the message has none (and once it is deleted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    attachments: Option<Vec<AttachmentItem>>,
 }
 
 impl MessageItem {
@@ -70,6 +74,13 @@ impl MessageItem {
             deleted_by: state.deleted.as_ref().map(|d| d.by.as_str().to_owned()),
             deleted_at_ms: state.deleted.as_ref().map(|d| d.at_ms),
             reactions,
+            attachments: (!message.attachments.is_empty()).then(|| {
+                message
+                    .attachments
+                    .iter()
+                    .map(AttachmentItem::new)
+                    .collect()
+            }),
         }
     }
 
@@ -104,7 +115,11 @@ impl MessageItem {
             }
             None => MessageText::empty(),
         };
+        let attachments = (self.attachments.unwrap_or_default().into_iter())
+            .map(AttachmentItem::into_attachment)
+            .collect::<Result<_, _>>()?;
         Ok(Message {
+            attachments,
             message_id: message_id(&self.message_id, "message_id")?,
             sender_id: client_id(&self.sender_id, "sender_id")?,
             receiver_id: client_id(&self.receiver_id, "receiver_id")?,

@@ -65,6 +65,7 @@ fn message_items_keep_their_stored_format() {
         client_msg_id: None,
         reply: None,
         state: MessageState::default(),
+        attachments: Vec::new(),
     };
     let mut expected = vec![
         ("conversation_id", s("alice#bob")),
@@ -107,6 +108,7 @@ fn changed_messages_keep_their_stored_format() {
             deleted: None,
             reactions: Default::default(),
         },
+        attachments: Vec::new(),
     };
     message
         .state
@@ -162,6 +164,7 @@ fn change_records_hold_no_content() {
         client_msg_id: None,
         reply: None,
         state: MessageState::default(),
+        attachments: Vec::new(),
     };
     let change = MessageId::generate(1_700_000_000_500);
     let item = to_item(&ChangeItem::new(&change, &message)).unwrap();
