@@ -5,6 +5,7 @@ pub mod aws_api;
 pub mod bus;
 pub mod events;
 pub mod faults;
+pub mod files;
 pub mod functions;
 pub mod gateway;
 pub mod identity;
@@ -13,6 +14,7 @@ pub mod management_auth;
 mod origins;
 pub mod pipes;
 mod serve;
+mod setup;
 pub mod streams;
 pub mod web;
 
@@ -20,21 +22,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chat_shared::domain::SystemClock;
-use chat_shared::notify::apigw::ApiGatewayNotifier;
-use chat_shared::store::dynamodb::{create_tables, local_client, DynamoStore, TableNames};
-use chat_shared::store::memory::MemoryStore;
+use chat_shared::store::dynamodb::TableNames;
 use chat_shared::store::Store;
-use chat_shared::{Chat, Settings};
+use chat_shared::Settings;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::events::Api;
 pub use crate::faults::Faults;
-use crate::functions::{Functions, InProcess, InvokeApi};
+use crate::functions::InvokeApi;
 use crate::gateway::loopback::{Loopback, Serving};
-use crate::gateway::sigv4::Credentials;
 pub use crate::gateway::{Gateway, Limits};
 pub use crate::identity::IdentityMode;
 pub use crate::management_auth::ManagementKeys;
@@ -71,6 +69,9 @@ pub struct Options {
     /// Events out ([`pipes`]): with DynamoDB, its streams read into the events handler and a
     /// local bus (`None`: off). The in-memory store has no stream, so no events.
     pub events: Option<pipes::EventsOptions>,
+    /// Attachments ([`files`]): a local S3 the functions keep them in (`None`: off, and
+    /// attachments are refused as unavailable).
+    pub files: Option<files::FilesOptions>,
 }
 
 impl std::fmt::Debug for Options {
@@ -105,6 +106,7 @@ impl Default for Options {
             management: ManagementKeys::default(),
             allowed_origins: Vec::new(),
             events: Some(pipes::EventsOptions::default()),
+            files: Some(files::FilesOptions::default()),
         }
     }
 }
@@ -121,6 +123,8 @@ pub enum StartError {
     Origins(#[from] chat_shared::origin::BadOrigin),
     #[error(transparent)]
     Streams(#[from] streams::StreamError),
+    #[error("cannot start the local S3: {0}")]
+    Files(#[source] std::io::Error),
 }
 
 /// A running chat-local.
@@ -134,6 +138,7 @@ pub struct Running {
     /// The in-process handlers' Management API client reaches the router while this lives.
     _loopback: Serving,
     pipeline: Option<pipes::Pipeline>,
+    files: Option<files::LocalFiles>,
 }
 
 impl Running {
@@ -147,6 +152,11 @@ impl Running {
 
     pub fn gateway(&self) -> &Arc<Gateway> {
         &self.gateway
+    }
+
+    /// The local S3 attachments are kept in (`None` when off).
+    pub fn files(&self) -> Option<&files::LocalFiles> {
+        self.files.as_ref()
     }
 
     /// The local bus events go to (`None` when events are off).
@@ -192,13 +202,26 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
     let management = management_endpoint(addr);
     let mut banner = banner(addr, &management, &options.identity);
     banner.push(access.banner.clone());
-    let store = open_store(&options).await?;
+    let files = match &options.files {
+        Some(files) => Some(
+            files::start(files, &options.host, &access.signing, origins.clone())
+                .await
+                .map_err(StartError::Files)?,
+        ),
+        None => None,
+    };
+    banner.push(files.as_ref().map_or_else(
+        || "  Attachments:    off (--no-attachments)".to_owned(),
+        files::LocalFiles::describe,
+    ));
+    let store = setup::open_store(&options).await?;
     let pipeline = start_pipeline(&options, store.as_ref().map(|(s, _)| s), &mut banner).await?;
     let loopback = Loopback::default();
-    let functions = functions(
+    let functions = setup::functions(
         &options,
         store,
         (&management, &access.signing, &loopback),
+        files.as_ref(),
         &mut banner,
     );
     banner.push(format!("  Functions:      {}", functions.describe()));
@@ -226,7 +249,8 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         banner.push(format!("  FAULTS:         {}", options.faults.describe()));
     }
     gateway.set_faults(options.faults.clone());
-    let mut app = gateway.router();
+    let csp = web::content_security_policy(files.as_ref().map(files::LocalFiles::origin));
+    let mut app = gateway.router(&csp);
     if let Some(local_aws) = local_aws {
         app = app.merge(aws_api::routes(Arc::new(local_aws)));
     }
@@ -249,6 +273,7 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         server,
         _loopback: loopback,
         pipeline,
+        files,
     })
 }
 
@@ -324,71 +349,4 @@ fn banner(addr: SocketAddr, management: &str, identity: &IdentityMode) -> Vec<St
         format!("  HTTP API:       http://{addr}/chat/..."),
         format!("  Management API: {management}/@connections/{{connectionId}}"),
     ]
-}
-
-/// The store the embedder supplied, or DynamoDB at `dynamodb_endpoint` (tables created), or
-/// none (the caller then chooses), with a line describing it.
-async fn open_store(options: &Options) -> Result<Option<(Arc<dyn Store>, String)>, StartError> {
-    if let Some(store) = &options.store {
-        return Ok(Some((store.clone(), "supplied by the embedder".to_owned())));
-    }
-    let Some(endpoint) = &options.dynamodb_endpoint else {
-        return Ok(None);
-    };
-    let tables = TableNames::with_prefix(&options.table_prefix);
-    let client = local_client(endpoint);
-    create_tables(&client, &tables)
-        .await
-        .map_err(|e| StartError::Tables(endpoint.clone(), e))?;
-    let description = format!(
-        "DynamoDB at {endpoint} (tables {}, {}, {})",
-        tables.connections, tables.messages, tables.inbox
-    );
-    Ok(Some((
-        Arc::new(DynamoStore::new(client, tables)),
-        description,
-    )))
-}
-
-/// Where events go: a Lambda Invoke API, or the handlers in-process over `store` (in memory
-/// when there is none).
-fn functions(
-    options: &Options,
-    store: Option<(Arc<dyn Store>, String)>,
-    (management, signing, loopback): (&str, &Credentials, &Loopback),
-    banner: &mut Vec<String>,
-) -> Arc<dyn Functions> {
-    if let Some(endpoint) = &options.invoke_endpoint {
-        if let Some((_, description)) = &store {
-            banner.push(format!("  Tables ready:   {description}"));
-        }
-        return Arc::new(InvokeApi::new(endpoint, Duration::from_secs(29)));
-    }
-    let (store, description) = store.unwrap_or_else(|| {
-        (
-            Arc::new(MemoryStore::new()) as Arc<dyn Store>,
-            "in-memory (lost on exit)".to_owned(),
-        )
-    });
-    let loopback = (!options.management_over_tcp).then_some(loopback);
-    let notifier = ApiGatewayNotifier::new(management_auth::management_client(
-        management, signing, loopback,
-    ));
-    // The in-process functions take the gateway's signer of system messages as the backend.
-    let mut settings = options.settings.clone();
-    settings.system_principal = settings
-        .system_principal
-        .or_else(|| chat_shared::principal::BackendPrincipal::parse(gateway::LOCAL_BACKEND_ARN));
-    let chat = Chat::new(
-        store,
-        Arc::new(notifier),
-        Arc::new(chat_edge::wire::JsonFrames),
-        Arc::new(SystemClock),
-        settings,
-    );
-    Arc::new(InProcess::new(
-        chat,
-        description,
-        options.identity.http_verifier(),
-    ))
 }

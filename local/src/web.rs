@@ -9,6 +9,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use std::sync::Arc;
 
 const INDEX_HTML: &str = include_str!("../web/index.html");
 const APP_JS: &str = include_str!("../web/app.js");
@@ -46,57 +47,65 @@ const LIB: &[(&str, &str)] = library![
 
 /// Only this origin: scripts, styles and connections (`'self'` covers `ws://` to the same
 /// host); no inline script or style, so text that slipped into the DOM as HTML could not run.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; connect-src 'self'; \
-     img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; \
-     frame-ancestors 'none'";
-
-/// The client's routes, for any router state.
-pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new()
-        .route(
-            "/",
-            get(|| async { asset("text/html; charset=utf-8", INDEX_HTML) }),
-        )
-        .route(
-            "/app.js",
-            get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
-        )
-        .route(
-            "/state.js",
-            get(|| async { asset("text/javascript; charset=utf-8", STATE_JS) }),
-        )
-        .route(
-            "/inbox.js",
-            get(|| async { asset("text/javascript; charset=utf-8", INBOX_JS) }),
-        )
-        .route(
-            "/messages.js",
-            get(|| async { asset("text/javascript; charset=utf-8", MESSAGES_JS) }),
-        )
-        .route(
-            "/composer.js",
-            get(|| async { asset("text/javascript; charset=utf-8", COMPOSER_JS) }),
-        )
-        .route(
-            "/app.css",
-            get(|| async { asset("text/css; charset=utf-8", APP_CSS) }),
-        )
-        .route("/lib/{file}", get(library))
+/// With attachments, the local S3's origin too, for uploads (`connect-src`) and images
+/// (`img-src`): presigned URLs point there.
+pub fn content_security_policy(files_origin: Option<&str>) -> String {
+    let files = files_origin.map(|o| format!(" {o}")).unwrap_or_default();
+    format!(
+        "default-src 'self'; connect-src 'self'{files}; img-src 'self' data:{files}; \
+         style-src 'self'; script-src 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
 }
 
-async fn library(Path(file): Path<String>) -> Response {
+/// The page's files: path, content type, contents.
+const PAGES: &[(&str, &str, &str)] = &[
+    ("/", "text/html; charset=utf-8", INDEX_HTML),
+    ("/app.js", "text/javascript; charset=utf-8", APP_JS),
+    ("/state.js", "text/javascript; charset=utf-8", STATE_JS),
+    ("/inbox.js", "text/javascript; charset=utf-8", INBOX_JS),
+    (
+        "/messages.js",
+        "text/javascript; charset=utf-8",
+        MESSAGES_JS,
+    ),
+    (
+        "/composer.js",
+        "text/javascript; charset=utf-8",
+        COMPOSER_JS,
+    ),
+    ("/app.css", "text/css; charset=utf-8", APP_CSS),
+];
+
+/// The client's routes, served with `csp` ([`content_security_policy`]).
+pub fn routes<S: Clone + Send + Sync + 'static>(csp: &str) -> Router<S> {
+    let csp: Arc<str> = Arc::from(csp);
+    let mut router = Router::new();
+    for &(path, content_type, body) in PAGES {
+        let csp = csp.clone();
+        router = router.route(
+            path,
+            get(move || async move { asset(content_type, body, &csp) }),
+        );
+    }
+    router.route(
+        "/lib/{file}",
+        get(move |Path(file): Path<String>| async move { library(&file, &csp) }),
+    )
+}
+
+fn library(file: &str, csp: &str) -> Response {
     match LIB.iter().find(|(name, _)| *name == file) {
-        Some((_, body)) => asset("text/javascript; charset=utf-8", body),
+        Some((_, body)) => asset("text/javascript; charset=utf-8", body, csp),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
 
-fn asset(content_type: &'static str, body: &'static str) -> Response {
+fn asset(content_type: &'static str, body: &'static str, csp: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "no-cache"),
-            (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+            (header::CONTENT_SECURITY_POLICY, csp),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::REFERRER_POLICY, "no-referrer"),
         ],

@@ -9,6 +9,7 @@ pub mod dynamo_process;
 pub mod events;
 pub mod fakes;
 pub mod faulty;
+pub mod files;
 pub mod harness;
 pub mod hostile;
 pub mod local;

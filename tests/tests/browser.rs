@@ -16,8 +16,13 @@ use chat_tests::{store_for, Backend};
 use http_body_util::{BodyExt, Full};
 use hyper::HeaderMap;
 
-const CSP: &str = "default-src 'self'; connect-src 'self'; img-src 'self' data:; \
-     style-src 'self'; script-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+/// The page's policy: this origin, and the local S3's for uploads and images.
+fn csp(s3: &str) -> String {
+    format!(
+        "default-src 'self'; connect-src 'self' {s3}; img-src 'self' data: {s3}; \
+         style-src 'self'; script-src 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
+}
 
 /// One browser at a time: two Chromiums on a two-core machine make both slow.
 static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -71,7 +76,12 @@ async fn the_browser_client_is_served_with_its_content_types_and_security_header
         assert_eq!(status, 200, "{path}");
         assert_eq!(header(&headers, "content-type"), content_type, "{path}");
         assert_eq!(header(&headers, "cache-control"), "no-cache", "{path}");
-        assert_eq!(header(&headers, "content-security-policy"), CSP, "{path}");
+        let s3 = local.files().expect("attachments are on").origin();
+        assert_eq!(
+            header(&headers, "content-security-policy"),
+            csp(s3),
+            "{path}"
+        );
         assert_eq!(
             header(&headers, "x-content-type-options"),
             "nosniff",

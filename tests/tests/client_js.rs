@@ -356,7 +356,10 @@ async fn chat_local_serves_every_library_file_under_lib() {
         );
         assert_eq!(
             header("content-security-policy").as_deref(),
-            Some(chat_local::web::CONTENT_SECURITY_POLICY)
+            Some(
+                chat_local::web::content_security_policy(local.files().map(|f| f.origin()))
+                    .as_str()
+            )
         );
         assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
         let body = response.into_body().collect().await.unwrap().to_bytes();

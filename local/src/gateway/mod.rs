@@ -129,13 +129,14 @@ impl Gateway {
         faults.fate(r)
     }
 
-    pub fn router(self: &Arc<Self>) -> Router {
+    /// The gateway's routes and the browser client's, served with `csp`.
+    pub fn router(self: &Arc<Self>, csp: &str) -> Router {
         Router::new()
             .route("/ws", get(websocket::ws_upgrade_token_only))
             .route("/ws/{client_id}", get(websocket::ws_upgrade))
             .route("/@connections/{id}", any(management::management))
             .route("/{stage}/@connections/{id}", any(management::management))
-            .merge(crate::web::routes())
+            .merge(crate::web::routes(csp))
             .fallback(http::http_api)
             .with_state(self.clone())
     }
