@@ -14,6 +14,7 @@ pub mod harness;
 pub mod hostile;
 pub mod local;
 pub mod management;
+pub mod template;
 pub mod tokens;
 pub mod tools;
 pub mod webhook;
