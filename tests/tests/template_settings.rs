@@ -316,7 +316,8 @@ fn only_the_system_message_route_takes_iam_and_only_its_function_names_the_backe
     ] {
         assert!(!pattern.is_match(arn), "{arn}");
     }
-    // The HTTP function may not write messages; the system-message function may.
+    // The HTTP function may not write messages (its only PutItem there is held to upload
+    // records, `#file#...`); the system-message function may.
     let actions_on_messages = |function: &Value| -> String {
         let statements = function["Policies"][0]["Statement"].as_sequence().unwrap();
         statements
@@ -325,6 +326,9 @@ fn only_the_system_message_route_takes_iam_and_only_its_function_names_the_backe
                 serde_norway::to_string(&s["Resource"])
                     .unwrap()
                     .contains("MessagesTable")
+                    && s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"][0]
+                        .as_str()
+                        != Some("#file#*")
             })
             .map(|s| serde_norway::to_string(&s["Action"]).unwrap())
             .collect()
