@@ -41,6 +41,8 @@ pub struct Harness {
     pub clock: Arc<FixedClock>,
     /// Wraps the store the chat uses; inert until a test switches a fault on.
     pub faults: Arc<FaultyStore>,
+    /// The local S3 attachments go to, once [`Harness::with_local_s3`] started one.
+    pub files: Option<chat_local::files::LocalFiles>,
 }
 
 /// The harness's name in tests written before it had one.
@@ -61,6 +63,7 @@ fn no_rate_limit() -> Settings {
         rate_limit: None,
         read_rate_limit: None,
         system_rate_limit: None,
+        upload_rate_limit: None,
         system_principal: BackendPrincipal::parse(crate::BACKEND_ROLE_ARN),
         ..Settings::default()
     }
@@ -104,6 +107,26 @@ impl Harness {
             notifier,
             clock,
             faults,
+            files: None,
+        }
+    }
+
+    /// The same chat with attachments kept in a local S3 of its own (chat-local's, on a free
+    /// port, over a temporary folder), signed with dev mode's keys.
+    pub async fn with_local_s3(self) -> Self {
+        let keys = chat_local::files::Credentials {
+            access_key_id: "local".into(),
+            secret_access_key: "local".into(),
+        };
+        let options = chat_local::files::FilesOptions::default();
+        let allow_any = Arc::new(chat_shared::origin::OriginAllowlist::default());
+        let files = chat_local::files::start(&options, "127.0.0.1", &keys, allow_any)
+            .await
+            .expect("the local S3 starts");
+        Self {
+            chat: self.chat.with_files(files.client_files(&keys)),
+            files: Some(files),
+            ..self
         }
     }
 

@@ -4,6 +4,7 @@
 //! the field, echoes no long input, and nothing was stored or posted; for each accepted one: the
 //! ack, the delivered frame and the history carry exactly what was sent.
 
+use chat_tests::hostile::ws_attachments::attachment_cases;
 use chat_tests::hostile::ws_changes::{change_cases, reply_cases};
 use chat_tests::hostile::ws_frames::{
     authorization_cases, bad_json_cases, missing_field_cases, non_object_cases,
@@ -14,6 +15,10 @@ use chat_tests::hostile::ws_text::{
     control_char_cases, huge_field_cases, injection_cases, unicode_cases,
 };
 use chat_tests::{on_both_stores, Backend};
+
+async fn attachments_are_refused_naming_the_field_or_the_upload(backend: Backend) {
+    run_ws(backend, "attachments", attachment_cases()).await;
+}
 
 async fn bad_json_is_refused_and_changes_nothing(backend: Backend) {
     run_ws(backend, "bad JSON", bad_json_cases()).await;
@@ -69,6 +74,7 @@ async fn hostile_edits_deletions_and_reactions_are_refused_and_change_nothing(ba
 }
 
 on_both_stores!(
+    attachments_are_refused_naming_the_field_or_the_upload,
     hostile_replies_are_refused_naming_reply_to,
     hostile_edits_deletions_and_reactions_are_refused_and_change_nothing,
     bad_json_is_refused_and_changes_nothing,

@@ -326,8 +326,7 @@ fn only_the_system_message_route_takes_iam_and_only_its_function_names_the_backe
                 serde_norway::to_string(&s["Resource"])
                     .unwrap()
                     .contains("MessagesTable")
-                    && s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"][0]
-                        .as_str()
+                    && s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"][0].as_str()
                         != Some("#file#*")
             })
             .map(|s| serde_norway::to_string(&s["Action"]).unwrap())

@@ -28,10 +28,11 @@ pub struct DownloadGrant {
 }
 
 /// `POST /chat/attachments/{owner}`: the caller's own upload, drawn from its upload bucket;
-/// the record is written before the URL is handed out, so every object has one.
+/// the record is written before the URL is handed out, so every object has one. Refused in
+/// this order: someone else's (403), no storage configured (503), the bucket empty (429).
 pub async fn request_upload(
     uploads: &dyn UploadStore,
-    files: &dyn Files,
+    files: Option<&dyn Files>,
     rate: RateCheck<'_>,
     who: &Identity,
     owner: &ClientId,
@@ -40,6 +41,7 @@ pub async fn request_upload(
     if owner != &who.client_id {
         return Err(ChatError::Forbidden("uploads are made for oneself only"));
     }
+    let files = files.ok_or(AttachmentRefusal::Unavailable)?;
     rate.take(who).await?;
     let now_ms = rate.now_ms;
     let attachment = Attachment {
@@ -142,7 +144,7 @@ pub async fn forget(files: &dyn Files, deleted: &Message, attachments: &[Attachm
 /// Draws from the caller's read bucket.
 pub async fn download(
     store: (&dyn UploadStore, &dyn MessageStore),
-    files: &dyn Files,
+    files: Option<&dyn Files>,
     rate: RateCheck<'_>,
     who: &Identity,
     client: &ClientId,
@@ -151,6 +153,7 @@ pub async fn download(
     if client != &who.client_id {
         return Err(ChatError::Forbidden("downloads are made for oneself only"));
     }
+    let files = files.ok_or(AttachmentRefusal::Unavailable)?;
     rate.take(who).await?;
     let (uploads, messages) = store;
     let record = uploads.uploads(std::slice::from_ref(id)).await?.pop();

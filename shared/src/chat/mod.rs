@@ -126,12 +126,6 @@ impl Chat {
         self
     }
 
-    fn files(&self) -> Result<&dyn Files, ChatError> {
-        self.files
-            .as_deref()
-            .ok_or(crate::domain::AttachmentRefusal::Unavailable.into())
-    }
-
     pub fn settings(&self) -> &Settings {
         &self.settings
     }
@@ -265,7 +259,7 @@ impl Chat {
             rule: self.settings.upload_rate_limit,
             now_ms: self.now_ms(),
         };
-        let files = self.files()?;
+        let files = self.files.as_deref();
         attachments::request_upload(&*self.store, files, rate, who, owner, request).await
     }
 
@@ -280,7 +274,7 @@ impl Chat {
             &*self.store as &dyn UploadStore,
             &*self.store as &dyn MessageStore,
         );
-        let files = self.files()?;
+        let files = self.files.as_deref();
         attachments::download(store, files, self.reads(), who, client, id).await
     }
 

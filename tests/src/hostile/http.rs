@@ -42,7 +42,9 @@ pub fn http_refused(code: &'static str, field: Option<&'static str>) -> HttpExpe
         "invalid_json" | "validation" => 400,
         "unauthorized" => 401,
         "forbidden" => 403,
-        "not_found" => 404,
+        "not_found" | "attachment_not_found" => 404,
+        "file_too_large" => 413,
+        "unsupported_file_type" => 415,
         other => panic!("no status for {other}"),
     };
     HttpExpect::Refused {

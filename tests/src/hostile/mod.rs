@@ -33,15 +33,17 @@
 //! delivered frame and the history carry exactly what was sent.
 
 pub mod http;
+pub mod http_attachments;
 pub mod http_cases;
 pub mod http_inbox;
 pub mod http_system;
+pub mod ws_attachments;
 pub mod ws_changes;
 pub mod ws_frames;
 pub mod ws_run;
 pub mod ws_text;
 
-use chat_shared::domain::{Emoji, MessageId};
+use chat_shared::domain::{AttachmentId, Emoji, MessageId};
 use serde_json::{json, Map, Value};
 
 pub type Who = Option<(&'static str, &'static str)>;
@@ -140,13 +142,23 @@ pub fn decide(body: &str) -> Expect {
     };
     let mut ids = Vec::new();
     for field in ["receiver_id", "appointment_id", "service_id"] {
+        if field == "appointment_id" {
+            // The attachments are read right after the receiver.
+            if let Err(refusal) = attachments_of(&obj) {
+                return refusal;
+            }
+        }
         match string(field) {
             Ok(Some(s)) if id_ok(&s) => ids.push(s),
             _ => return invalid(field),
         }
     }
+    let attachments = attachments_of(&obj).unwrap_or_default();
     let message_text = match string("message_text") {
         Ok(Some(s)) if text_ok(&s) => s,
+        // With attachments, no text (or blank text) is a message of attachments only.
+        Ok(None) if attachments > 0 => String::new(),
+        Ok(Some(s)) if attachments > 0 && s.trim().is_empty() => String::new(),
         _ => return invalid("message_text"),
     };
     let reply_to = match string("reply_to") {
@@ -160,6 +172,10 @@ pub fn decide(body: &str) -> Expect {
     if ids[0] != "admin456" {
         return refused("forbidden");
     }
+    if attachments > 0 {
+        // No upload is known to the rules: any well-formed attachment id names none.
+        return refused("attachment_not_found");
+    }
     if reply_to.is_some() {
         // No message of the corpus's conversation is known to the rules: a reply to any id
         // answers nothing of this conversation.
@@ -171,6 +187,29 @@ pub fn decide(body: &str) -> Expect {
         message_text,
         client_msg_id,
     })
+}
+
+/// How many attachments a send frame names, by the rules of `attachments`: absent or `null`
+/// is none; else an array of at most 4 distinct strings, each an attachment id (a ULID).
+fn attachments_of(obj: &serde_json::Map<String, Value>) -> Result<usize, Expect> {
+    let items = match obj.get("attachments") {
+        None | Some(Value::Null) => return Ok(0),
+        Some(Value::Array(items)) if items.len() <= 4 => items,
+        Some(_) => return Err(invalid("attachments")),
+    };
+    let mut seen = std::collections::HashSet::new();
+    for item in items {
+        let Value::String(raw) = item else {
+            return Err(invalid("attachments"));
+        };
+        if AttachmentId::parse(raw).is_err() {
+            return Err(invalid("attachment_id"));
+        }
+        if !seen.insert(raw) {
+            return Err(invalid("attachments"));
+        }
+    }
+    Ok(items.len())
 }
 
 /// The rules for a change frame (edit, delete, react), field by field in the order the server

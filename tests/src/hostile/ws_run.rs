@@ -16,7 +16,8 @@ use crate::{ws_event, Backend, Harness};
 
 /// The administrator's desk, the user and another user, connected.
 pub async fn setup(backend: Backend) -> Harness {
-    let tc = Harness::on(backend).await;
+    // With a local S3, so attachments are checked as the deployed functions check them.
+    let tc = Harness::on(backend).await.with_local_s3().await;
     for (conn, who) in [
         (ADMIN_CONN, ADMIN),
         (USER_CONN, USER),
