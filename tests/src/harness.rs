@@ -123,8 +123,9 @@ impl Harness {
         let files = chat_local::files::start(&options, "127.0.0.1", &keys, allow_any)
             .await
             .expect("the local S3 starts");
+        let presigning_now = Arc::new(PresignedNow(files.client_files(&keys)));
         Self {
-            chat: self.chat.with_files(files.client_files(&keys)),
+            chat: self.chat.with_files(presigning_now),
             files: Some(files),
             ..self
         }
@@ -343,5 +344,55 @@ impl<'a> Participant<'a> {
     pub async fn unread(&self) -> Unread {
         let me = self.identity();
         self.app.chat.unread(&me, &me.client_id).await.unwrap()
+    }
+}
+
+/// The local S3's storage with URLs presigned at the real time: the harness's clock stands in
+/// the past (at [`T0`]), and the local S3 checks a URL's expiry against its own clock, as S3
+/// does. Everything else is the chat's as is.
+struct PresignedNow(Arc<dyn chat_shared::files::Files>);
+
+#[async_trait::async_trait]
+impl chat_shared::files::Files for PresignedNow {
+    async fn presign_upload(
+        &self,
+        key: &str,
+        file_type: chat_shared::domain::FileType,
+        size: u64,
+        _now_ms: EpochMillis,
+        expires_in_s: u64,
+    ) -> Result<chat_shared::files::Presigned, chat_shared::files::FilesError> {
+        let now = chat_shared::domain::Clock::now_ms(&chat_shared::domain::SystemClock);
+        self.0
+            .presign_upload(key, file_type, size, now, expires_in_s)
+            .await
+    }
+
+    async fn inspect(
+        &self,
+        key: &str,
+    ) -> Result<Option<chat_shared::files::Inspected>, chat_shared::files::FilesError> {
+        self.0.inspect(key).await
+    }
+
+    async fn set_state(
+        &self,
+        key: &str,
+        state: chat_shared::files::ObjectState,
+    ) -> Result<(), chat_shared::files::FilesError> {
+        self.0.set_state(key, state).await
+    }
+
+    async fn presign_download(
+        &self,
+        key: &str,
+        attachment: &chat_shared::domain::Attachment,
+        _now_ms: EpochMillis,
+        expires_in_s: u64,
+    ) -> Result<chat_shared::files::Presigned, chat_shared::files::FilesError> {
+        let now = chat_shared::domain::Clock::now_ms(&chat_shared::domain::SystemClock);
+        self.0
+            .presign_download(key, attachment, now, expires_in_s)
+            .await
     }
 }
