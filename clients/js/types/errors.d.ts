@@ -66,6 +66,28 @@ export class NotFoundError extends ChatError {
 /** A method the HTTP route does not have. */
 export class MethodNotAllowedError extends ChatError {
 }
+/** The upload names no upload of the sender's that can still be attached (or a download asks
+ * for one that is not in the caller's conversations). */
+export class AttachmentNotFoundError extends ChatError {
+}
+/** The upload is already attached to a message. */
+export class AttachmentInUseError extends ChatError {
+}
+/** What storage holds is not what was declared (size, type or content). */
+export class AttachmentMismatchError extends ChatError {
+}
+/** The attachment's message was deleted. */
+export class AttachmentGoneError extends ChatError {
+}
+/** No attachment storage is configured. */
+export class AttachmentsUnavailableError extends ChatError {
+}
+/** The file is over the 10 MiB limit. */
+export class FileTooLargeError extends ChatError {
+}
+/** The file's type is not allowed (JPEG, PNG, GIF, WebP, PDF or plain text). */
+export class UnsupportedFileTypeError extends ChatError {
+}
 /** No answer within the request timeout (the connection is then replaced). */
 export class TimeoutError extends ChatError {
 }

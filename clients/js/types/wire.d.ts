@@ -1,5 +1,5 @@
-/** The WebSocket error codes (asyncapi `ErrorCode`). @typedef {'invalid_json' | 'unknown_action' | 'validation' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited' | 'internal'} WsErrorCode */
-/** The HTTP error codes (openapi `ErrorCode`). @typedef {'invalid_json' | 'invalid_request' | 'unknown_action' | 'validation' | 'unauthorized' | 'forbidden' | 'not_found' | 'method_not_allowed' | 'conflict' | 'rate_limited' | 'internal'} HttpErrorCode */
+/** The WebSocket error codes (asyncapi `ErrorCode`). @typedef {'invalid_json' | 'unknown_action' | 'validation' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'attachment_not_found' | 'attachment_in_use' | 'attachment_mismatch' | 'rate_limited' | 'internal'} WsErrorCode */
+/** The HTTP error codes (openapi `ErrorCode`). @typedef {'invalid_json' | 'invalid_request' | 'unknown_action' | 'validation' | 'unauthorized' | 'forbidden' | 'not_found' | 'method_not_allowed' | 'conflict' | 'file_too_large' | 'unsupported_file_type' | 'attachment_not_found' | 'attachment_gone' | 'attachments_unavailable' | 'rate_limited' | 'internal'} HttpErrorCode */
 /** Every stable error code of either API. @typedef {WsErrorCode | HttpErrorCode} ErrorCode */
 /**
  * A send frame (client → server).
@@ -8,7 +8,8 @@
  * @property {string} receiver_id
  * @property {string} appointment_id
  * @property {string} service_id
- * @property {string} message_text
+ * @property {string | string | null} [message_text]
+ * @property {Array<string> | null} [attachments]
  * @property {string | null} [client_msg_id]
  * @property {string | null} [reply_to]
  */
@@ -44,6 +45,7 @@
  * @property {Record<string, Array<string>>} reactions
  * @property {string} [reply_to]
  * @property {object} [reply_preview]
+ * @property {Array<object>} [attachments]
  */
 /**
  * The ack of a stored send (server → sender).
@@ -52,6 +54,7 @@
  * @property {string} message_id
  * @property {string} [client_msg_id]
  * @property {string} timestamp
+ * @property {Array<object>} [attachments]
  */
 /**
  * One page of catch-up (server → client).
@@ -111,6 +114,7 @@
  * @property {Record<string, Array<string>>} reactions
  * @property {string} [reply_to]
  * @property {object} [reply_preview]
+ * @property {Array<object>} [attachments]
  * @property {boolean} read
  */
 /**
@@ -203,11 +207,11 @@ export const ERROR_CODES: readonly ErrorCode[];
 /**
  * The WebSocket error codes (asyncapi `ErrorCode`).
  */
-export type WsErrorCode = "invalid_json" | "unknown_action" | "validation" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "rate_limited" | "internal";
+export type WsErrorCode = "invalid_json" | "unknown_action" | "validation" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "attachment_not_found" | "attachment_in_use" | "attachment_mismatch" | "rate_limited" | "internal";
 /**
  * The HTTP error codes (openapi `ErrorCode`).
  */
-export type HttpErrorCode = "invalid_json" | "invalid_request" | "unknown_action" | "validation" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "rate_limited" | "internal";
+export type HttpErrorCode = "invalid_json" | "invalid_request" | "unknown_action" | "validation" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "file_too_large" | "unsupported_file_type" | "attachment_not_found" | "attachment_gone" | "attachments_unavailable" | "rate_limited" | "internal";
 /**
  * Every stable error code of either API.
  */
@@ -220,7 +224,8 @@ export type SendFrame = {
     receiver_id: string;
     appointment_id: string;
     service_id: string;
-    message_text: string;
+    message_text?: string | null | undefined;
+    attachments?: string[] | null | undefined;
     client_msg_id?: string | null | undefined;
     reply_to?: string | null | undefined;
 };
@@ -259,6 +264,7 @@ export type MessageFrame = {
     reactions: Record<string, Array<string>>;
     reply_to?: string | undefined;
     reply_preview?: object | undefined;
+    attachments?: object[] | undefined;
 };
 /**
  * The ack of a stored send (server → sender).
@@ -268,6 +274,7 @@ export type AckFrame = {
     message_id: string;
     client_msg_id?: string | undefined;
     timestamp: string;
+    attachments?: object[] | undefined;
 };
 /**
  * One page of catch-up (server → client).
@@ -334,6 +341,7 @@ export type HistoryMessage = {
     reactions: Record<string, Array<string>>;
     reply_to?: string | undefined;
     reply_preview?: object | undefined;
+    attachments?: object[] | undefined;
     read: boolean;
 };
 /**
