@@ -63,11 +63,10 @@ async fn the_upload_event_gets_a_presigned_put_and_the_download_event_the_same_b
     assert_eq!(ack["type"], "ack", "{ack}");
     let delivered = app.frames_to("adminDesk=");
     let message = delivered.last().expect("delivered");
-    assert_eq!(
-        message["attachments"],
-        json!([{"attachment_id": id, "file_name": "referral.pdf",
-                "content_type": "application/pdf", "size": 48_213}])
-    );
+    let files = json!([{"attachment_id": id, "file_name": "referral.pdf",
+                        "content_type": "application/pdf", "size": 48_213}]);
+    assert_eq!(message["attachments"], files);
+    assert_eq!(ack["attachments"], files, "{ack}");
 
     let target = format!("/chat/attachments/admin456/{id}");
     let event = http_event_json("GET", &target, Some(("admin456", "admin")), None);

@@ -119,6 +119,8 @@ async fn a_photo_and_a_pdf_reach_the_receiver_who_downloads_the_same_bytes(backe
                                "content_type": "application/pdf", "size": 20_000}),
         ]
     );
+    // The sender's ack names the same files, so its copy shows them at once.
+    assert_eq!(ack["attachments"].as_array(), Some(&shown), "{ack}");
     let key = |id: &str| format!("uploads/{id}");
     for attachment in [&photo_id, &letter_id] {
         assert!(matches!(

@@ -124,6 +124,9 @@ pub enum ServerFrame<'a> {
         version: Option<u64>,
         #[serde(skip_serializing_if = "Option::is_none")]
         message: Option<MessageView<'a>>,
+        /// A send's files as stored (only when it has some).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<super::AttachmentView<'a>>,
     },
     /// To the sending connection, for a frame that was refused. Nothing was stored.
     Error { code: &'a str, message: &'a str },
@@ -183,6 +186,11 @@ pub fn ack_frame(m: &Message) -> String {
         timestamp: rfc3339_millis(m.timestamp_ms()),
         version: None,
         message: None,
+        attachments: m
+            .attachments
+            .iter()
+            .map(super::AttachmentView::from)
+            .collect(),
     }
     .to_json()
 }
@@ -197,6 +205,7 @@ pub fn change_ack_frame(action: &str, m: &Message, at_ms: i64) -> String {
         timestamp: rfc3339_millis(at_ms),
         version: Some(m.state.version),
         message: Some(m.into()),
+        attachments: Vec::new(),
     }
     .to_json()
 }
