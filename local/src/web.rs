@@ -1,6 +1,6 @@
 //! The browser client: the static files of `local/web/`, built into the binary and served at
 //! `/`, `/app.js` (with the modules it imports: `/state.js`, `/inbox.js`, `/messages.js`,
-//! `/composer.js`) and `/app.css`, and the client library it uses (`clients/js/src/`, ES modules
+//! `/composer.js`, `/attachments.js`) and `/app.css`, and the client library it uses (`clients/js/src/`, ES modules
 //! served as they are at `/lib/`). No build step, no framework, nothing fetched from elsewhere
 //! (the Content-Security-Policy allows only this origin).
 
@@ -17,6 +17,7 @@ const STATE_JS: &str = include_str!("../web/state.js");
 const INBOX_JS: &str = include_str!("../web/inbox.js");
 const MESSAGES_JS: &str = include_str!("../web/messages.js");
 const COMPOSER_JS: &str = include_str!("../web/composer.js");
+const ATTACHMENTS_JS: &str = include_str!("../web/attachments.js");
 const APP_CSS: &str = include_str!("../web/app.css");
 
 /// `(name, contents)` of files of `clients/js/src/`.
@@ -30,6 +31,7 @@ macro_rules! library {
 /// `clients/js/src/` is here).
 const LIB: &[(&str, &str)] = library![
     "index.js",
+    "attachments.js",
     "client.js",
     "catchup.js",
     "commands.js",
@@ -39,6 +41,7 @@ const LIB: &[(&str, &str)] = library![
     "http.js",
     "identity.js",
     "messages.js",
+    "options.js",
     "requests.js",
     "storage.js",
     "util.js",
@@ -72,6 +75,11 @@ const PAGES: &[(&str, &str, &str)] = &[
         "/composer.js",
         "text/javascript; charset=utf-8",
         COMPOSER_JS,
+    ),
+    (
+        "/attachments.js",
+        "text/javascript; charset=utf-8",
+        ATTACHMENTS_JS,
     ),
     ("/app.css", "text/css; charset=utf-8", APP_CSS),
 ];

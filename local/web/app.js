@@ -4,8 +4,9 @@
 // modules keep its state and render it: state.js (the session, the model of conversations and
 // messages), inbox.js (conversations: the inbox, GET /chat/conversations; history), messages.js
 // (messages with their changes: edits, deletions, reactions, replies, each shown in its highest
-// version), composer.js (the menu on each message and the composer). This file handles the
-// library's events, signs in and out, and wires the page.
+// version), composer.js (the menu on each message and the composer), attachments.js (files:
+// uploads from the composer, thumbnails and download links). This file handles the library's
+// events, signs in and out, and wires the page.
 
 import {
   $,
@@ -38,6 +39,7 @@ import {
 } from './inbox.js';
 import { removeRow, renderQuotesOf, renderRow } from './messages.js';
 import { cancelComposing, closeMenu, editMessage, openMenu, sendMessage } from './composer.js';
+import { clearUploads, composedFiles, wireAttachments } from './attachments.js';
 
 // The library, as an ES module from this origin (imported when the page loads, not before
 // this module runs: sign-in shows it when it fails to load).
@@ -290,6 +292,7 @@ function wire() {
     const role = document.querySelector('input[name=role]:checked').value;
     signIn(library, me, role === 'admin' ? 'admin' : 'user', null);
   });
+  wireAttachments();
 
   $('signout').addEventListener('click', signOut);
   $('banner').addEventListener('click', () => {
@@ -314,12 +317,14 @@ function wire() {
     event.preventDefault();
     const s = session;
     const text = composer.value;
-    if (!s || !text.trim()) return;
-    const c = s.composing;
+    const c = s && s.composing;
+    // An edit changes the text only; a send takes the uploaded files (and may have no text).
+    const files = !s || (c && c.mode === 'edit') ? [] : composedFiles(s);
+    if (!s || files === null || (!text.trim() && files.length === 0)) return;
     if (c && c.mode === 'edit') {
       if (text !== c.msg.text) editMessage(s, c.msg, text);
-    } else {
-      sendMessage(s, text, c && c.mode === 'reply' ? c.msg : null);
+    } else if (sendMessage(s, text.trim() ? text : '', c && c.mode === 'reply' ? c.msg : null, files)) {
+      clearUploads(s);
     }
     cancelComposing(s);
     composer.value = '';

@@ -7,6 +7,7 @@ import {
   EDIT_WINDOW_MS,
   el,
   errorText,
+  filesLabel,
   ID_RE,
   QUICK_REACTIONS,
   session,
@@ -130,18 +131,20 @@ function renderComposing(s) {
   box.dataset.mode = c.mode;
   const who = c.msg.sender === s.me ? 'yourself' : c.msg.sender;
   $('composer-context-label').textContent = c.mode === 'edit' ? 'Editing your message' : `Replying to ${who}`;
-  $('composer-context-text').textContent = truncate(c.msg.text);
+  $('composer-context-text').textContent = truncate(c.msg.text) || filesLabel(c.msg.attachments);
   $('composer-send').textContent = c.mode === 'edit' ? 'Save' : 'Send';
 }
 
-export function sendMessage(s, text, replyTo = null) {
-  if (!s.current) return;
+/** Queues a message (with `attachments`, what the library's upload() gave); false when it
+ * could not go (no conversation, bad appointment or service id). */
+export function sendMessage(s, text, replyTo = null, attachments = []) {
+  if (!s.current) return false;
   const peer = s.current;
   const appointment = $('appointment-id').value.trim() || 'general';
   const service = $('service-id').value.trim() || 'general';
   if (!ID_RE.test(appointment) || !ID_RE.test(service)) {
     showBanner('Appointment and service ids: 1–128 letters, digits or _ - . : @ |');
-    return;
+    return false;
   }
   s.seq += 1;
   const msg = {
@@ -165,6 +168,7 @@ export function sendMessage(s, text, replyTo = null) {
     editedAt: null,
     deletedBy: null,
     replyTo: replyTo ? replyTo.id : null,
+    attachments,
     // Shown until the server's copy arrives (the ack carries no preview).
     replyPreview: replyTo
       ? { id: replyTo.id, sender: replyTo.sender, text: truncate(replyTo.text), edited: Boolean(replyTo.editedAt), deleted: false }
@@ -182,6 +186,7 @@ export function sendMessage(s, text, replyTo = null) {
       message_text: text,
       client_msg_id: msg.clientMsgId,
       ...(replyTo ? { reply_to: replyTo.id } : {}),
+      ...(attachments.length > 0 ? { attachments } : {}),
     })
     .then(
       (ack) => {
@@ -193,4 +198,5 @@ export function sendMessage(s, text, replyTo = null) {
         showBanner(errorText(err));
       },
     );
+  return true;
 }

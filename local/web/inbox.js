@@ -219,6 +219,7 @@ export function openConversation(s, peer) {
   const system = peer === SYSTEM_ID;
   $('composer-text').disabled = system;
   $('composer-send').disabled = system;
+  $('attach-button').disabled = system;
   $('composer-text').placeholder = system ? 'Appointment updates cannot be answered' : 'Write a message';
   $('history-status').textContent = '';
   const list = $('messages');

@@ -1,9 +1,10 @@
 // The messages of the open conversation: one row each, in message-id order (pending sends
-// last), with its text or tombstone, the edited marker, the quote of the message it answers,
-// its reactions and ticks; jumping to a quoted message.
+// last), with its text or tombstone, its attachments (attachments.js), the edited marker, the
+// quote of the message it answers, its reactions and ticks; jumping to a quoted message.
 
-import { $, conversationOf, DELETED_TEXT, el, showBanner, truncate } from './state.js';
+import { $, conversationOf, DELETED_TEXT, el, filesLabel, showBanner, truncate } from './state.js';
 import { toggleMenu, toggleReaction } from './composer.js';
+import { renderAttachments } from './attachments.js';
 
 export const byId = (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -34,6 +35,9 @@ export function renderRow(s, msg, follow = false) {
     quote.hidden = true;
     quote.append(el('span', 'quote-sender'), el('span', 'quote-text'));
     quote.addEventListener('click', () => jumpTo(s, msg.peer, msg.replyTo));
+    const files = el('div', 'attachments');
+    files.dataset.testid = 'attachments';
+    files.hidden = true;
     const text = el('p', 'text');
     text.dataset.testid = 'message-text';
     const reactions = el('div', 'reactions');
@@ -48,7 +52,7 @@ export function renderRow(s, msg, follow = false) {
       tick.dataset.testid = 'tick';
       meta.append(tick);
     }
-    bubble.append(quote, text, reactions, meta);
+    bubble.append(quote, files, text, reactions, meta);
     const actions = el('button', 'actions', '⋯');
     actions.type = 'button';
     actions.dataset.testid = 'message-actions';
@@ -118,6 +122,9 @@ function renderContent(s, msg, row) {
   const text = row.querySelector('.text');
   text.textContent = msg.deleted ? DELETED_TEXT : msg.text;
   text.classList.toggle('deleted', Boolean(msg.deleted));
+  // A message of files only has no text to show.
+  text.hidden = !msg.deleted && !msg.text && (msg.attachments || []).length > 0;
+  renderAttachments(s, msg, row.querySelector('.attachments'));
   const edited = row.querySelector('.edited');
   edited.hidden = !msg.editedAt || msg.deleted;
   edited.title = msg.editedAt ? `edited ${new Date(msg.editedAt).toLocaleString()}` : '';
@@ -157,7 +164,8 @@ function quoteOf(s, msg) {
   if (!msg.replyTo) return null;
   const original = conversationOf(s, msg.peer).messages.get(msg.replyTo);
   if (original) {
-    return { sender: original.sender, text: original.deleted ? DELETED_TEXT : truncate(original.text), deleted: original.deleted };
+    const shown = truncate(original.text) || filesLabel(original.attachments);
+    return { sender: original.sender, text: original.deleted ? DELETED_TEXT : shown, deleted: original.deleted };
   }
   const p = msg.replyPreview;
   if (p) return { sender: p.sender, text: p.deleted ? DELETED_TEXT : p.text, deleted: p.deleted };

@@ -82,7 +82,26 @@ export function truncate(text) {
   return chars.length > PREVIEW_CHARS ? `${chars.slice(0, PREVIEW_CHARS).join('')}…` : chars.join('');
 }
 
-export const previewText = (msg) => (msg.deleted ? DELETED_TEXT : msg.text);
+export const previewText = (msg) => (msg.deleted ? DELETED_TEXT : msg.text || filesLabel(msg.attachments));
+
+/** The attachments of a message from the wire, with anything malformed left out. */
+export function attachmentsOf(value) {
+  if (!Array.isArray(value)) return [];
+  return value.filter(
+    (a) =>
+      a &&
+      typeof a.attachment_id === 'string' &&
+      typeof a.file_name === 'string' &&
+      typeof a.content_type === 'string' &&
+      Number.isInteger(a.size),
+  );
+}
+
+/** What the conversation list shows of a message without text: its files. */
+export function filesLabel(attachments) {
+  if (!attachments || attachments.length === 0) return '';
+  return attachments.length === 1 ? `File: ${attachments[0].file_name}` : `${attachments.length} files`;
+}
 
 // ---------------------------------------------------------------- model
 
@@ -102,6 +121,7 @@ export function newSession(me, role, token, client) {
     inboxFetching: false,
     inboxStale: false,
     composing: null, // { mode: 'reply' | 'edit', msg } while the composer answers or edits
+    uploads: [], // the composer's files: uploading, uploaded (sent with the next message) or failed
     syncedIds: new Set(),
   };
   if (stored) {
@@ -169,6 +189,7 @@ export function stateOf(m) {
     deletedBy: typeof m.deleted_by === 'string' ? m.deleted_by : null,
     replyTo: !deleted && typeof m.reply_to === 'string' ? m.reply_to : null,
     replyPreview: previewOf(m.reply_preview),
+    attachments: deleted ? [] : attachmentsOf(m.attachments),
   };
 }
 

@@ -1,6 +1,7 @@
 //! The browser client (`local/web/`, served by chat-local at `/`): how it is served, and
 //! `tests/browser/chat.mjs` driving headless Chromium (Debian's `/usr/bin/chromium`, through
-//! playwright-core from `tools/node_modules`) while a user and an administrator chat.
+//! playwright-core from `tools/node_modules`) while a user and an administrator chat, and
+//! `tests/browser/attachments.mjs` while they send each other files through the local S3.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -52,12 +53,13 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
 }
 
 /// The page's script modules (local/web/*.js), each served at its own path.
-const PAGE_MODULES: [&str; 5] = [
+const PAGE_MODULES: [&str; 6] = [
     "/app.js",
     "/state.js",
     "/inbox.js",
     "/messages.js",
     "/composer.js",
+    "/attachments.js",
 ];
 
 #[tokio::test]
@@ -118,9 +120,9 @@ async fn the_browser_client_is_served_with_its_content_types_and_security_header
     local.shutdown().await;
 }
 
-/// Runs tests/browser/chat.mjs against `base_url` with `envs`; panics with its output when a
+/// Runs `tests/browser/{script}` against `base_url` with `envs`; panics with its output when a
 /// check fails.
-async fn run_browser_test(base_url: String, envs: Vec<(&'static str, String)>) {
+async fn run_browser_test(script: &str, base_url: String, envs: Vec<(&'static str, String)>) {
     let root = root();
     assert!(
         Path::new("/usr/bin/chromium").exists(),
@@ -132,7 +134,7 @@ async fn run_browser_test(base_url: String, envs: Vec<(&'static str, String)>) {
         "playwright-core is missing: run bash scripts/setup.sh (npm ci in tools/)"
     );
     let _one_at_a_time = BROWSER.lock().await;
-    let script = root.join("tests/browser/chat.mjs");
+    let script = root.join("tests/browser").join(script);
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
             .arg(&script)
@@ -164,7 +166,8 @@ async fn a_user_and_an_administrator_chat_in_headless_chromium() {
         chat_tests::management::post_system(&local.http_url(), "user-sys", &body, Some(&keys), &[])
             .await;
     assert_eq!(status, 201, "{answer}");
-    run_browser_test(local.http_url(), vec![]).await;
+    run_browser_test("chat.mjs", local.http_url(), vec![]).await;
+    run_browser_test("attachments.mjs", local.http_url(), vec![]).await;
     local.shutdown().await;
 }
 
@@ -214,6 +217,18 @@ async fn with_tokens_the_browser_signs_in_and_uses_bearer_auth_in_headless_chrom
         ("CHAT_BROWSER_USER_TOKEN", token("user-tok", Role::User)),
         ("CHAT_BROWSER_ADMIN_TOKEN", token("admin-tok", Role::Admin)),
     ];
-    run_browser_test(local.http_url(), envs).await;
+    run_browser_test("chat.mjs", local.http_url(), envs).await;
+    // Two others for the files, so their conversation starts empty.
+    let envs = vec![
+        (
+            "CHAT_BROWSER_USER_TOKEN",
+            token("user-tok-files", Role::User),
+        ),
+        (
+            "CHAT_BROWSER_ADMIN_TOKEN",
+            token("admin-tok-files", Role::Admin),
+        ),
+    ];
+    run_browser_test("attachments.mjs", local.http_url(), envs).await;
     local.shutdown().await;
 }

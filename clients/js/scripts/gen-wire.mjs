@@ -33,6 +33,7 @@ const WS = [
   ['TypingFrame', 'TypingFrame', 'A peer is typing (server → client).'],
   ['ReadFrame', 'ReadFrame', 'A read receipt (server → sender).'],
   ['ErrorFrame', 'ErrorFrame', 'A refused frame (server → client).'],
+  ['Attachment', 'Attachment', 'A file a message carries (docs/attachments.md).'],
 ];
 const HTTP = [
   ['MarkReadRequest', 'MarkReadRequest', 'The body of PUT /chat/read/{reader_id}.'],
@@ -40,6 +41,9 @@ const HTTP = [
   ['HistoryMessage', 'HistoryMessage', 'A message in a history page.'],
   ['HistoryResponse', 'HistoryResponse', 'A page of GET /chat/history/{client_id}/{peer_id}.'],
   ['UnreadResponse', 'UnreadResponse', 'The answer of GET /chat/unread/{reader_id}.'],
+  ['UploadRequest', 'UploadRequest', 'The body of POST /chat/attachments/{client_id}.'],
+  ['UploadResponse', 'UploadResponse', 'The answer of POST /chat/attachments/{client_id}: where to PUT the bytes.'],
+  ['DownloadResponse', 'DownloadResponse', 'The answer of GET /chat/attachments/{client_id}/{attachment_id}.'],
   ['HttpErrorBody', 'Error', 'An HTTP error body.'],
 ];
 

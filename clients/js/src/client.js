@@ -6,6 +6,7 @@
 // (requests.js, commands.js). This file is the public class that puts them together.
 
 import { ClosedError } from './errors.js';
+import { DownloadUrls, uploadFile } from './attachments.js';
 import { HttpApi, pages } from './http.js';
 import { CatchUp } from './catchup.js';
 import { reactFrame, sendFrame, target } from './commands.js';
@@ -31,6 +32,10 @@ import { uuid } from './util.js';
 /** @typedef {import('./messages.js').ChatMessage} ChatMessage */
 /** @typedef {import('./messages.js').ChangeAckFrame} ChangeAckFrame */
 /** @typedef {import('./http.js').ConversationsResponse} ConversationsResponse */
+/** @typedef {import('./wire.js').Attachment} Attachment */
+/** @typedef {import('./wire.js').DownloadResponse} DownloadResponse */
+/** @typedef {import('./attachments.js').UploadInput} UploadInput */
+/** @typedef {import('./attachments.js').UploadOptions} UploadOptions */
 
 /** @typedef {import('./commands.js').OutgoingMessage} OutgoingMessage */
 /** @typedef {import('./commands.js').MessageRef} MessageRef */
@@ -38,45 +43,8 @@ import { uuid } from './util.js';
 /** @typedef {import('./connection.js').ConnectionState} ConnectionState */
 /** @typedef {import('./identity.js').TokenRequest} TokenRequest */
 
-/**
- * @typedef {object} ChatClientOptions
- * @property {string} url The WebSocket endpoint without identity: chat-local's
- *   `ws://127.0.0.1:8000/ws`, or the deployed `wss://{api}.execute-api.{region}.amazonaws.com/{stage}`.
- * @property {string} [clientId] Who connects; with a token, read from its `sub` when absent.
- * @property {'user' | 'admin'} [role] chat-local's development identity (`?role=`); ignored with a token.
- * @property {string | ((request: TokenRequest) => string | Promise<string>)} [token] A JWT, or
- *   a callback asked before every connection attempt (so an expired token is replaced before
- *   each reconnect) and when the HTTP API answers 401. Without it: the development identity.
- * @property {string} [httpUrl] The HTTP API's base URL (default: `url`'s origin, right for chat-local).
- * @property {KeyValueStorage} [storage] Where the catch-up cursor is kept (default: `localStorage`
- *   where there is one, else memory). `memoryStorage()` or any `getItem`/`setItem` object.
- * @property {string} [storageKey] Default `chat-client:{clientId}`.
- * @property {{ minMs?: number, maxMs?: number }} [backoff] Reconnect delays (default 500 ms doubling to 5 s, ±20 %).
- * @property {number} [requestTimeoutMs] A request unanswered this long replaces the connection (default 10 s).
- * @property {number} [resyncEveryMs] Catch-up again this often while online (default 60 s; 0: never).
- * @property {number} [typingEveryMs] At most one typing frame per peer this often (default 2 s).
- * @property {number} [typingWindowMs] After a typing frame, how long an error is taken as its
- *   refusal (requests wait meanwhile; default 250 ms).
- * @property {number} [maxAttempts] A send refused with `rate_limited` or `internal` is tried this
- *   many times in all before its promise rejects (default 5; reconnects do not count).
- * @property {typeof WebSocket} [WebSocket] Default `globalThis.WebSocket` (Node 22+, browsers).
- * @property {typeof fetch} [fetch] Default `globalThis.fetch`.
- */
-
-/**
- * The events and their listener arguments.
- * @typedef {object} ChatEvents
- * @property {[ChatMessage & { type: 'message' }, { source: 'live' | 'sync' | 'ack' }]} message a message, delivered
- *   once per `message_id`, in the state it had when first seen
- * @property {[ChatMessage, { source: 'live' | 'sync' | 'ack' }]} update a newer `version` of a message
- *   delivered before (edited, deleted, reacted to), once per version; never an older one
- * @property {[AckFrame]} ack a send of this client was stored
- * @property {[ReadFrame]} read a reader read this client's messages up to `up_to`
- * @property {[TypingFrame]} typing a peer is typing to this client
- * @property {[ChatError]} error an error that no promise received (sync, typing, timeouts, connection)
- * @property {[ConnectionState, { previous: ConnectionState, retryInMs?: number }]} state the connection state changed
- * @property {[{ nextSince: string, pages: number, delivered: number }]} synced a catch-up completed
- */
+/** @typedef {import('./options.js').ChatClientOptions} ChatClientOptions */
+/** @typedef {import('./options.js').ChatEvents} ChatEvents */
 
 /** chat-local serves the HTTP API on the WebSocket's origin. @param {string} wsUrl */
 function httpOrigin(wsUrl) {
@@ -109,6 +77,8 @@ export class ChatClient {
   #catchUp;
   /** @type {HttpApi} */
   #http;
+  /** @type {DownloadUrls} */
+  #downloads;
 
   /** Counters for tests, logs and dashboards. */
   stats = { connects: 0, syncPages: 0, delivered: 0, updates: 0, duplicates: 0, resent: 0, retries: 0 };
@@ -164,6 +134,7 @@ export class ChatClient {
     });
     const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#http = new HttpApi(options.httpUrl ?? httpOrigin(options.url), () => this.#identity.httpIdentity(), fetchImpl);
+    this.#downloads = new DownloadUrls(this.#http, this.#config.maxAttempts);
   }
 
   /** The connection state. @returns {ConnectionState} */
@@ -402,6 +373,32 @@ export class ChatClient {
    */
   conversations(options = {}) {
     return pages((cursor) => this.#http.conversations({ ...options, cursor }), options);
+  }
+
+  /**
+   * Uploads a file for a message (docs/attachments.md): checks it with `checkFile` (rejecting
+   * with `FileTooLargeError`, `UnsupportedFileTypeError` or `ValidationError` before any
+   * request), asks for the upload, puts the bytes straight to storage (`onProgress`; rejects
+   * with `UploadFailedError` and storage's status when it refuses them). Resolves to the
+   * attachment: send it with `send({ …, attachments: [it] })`.
+   * @param {UploadInput} file
+   * @param {UploadOptions} [options]
+   * @returns {Promise<Attachment>}
+   */
+  upload(file, options = {}) {
+    return uploadFile(this.#http, file, options);
+  }
+
+  /**
+   * A download URL for an attachment of this client's conversations, valid for 5 minutes
+   * (kept and given again until shortly before then; `fresh` asks anew):
+   * `GET /chat/attachments/{me}/{attachment_id}`. `AttachmentNotFoundError`, `AttachmentGoneError`.
+   * @param {string} attachmentId
+   * @param {{ fresh?: boolean }} [options]
+   * @returns {Promise<DownloadResponse>}
+   */
+  download(attachmentId, options = {}) {
+    return this.#downloads.get(attachmentId, options);
   }
 
   /** Reconnects now if waiting to (skips the backoff and any hold). */

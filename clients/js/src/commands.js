@@ -1,5 +1,5 @@
-// The frames of the client's commands: a send, and the changes of a message (edit, delete,
-// react) aimed at its conversation.
+// The frames of the client's commands: a send (with its attachments), and the changes of a
+// message (edit, delete, react) aimed at its conversation.
 
 /** @typedef {import('./wire.js').SendFrame} SendFrame */
 /** @typedef {import('./messages.js').MessageVersions} MessageVersions */
@@ -7,8 +7,11 @@
 
 /**
  * What `send()` takes: a send frame without `action`; `client_msg_id` is made up when absent;
- * `reply_to` makes it a reply to that message (of the same conversation, not deleted).
- * @typedef {Omit<SendFrame, 'action' | 'client_msg_id'> & { client_msg_id?: string, reply_to?: string }} OutgoingMessage
+ * `reply_to` makes it a reply to that message (of the same conversation, not deleted);
+ * `attachments` names 1 to 4 uploads (their ids, or what `upload()` resolved to), and then
+ * `message_text` may be empty or absent.
+ * @typedef {Omit<SendFrame, 'action' | 'client_msg_id' | 'attachments'> & { client_msg_id?: string, reply_to?: string,
+ *   attachments?: Array<string | { attachment_id: string }> }} OutgoingMessage
  */
 
 /**
@@ -38,10 +41,13 @@ export function sendFrame(message, clientMsgId) {
     receiver_id: message.receiver_id,
     appointment_id: message.appointment_id,
     service_id: message.service_id,
-    message_text: message.message_text,
+    message_text: message.message_text ?? '',
     client_msg_id: clientMsgId,
   };
   if (message.reply_to !== undefined) frame.reply_to = message.reply_to;
+  if (message.attachments && message.attachments.length > 0) {
+    frame.attachments = message.attachments.map((a) => (typeof a === 'string' ? a : a.attachment_id));
+  }
   return frame;
 }
 

@@ -6,7 +6,7 @@
 /** @typedef {import('./wire.js').ErrorCode} ErrorCode */
 
 /** What the library did when a server error arrived, for error events. */
-/** @typedef {'send' | 'change' | 'sync' | 'typing' | 'request' | 'http' | 'connection'} ErrorSource */
+/** @typedef {'send' | 'change' | 'sync' | 'typing' | 'request' | 'http' | 'connection' | 'upload'} ErrorSource */
 
 /** The base class: `code` is the server's stable code, or one of the library's own. */
 export class ChatError extends Error {
@@ -21,7 +21,7 @@ export class ChatError extends Error {
     this.code = details.code ?? 'error';
     /** The HTTP status, for HTTP API errors. */
     this.status = details.status;
-    /** What the error answered: a send, a change (edit, delete, react), a sync, a typing frame, a raw request, an HTTP call. */
+    /** What the error answered: a send, a change (edit, delete, react), a sync, a typing frame, a raw request, an HTTP call, an upload. */
     this.source = details.source;
   }
 }
@@ -73,6 +73,10 @@ export class TimeoutError extends ChatError {}
 export class ClosedError extends ChatError {}
 /** An HTTP failure without a stable code (API Gateway's own answers: 429, 500, 503). */
 export class HttpError extends ChatError {}
+/** Storage refused an upload's `PUT` (`status` is its answer, e.g. 403 `SignatureDoesNotMatch`
+ * for a body of another size or type, or an expired URL), or the `PUT` did not reach it
+ * (`status` undefined). Code `upload_failed`. */
+export class UploadFailedError extends ChatError {}
 
 /** @type {Record<ErrorCode, typeof ChatError>} */
 const BY_CODE = {

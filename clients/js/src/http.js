@@ -1,5 +1,6 @@
-// The HTTP API (docs/openapi.yaml): mark read, history pages, unread counts, the inbox. Errors become the
-// typed errors of errors.js; a bearer token refused with 401 is refreshed once and retried.
+// The HTTP API (docs/openapi.yaml): mark read, history pages, unread counts, the inbox, upload and
+// download URLs of attachments. Errors become the typed errors of errors.js; a bearer token
+// refused with 401 is refreshed once and retried.
 
 import { ChatError, HttpError, errorFor } from './errors.js';
 
@@ -7,6 +8,9 @@ import { ChatError, HttpError, errorFor } from './errors.js';
 /** @typedef {import('./wire.js').HistoryResponse} HistoryResponse */
 /** @typedef {import('./wire.js').UnreadResponse} UnreadResponse */
 /** @typedef {import('./wire.js').HttpErrorBody} HttpErrorBody */
+/** @typedef {import('./wire.js').UploadResponse} UploadResponse */
+/** @typedef {import('./wire.js').DownloadResponse} DownloadResponse */
+/** @typedef {import('./wire.js').Attachment['content_type']} ContentType */
 /** @typedef {import('./messages.js').ReplyPreview} ReplyPreview */
 
 /**
@@ -89,6 +93,29 @@ export class HttpApi {
   async unread() {
     const me = (await this.identity()).clientId;
     return this.call('GET', `/chat/unread/${enc(me)}`);
+  }
+
+  /**
+   * Asks for an upload (`POST /chat/attachments/{me}`): where to `PUT` the bytes, and with
+   * which headers.
+   * @param {{ fileName: string, contentType: ContentType, size: number }} file
+   * @returns {Promise<UploadResponse>}
+   */
+  async requestUpload(file) {
+    const me = (await this.identity()).clientId;
+    const body = { file_name: file.fileName, content_type: file.contentType, size: file.size };
+    return this.call('POST', `/chat/attachments/${enc(me)}`, body);
+  }
+
+  /**
+   * A download URL for an attachment of this client's conversations
+   * (`GET /chat/attachments/{me}/{attachment_id}`), valid until `expires_at`.
+   * @param {string} attachmentId
+   * @returns {Promise<DownloadResponse>}
+   */
+  async attachmentUrl(attachmentId) {
+    const me = (await this.identity()).clientId;
+    return this.call('GET', `/chat/attachments/${enc(me)}/${enc(attachmentId)}`);
   }
 
   /**

@@ -5,6 +5,17 @@ export { memoryStorage, defaultStorage } from './storage.js';
 export { tokenClaims, uuid, backoffDelay, ID_PATTERN } from './util.js';
 export { isSystemMessage, SYSTEM_ID } from './messages.js';
 export { FIELDS, ERROR_CODES, WS_ERROR_CODES, HTTP_ERROR_CODES } from './wire.js';
+export {
+  checkFile,
+  contentTypeOf,
+  isImage,
+  ACCEPT,
+  ATTACHMENT_ID_PATTERN,
+  ATTACHMENT_TYPES,
+  MAX_ATTACHMENT_BYTES,
+  MAX_ATTACHMENTS,
+  MAX_FILE_NAME_CHARS,
+} from './attachments.js';
 
 /** @typedef {import('./client.js').ChatClientOptions} ChatClientOptions */
 /** @typedef {import('./client.js').ChatEvents} ChatEvents */
@@ -32,3 +43,9 @@ export { FIELDS, ERROR_CODES, WS_ERROR_CODES, HTTP_ERROR_CODES } from './wire.js
 /** @typedef {import('./messages.js').UpdateFrame} UpdateFrame */
 /** @typedef {import('./http.js').Conversation} Conversation */
 /** @typedef {import('./http.js').ConversationsResponse} ConversationsResponse */
+/** @typedef {import('./wire.js').Attachment} Attachment */
+/** @typedef {import('./wire.js').UploadResponse} UploadResponse */
+/** @typedef {import('./wire.js').DownloadResponse} DownloadResponse */
+/** @typedef {import('./attachments.js').FileProblem} FileProblem */
+/** @typedef {import('./attachments.js').UploadInput} UploadInput */
+/** @typedef {import('./attachments.js').UploadOptions} UploadOptions */

@@ -52,7 +52,7 @@
  * @property {Record<string, Array<string>>} reactions
  * @property {string} [reply_to]
  * @property {object} [reply_preview]
- * @property {Array<object>} [attachments]
+ * @property {Array<Attachment>} [attachments]
  */
 
 /**
@@ -62,7 +62,7 @@
  * @property {string} message_id
  * @property {string} [client_msg_id]
  * @property {string} timestamp
- * @property {Array<object>} [attachments]
+ * @property {Array<Attachment>} [attachments]
  */
 
 /**
@@ -99,6 +99,15 @@
  */
 
 /**
+ * A file a message carries (docs/attachments.md).
+ * @typedef {object} Attachment
+ * @property {string} attachment_id
+ * @property {string} file_name
+ * @property {'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp' | 'application/pdf' | 'text/plain'} content_type
+ * @property {number} size
+ */
+
+/**
  * The body of PUT /chat/read/{reader_id}.
  * @typedef {object} MarkReadRequest
  * @property {string} sender_id
@@ -129,7 +138,7 @@
  * @property {Record<string, Array<string>>} reactions
  * @property {string} [reply_to]
  * @property {object} [reply_preview]
- * @property {Array<object>} [attachments]
+ * @property {Array<Attachment>} [attachments]
  * @property {boolean} read
  */
 
@@ -145,6 +154,36 @@
  * @typedef {object} UnreadResponse
  * @property {number} total
  * @property {Record<string, number>} by_sender
+ */
+
+/**
+ * The body of POST /chat/attachments/{client_id}.
+ * @typedef {object} UploadRequest
+ * @property {string} file_name
+ * @property {'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp' | 'application/pdf' | 'text/plain'} content_type
+ * @property {number} size
+ */
+
+/**
+ * The answer of POST /chat/attachments/{client_id}: where to PUT the bytes.
+ * @typedef {object} UploadResponse
+ * @property {string} attachment_id
+ * @property {string} upload_url
+ * @property {'PUT'} upload_method
+ * @property {Record<string, string>} upload_headers
+ * @property {string} expires_at
+ */
+
+/**
+ * The answer of GET /chat/attachments/{client_id}/{attachment_id}.
+ * @typedef {object} DownloadResponse
+ * @property {string} attachment_id
+ * @property {string} file_name
+ * @property {'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp' | 'application/pdf' | 'text/plain'} content_type
+ * @property {number} size
+ * @property {'inline' | 'attachment'} disposition
+ * @property {string} url
+ * @property {string} expires_at
  */
 
 /**
@@ -165,11 +204,15 @@ export const FIELDS = Object.freeze({
   TypingFrame: { required: ['type', 'sender_id'], optional: [] },
   ReadFrame: { required: ['type', 'reader_id', 'up_to', 'read_at'], optional: [] },
   ErrorFrame: { required: ['type', 'code', 'message'], optional: [] },
+  Attachment: { required: ['attachment_id', 'file_name', 'content_type', 'size'], optional: [] },
   MarkReadRequest: { required: ['sender_id'], optional: [] },
   MarkReadResponse: { required: ['message', 'updated_count'], optional: [] },
   HistoryMessage: { required: ['message_id', 'kind', 'sender_id', 'receiver_id', 'appointment_id', 'service_id', 'message_text', 'timestamp', 'version', 'deleted', 'reactions', 'read'], optional: ['edited_at', 'deleted_by', 'reply_to', 'reply_preview', 'attachments'] },
   HistoryResponse: { required: ['messages', 'next_cursor'], optional: [] },
   UnreadResponse: { required: ['total', 'by_sender'], optional: [] },
+  UploadRequest: { required: ['file_name', 'content_type', 'size'], optional: [] },
+  UploadResponse: { required: ['attachment_id', 'upload_url', 'upload_method', 'upload_headers', 'expires_at'], optional: [] },
+  DownloadResponse: { required: ['attachment_id', 'file_name', 'content_type', 'size', 'disposition', 'url', 'expires_at'], optional: [] },
   HttpErrorBody: { required: ['code', 'message'], optional: [] },
 });
 

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  AttachmentNotFoundError,
   ChatClient,
   ConflictError,
   ERROR_CLASSES,
@@ -48,6 +49,11 @@ test('WebSocket refusals: each code as its error class', needsServer, async () =
     NotFoundError,
     'not_found',
   );
+  await check(
+    user.client.send(to(admin.id, '', { attachments: ['01JF3Q8T9X4M2B7C5D6E7F8G9H'] })),
+    AttachmentNotFoundError,
+    'attachment_not_found',
+  );
   await user.client.send(to(admin.id, 'first', { client_msg_id: 'key-1' }));
   await check(user.client.send(to(admin.id, 'another text', { client_msg_id: 'key-1' })), ConflictError, 'conflict');
 
@@ -67,8 +73,9 @@ test('WebSocket refusals: each code as its error class', needsServer, async () =
   await check(Promise.reject(limited[0].reason), RateLimitedError, 'rate_limited');
 
   // `unauthorized` needs a connection without identity, which chat-local cannot have (its
-  // handshake refuses them); the HTTP test below gets it from the HTTP API.
-  assert.deepEqual(WS_ERROR_CODES.filter((c) => !seen.has(c)), ['unauthorized']);
+  // handshake refuses them); the HTTP test below gets it from the HTTP API. The two that need
+  // an upload first are in attachments.test.mjs.
+  assert.deepEqual(WS_ERROR_CODES.filter((c) => !seen.has(c)), ['unauthorized', 'attachment_in_use', 'attachment_mismatch']);
   await user.client.close();
   await admin.client.close();
 });

@@ -3,8 +3,11 @@
 /** @typedef {import('./requests.js').Pending['frame']} SendMessageFrame */
 /**
  * What `send()` takes: a send frame without `action`; `client_msg_id` is made up when absent;
- * `reply_to` makes it a reply to that message (of the same conversation, not deleted).
- * @typedef {Omit<SendFrame, 'action' | 'client_msg_id'> & { client_msg_id?: string, reply_to?: string }} OutgoingMessage
+ * `reply_to` makes it a reply to that message (of the same conversation, not deleted);
+ * `attachments` names 1 to 4 uploads (their ids, or what `upload()` resolved to), and then
+ * `message_text` may be empty or absent.
+ * @typedef {Omit<SendFrame, 'action' | 'client_msg_id' | 'attachments'> & { client_msg_id?: string, reply_to?: string,
+ *   attachments?: Array<string | { attachment_id: string }> }} OutgoingMessage
  */
 /**
  * The message a change is about: a message as the events, sync pages or history give it (its
@@ -55,11 +58,16 @@ export type MessageVersions = import("./messages.js").MessageVersions;
 export type SendMessageFrame = import("./requests.js").Pending["frame"];
 /**
  * What `send()` takes: a send frame without `action`; `client_msg_id` is made up when absent;
- * `reply_to` makes it a reply to that message (of the same conversation, not deleted).
+ * `reply_to` makes it a reply to that message (of the same conversation, not deleted);
+ * `attachments` names 1 to 4 uploads (their ids, or what `upload()` resolved to), and then
+ * `message_text` may be empty or absent.
  */
-export type OutgoingMessage = Omit<SendFrame, "action" | "client_msg_id"> & {
+export type OutgoingMessage = Omit<SendFrame, "action" | "client_msg_id" | "attachments"> & {
     client_msg_id?: string;
     reply_to?: string;
+    attachments?: Array<string | {
+        attachment_id: string;
+    }>;
 };
 /**
  * The message a change is about: a message as the events, sync pages or history give it (its

@@ -11,7 +11,7 @@ export function errorFor(code: string, message: string, details?: {
 }): ChatError;
 /** @typedef {import('./wire.js').ErrorCode} ErrorCode */
 /** What the library did when a server error arrived, for error events. */
-/** @typedef {'send' | 'change' | 'sync' | 'typing' | 'request' | 'http' | 'connection'} ErrorSource */
+/** @typedef {'send' | 'change' | 'sync' | 'typing' | 'request' | 'http' | 'connection' | 'upload'} ErrorSource */
 /** The base class: `code` is the server's stable code, or one of the library's own. */
 export class ChatError extends Error {
     /**
@@ -28,7 +28,7 @@ export class ChatError extends Error {
     code: string;
     /** The HTTP status, for HTTP API errors. */
     status: number | undefined;
-    /** What the error answered: a send, a change (edit, delete, react), a sync, a typing frame, a raw request, an HTTP call. */
+    /** What the error answered: a send, a change (edit, delete, react), a sync, a typing frame, a raw request, an HTTP call, an upload. */
     source: ErrorSource | undefined;
 }
 /** The frame or body is not a JSON object. */
@@ -97,7 +97,12 @@ export class ClosedError extends ChatError {
 /** An HTTP failure without a stable code (API Gateway's own answers: 429, 500, 503). */
 export class HttpError extends ChatError {
 }
+/** Storage refused an upload's `PUT` (`status` is its answer, e.g. 403 `SignatureDoesNotMatch`
+ * for a body of another size or type, or an expired URL), or the `PUT` did not reach it
+ * (`status` undefined). Code `upload_failed`. */
+export class UploadFailedError extends ChatError {
+}
 /** The class of each code (for callers that map codes themselves). */
 export const ERROR_CLASSES: Readonly<Record<import("./wire.js").ErrorCode, typeof ChatError>>;
 export type ErrorCode = import("./wire.js").ErrorCode;
-export type ErrorSource = "send" | "change" | "sync" | "typing" | "request" | "http" | "connection";
+export type ErrorSource = "send" | "change" | "sync" | "typing" | "request" | "http" | "connection" | "upload";

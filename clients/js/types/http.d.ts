@@ -47,6 +47,24 @@ export class HttpApi {
     /** @returns {Promise<UnreadResponse>} */
     unread(): Promise<UnreadResponse>;
     /**
+     * Asks for an upload (`POST /chat/attachments/{me}`): where to `PUT` the bytes, and with
+     * which headers.
+     * @param {{ fileName: string, contentType: ContentType, size: number }} file
+     * @returns {Promise<UploadResponse>}
+     */
+    requestUpload(file: {
+        fileName: string;
+        contentType: ContentType;
+        size: number;
+    }): Promise<UploadResponse>;
+    /**
+     * A download URL for an attachment of this client's conversations
+     * (`GET /chat/attachments/{me}/{attachment_id}`), valid until `expires_at`.
+     * @param {string} attachmentId
+     * @returns {Promise<DownloadResponse>}
+     */
+    attachmentUrl(attachmentId: string): Promise<DownloadResponse>;
+    /**
      * One request; a 401 with a token is tried once more with a refreshed token.
      * @param {string} method
      * @param {string} path
@@ -66,6 +84,9 @@ export type MarkReadResponse = import("./wire.js").MarkReadResponse;
 export type HistoryResponse = import("./wire.js").HistoryResponse;
 export type UnreadResponse = import("./wire.js").UnreadResponse;
 export type HttpErrorBody = import("./wire.js").HttpErrorBody;
+export type UploadResponse = import("./wire.js").UploadResponse;
+export type DownloadResponse = import("./wire.js").DownloadResponse;
+export type ContentType = import("./wire.js").Attachment["content_type"];
 export type ReplyPreview = import("./messages.js").ReplyPreview;
 /**
  * One conversation of the inbox: the peer, a preview of the last message (null when none),

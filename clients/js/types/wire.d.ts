@@ -45,7 +45,7 @@
  * @property {Record<string, Array<string>>} reactions
  * @property {string} [reply_to]
  * @property {object} [reply_preview]
- * @property {Array<object>} [attachments]
+ * @property {Array<Attachment>} [attachments]
  */
 /**
  * The ack of a stored send (server → sender).
@@ -54,7 +54,7 @@
  * @property {string} message_id
  * @property {string} [client_msg_id]
  * @property {string} timestamp
- * @property {Array<object>} [attachments]
+ * @property {Array<Attachment>} [attachments]
  */
 /**
  * One page of catch-up (server → client).
@@ -86,6 +86,14 @@
  * @property {string} message
  */
 /**
+ * A file a message carries (docs/attachments.md).
+ * @typedef {object} Attachment
+ * @property {string} attachment_id
+ * @property {string} file_name
+ * @property {'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp' | 'application/pdf' | 'text/plain'} content_type
+ * @property {number} size
+ */
+/**
  * The body of PUT /chat/read/{reader_id}.
  * @typedef {object} MarkReadRequest
  * @property {string} sender_id
@@ -114,7 +122,7 @@
  * @property {Record<string, Array<string>>} reactions
  * @property {string} [reply_to]
  * @property {object} [reply_preview]
- * @property {Array<object>} [attachments]
+ * @property {Array<Attachment>} [attachments]
  * @property {boolean} read
  */
 /**
@@ -128,6 +136,33 @@
  * @typedef {object} UnreadResponse
  * @property {number} total
  * @property {Record<string, number>} by_sender
+ */
+/**
+ * The body of POST /chat/attachments/{client_id}.
+ * @typedef {object} UploadRequest
+ * @property {string} file_name
+ * @property {'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp' | 'application/pdf' | 'text/plain'} content_type
+ * @property {number} size
+ */
+/**
+ * The answer of POST /chat/attachments/{client_id}: where to PUT the bytes.
+ * @typedef {object} UploadResponse
+ * @property {string} attachment_id
+ * @property {string} upload_url
+ * @property {'PUT'} upload_method
+ * @property {Record<string, string>} upload_headers
+ * @property {string} expires_at
+ */
+/**
+ * The answer of GET /chat/attachments/{client_id}/{attachment_id}.
+ * @typedef {object} DownloadResponse
+ * @property {string} attachment_id
+ * @property {string} file_name
+ * @property {'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp' | 'application/pdf' | 'text/plain'} content_type
+ * @property {number} size
+ * @property {'inline' | 'attachment'} disposition
+ * @property {string} url
+ * @property {string} expires_at
  */
 /**
  * An HTTP error body.
@@ -173,6 +208,10 @@ export const FIELDS: Readonly<{
         required: string[];
         optional: never[];
     };
+    Attachment: {
+        required: string[];
+        optional: never[];
+    };
     MarkReadRequest: {
         required: string[];
         optional: never[];
@@ -190,6 +229,18 @@ export const FIELDS: Readonly<{
         optional: never[];
     };
     UnreadResponse: {
+        required: string[];
+        optional: never[];
+    };
+    UploadRequest: {
+        required: string[];
+        optional: never[];
+    };
+    UploadResponse: {
+        required: string[];
+        optional: never[];
+    };
+    DownloadResponse: {
         required: string[];
         optional: never[];
     };
@@ -264,7 +315,7 @@ export type MessageFrame = {
     reactions: Record<string, Array<string>>;
     reply_to?: string | undefined;
     reply_preview?: object | undefined;
-    attachments?: object[] | undefined;
+    attachments?: Attachment[] | undefined;
 };
 /**
  * The ack of a stored send (server → sender).
@@ -274,7 +325,7 @@ export type AckFrame = {
     message_id: string;
     client_msg_id?: string | undefined;
     timestamp: string;
-    attachments?: object[] | undefined;
+    attachments?: Attachment[] | undefined;
 };
 /**
  * One page of catch-up (server → client).
@@ -310,6 +361,15 @@ export type ErrorFrame = {
     message: string;
 };
 /**
+ * A file a message carries (docs/attachments.md).
+ */
+export type Attachment = {
+    attachment_id: string;
+    file_name: string;
+    content_type: "image/jpeg" | "image/png" | "image/gif" | "image/webp" | "application/pdf" | "text/plain";
+    size: number;
+};
+/**
  * The body of PUT /chat/read/{reader_id}.
  */
 export type MarkReadRequest = {
@@ -341,7 +401,7 @@ export type HistoryMessage = {
     reactions: Record<string, Array<string>>;
     reply_to?: string | undefined;
     reply_preview?: object | undefined;
-    attachments?: object[] | undefined;
+    attachments?: Attachment[] | undefined;
     read: boolean;
 };
 /**
@@ -357,6 +417,36 @@ export type HistoryResponse = {
 export type UnreadResponse = {
     total: number;
     by_sender: Record<string, number>;
+};
+/**
+ * The body of POST /chat/attachments/{client_id}.
+ */
+export type UploadRequest = {
+    file_name: string;
+    content_type: "image/jpeg" | "image/png" | "image/gif" | "image/webp" | "application/pdf" | "text/plain";
+    size: number;
+};
+/**
+ * The answer of POST /chat/attachments/{client_id}: where to PUT the bytes.
+ */
+export type UploadResponse = {
+    attachment_id: string;
+    upload_url: string;
+    upload_method: "PUT";
+    upload_headers: Record<string, string>;
+    expires_at: string;
+};
+/**
+ * The answer of GET /chat/attachments/{client_id}/{attachment_id}.
+ */
+export type DownloadResponse = {
+    attachment_id: string;
+    file_name: string;
+    content_type: "image/jpeg" | "image/png" | "image/gif" | "image/webp" | "application/pdf" | "text/plain";
+    size: number;
+    disposition: "inline" | "attachment";
+    url: string;
+    expires_at: string;
 };
 /**
  * An HTTP error body.
