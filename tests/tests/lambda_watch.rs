@@ -6,6 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chat_tests::dynamodb_endpoint;
+use chat_tests::files::{download_url, pdf, request, send_with, uploaded};
 use chat_tests::frame;
 use chat_tests::local::{start_with, WsClient};
 
@@ -116,6 +117,7 @@ async fn the_function_binaries_under_cargo_lambda_watch_exchange_a_message() {
         .expect("events are on with DynamoDB")
         .subscribe();
 
+    let s3 = local.files().expect("attachments are on").endpoint.clone();
     let log = workspace().join(format!("target/lambda-watch-{watch_port}.log"));
     let log_file = std::fs::File::create(&log).unwrap();
     let env = [
@@ -124,6 +126,9 @@ async fn the_function_binaries_under_cargo_lambda_watch_exchange_a_message() {
         ("INBOX_TABLE", format!("{prefix}inbox")),
         ("DYNAMODB_ENDPOINT", dynamodb),
         ("MANAGEMENT_ENDPOINT", local.http_url()),
+        // Attachments: chat-local's S3, which checks the signatures with the keys below.
+        ("ATTACHMENTS_BUCKET", chat_local::files::LOCAL_BUCKET.into()),
+        ("S3_ENDPOINT", s3),
         ("AWS_REGION", "us-east-1".into()),
         ("AWS_ACCESS_KEY_ID", "local".into()),
         ("AWS_SECRET_ACCESS_KEY", "local".into()),
@@ -201,7 +206,37 @@ async fn the_function_binaries_under_cargo_lambda_watch_exchange_a_message() {
         watch.log_tail()
     );
 
-    // Events out through the events binary: the message, the read, and (to an administrator
+    // Attachments: the HTTP function presigns the upload, the message function checks and
+    // tags it, and the HTTP function presigns the receiver's download of the same bytes.
+    let base = local.http_url();
+    let letter = pdf(20_000);
+    let id = uploaded(
+        &base,
+        ("user123", "user"),
+        "referral.pdf",
+        "application/pdf",
+        letter.clone(),
+    )
+    .await;
+    user.send_text(&send_with("admin456", &[&id], "watch-file"))
+        .await;
+    // The read receipt of the mark-read comes first.
+    assert_eq!(user.next_json().await["type"], "read");
+    let ack = user.next_json().await;
+    assert_eq!(
+        ack["attachments"][0]["attachment_id"],
+        id.as_str(),
+        "{ack}\n{}",
+        watch.log_tail()
+    );
+    let got = admin.next_json().await;
+    assert_eq!(got["attachments"][0]["size"], 20_000, "{got}");
+    let (status, link) = download_url(&base, ("admin456", "admin"), &id).await;
+    assert_eq!(status, 200, "{link}\n{}", watch.log_tail());
+    let (status, _, bytes) = request("GET", link["url"].as_str().unwrap(), &[], Vec::new()).await;
+    assert_eq!((status, bytes == letter), (200, true));
+
+    // Events out through the events binary: the messages, the read, and (to an administrator
     // who is not connected) a notice through chat-local's SQS and the binary again.
     // (A user writes only to an administrator the chat knows: admin999 was connected once.)
     WsClient::connect(&local.ws_url("admin999?role=admin"))
@@ -209,8 +244,6 @@ async fn the_function_binaries_under_cargo_lambda_watch_exchange_a_message() {
         .close()
         .await;
     user.send_text(&frame("admin999", "anyone there?")).await;
-    // The read receipt of the mark-read comes first.
-    assert_eq!(user.next_json().await["type"], "read");
     assert_eq!(user.next_json().await["type"], "ack");
     let mut seen: Vec<serde_json::Value> = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
@@ -219,7 +252,15 @@ async fn the_function_binaries_under_cargo_lambda_watch_exchange_a_message() {
             .map(|e| e["detail-type"].as_str().unwrap_or("").to_owned())
             .collect()
     };
-    while !kinds(&seen).contains(&"chat.notification.needed".to_owned()) {
+    // admin456 may get one too: the file's message is left unread.
+    let notice_to = |seen: &[serde_json::Value], who: &str| {
+        seen.iter()
+            .find(|e| {
+                e["detail-type"] == "chat.notification.needed" && e["detail"]["receiver_id"] == who
+            })
+            .cloned()
+    };
+    while notice_to(&seen, "admin999").is_none() {
         match tokio::time::timeout_at(deadline, events.recv()).await {
             Ok(Ok(event)) => seen.push(event),
             _ => panic!(
@@ -234,18 +275,14 @@ async fn the_function_binaries_under_cargo_lambda_watch_exchange_a_message() {
             .iter()
             .filter(|k| *k == "chat.message.created")
             .count(),
-        2,
+        3,
         "{kinds:?}"
     );
     assert!(
         kinds.contains(&"chat.conversation.read".to_owned()),
         "{kinds:?}"
     );
-    let notice = seen
-        .iter()
-        .find(|e| e["detail-type"] == "chat.notification.needed")
-        .unwrap();
-    assert_eq!(notice["detail"]["receiver_id"], "admin999");
+    let notice = notice_to(&seen, "admin999").unwrap();
     assert_eq!(notice["detail"]["waiting"], 1);
 
     user.close().await;
