@@ -89,6 +89,9 @@ struct Row {
     /// Every request reported its consumed capacity.
     units_reported: bool,
     wall_ms: f64,
+    /// Requests the local S3 served meanwhile, by operation (attachments).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    s3_requests: BTreeMap<String, usize>,
 }
 
 fn row(operation: &str, calls: &[Call], first_post_ns: Option<u64>, wall: Duration) -> Row {
@@ -119,6 +122,7 @@ fn row(operation: &str, calls: &[Call], first_post_ns: Option<u64>, wall: Durati
             .map(|p| sequential_round_trips(calls, Some(p))),
         units_reported: reported,
         wall_ms: wall.as_secs_f64() * 1000.0,
+        s3_requests: BTreeMap::new(),
     }
 }
 
@@ -134,6 +138,8 @@ struct Bench {
     rows: Mutex<Vec<Row>>,
     run: String,
     verbose: bool,
+    /// The local S3 the attachments go to (chat-local's), counting its requests.
+    files: chat_local::files::LocalFiles,
 }
 
 fn id(raw: &str) -> ClientId {
@@ -181,6 +187,7 @@ impl Bench {
         let (a, b) = (id("warm-a"), id("warm-b"));
         futures_util::future::join_all((0..8).map(|_| self.chat.store().inbox_entry(&a, &b))).await;
         self.proxy.take();
+        self.files.s3.take_requests();
         self.notifier.posts.lock().unwrap().clear();
         let started = Instant::now();
         let out = f.await;
@@ -191,12 +198,15 @@ impl Bench {
         let is_send = ["send", "edit", "react", "delete"]
             .iter()
             .any(|kind| operation.starts_with(kind));
-        let r = row(
+        let mut r = row(
             operation,
             &calls,
             if is_send { first_post } else { None },
             wall,
         );
+        r.s3_requests = (self.files.s3.take_requests().into_iter())
+            .map(|(op, n)| (op.to_owned(), n))
+            .collect();
         println!(
             "{:<58} {:>3} req  {:>6.1} RCU {:>6.1} WCU  {} round trip(s){}",
             r.operation,
@@ -208,6 +218,9 @@ impl Bench {
                 .map(|n| format!(", {n} before the first post"))
                 .unwrap_or_default()
         );
+        if !r.s3_requests.is_empty() {
+            println!("{:<58} S3: {:?}", "", r.s3_requests);
+        }
         if self.verbose {
             let t0 = calls.first().map(|c| c.start_ns).unwrap_or(0);
             for c in &calls {
@@ -305,6 +318,88 @@ async fn events_out(b: &Bench) {
         .await
         .expect("notice check");
     assert_eq!(notices.len(), 1);
+}
+
+/// A raw request to the local S3 as a client makes it: the status.
+async fn s3_request(method: &str, url: &str, headers: &[(String, String)], body: Vec<u8>) -> u16 {
+    use http_body_util::{BodyExt, Full};
+    let client = chat_edge::net::http_client::<Full<bytes::Bytes>>();
+    let mut request = hyper::Request::builder().method(method).uri(url);
+    for (k, v) in headers {
+        request = request.header(k, v);
+    }
+    let request = request.body(Full::new(body.into())).expect("a request");
+    let response = client.request(request).await.expect("the local S3 answers");
+    let status = response.status().as_u16();
+    let _ = response.into_body().collect().await;
+    status
+}
+
+/// An attachment's life (docs/attachments.md): the grant, the client's PUT, the send that
+/// checks and tags it, the receiver's download URL and GET, and the deletion that retags it.
+/// Deployed settings: the grant spends a token of the upload bucket.
+async fn attachments(b: &Bench, admin: &str) {
+    use chat_shared::chat::ChangeRequest;
+    use chat_shared::domain::{Change, UploadRequest};
+    let user = who(&b.name("patient"), Role::User);
+    let a = who(admin, Role::Admin);
+    let mut letter = b"%PDF-1.4\n".to_vec();
+    letter.resize(200_000, b'x');
+    let request = UploadRequest::parse("referral.pdf", "application/pdf", letter.len() as u64)
+        .expect("a valid upload");
+    let grant = b
+        .measure(
+            "attachments: an upload grant",
+            b.chat.request_upload(&user, &user.client_id, request),
+        )
+        .await
+        .expect("grant");
+    let status = b
+        .measure(
+            "attachments: the client's upload (its PUT)",
+            s3_request("PUT", &grant.upload.url, &grant.upload.headers, letter),
+        )
+        .await;
+    assert_eq!(status, 200, "the upload");
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let with_file = NewMessage {
+        message_text: MessageText::empty(),
+        attachments: vec![grant.attachment_id.clone()],
+        ..message(admin, TEXT)
+    };
+    let sent = b
+        .measure(
+            "send, with one attachment, one device",
+            b.chat.send(&user, with_file),
+        )
+        .await
+        .expect("send");
+    let link = b
+        .measure(
+            "attachments: a download URL",
+            b.chat.download(&a, &a.client_id, &grant.attachment_id),
+        )
+        .await
+        .expect("download");
+    let status = b
+        .measure(
+            "attachments: the receiver's download (its GET)",
+            s3_request("GET", &link.download.url, &[], Vec::new()),
+        )
+        .await;
+    assert_eq!(status, 200, "the download");
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let delete = ChangeRequest {
+        message_id: sent.message.message_id.clone(),
+        peer: Some(a.client_id.clone()),
+        change: Change::Delete,
+    };
+    b.measure(
+        "delete, a message with one attachment",
+        b.chat.change(&user, None, delete),
+    )
+    .await
+    .expect("delete");
 }
 
 /// Sends in a conversation already on top of both inboxes and in one that is not, a reply,
@@ -458,6 +553,25 @@ async fn main() {
         epoch: proxy.epoch(),
         posts: Mutex::new(Vec::new()),
     });
+    let keys = chat_local::files::Credentials {
+        access_key_id: "local".into(),
+        secret_access_key: "local".into(),
+    };
+    let any_origin = Arc::new(chat_shared::origin::OriginAllowlist::default());
+    let files = match chat_local::files::start(
+        &chat_local::files::FilesOptions::default(),
+        "127.0.0.1",
+        &keys,
+        any_origin,
+    )
+    .await
+    {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("ddb-cost: cannot start the local S3: {e}");
+            std::process::exit(1);
+        }
+    };
     let settings = Settings::default();
     let chat = Chat::new(
         store.clone(),
@@ -465,7 +579,8 @@ async fn main() {
         Arc::new(chat_edge::wire::JsonFrames),
         Arc::new(SystemClock),
         settings.clone(),
-    );
+    )
+    .with_files(files.client_files(&keys));
     let core = Chat::new(
         store.clone(),
         notifier.clone(),
@@ -485,7 +600,8 @@ async fn main() {
             rate_limit: None,
             ..settings.clone()
         },
-    );
+    )
+    .with_files(files.client_files(&keys));
     let b = Bench {
         proxy,
         notifier,
@@ -495,6 +611,7 @@ async fn main() {
         rows: Mutex::new(Vec::new()),
         verbose: cli.verbose,
         run,
+        files,
     };
     println!(
         "DynamoDB cost per operation (DynamoDB Local at {}; rate limit {:?})",
@@ -696,6 +813,7 @@ async fn main() {
 
     changes_and_inbox(&b, &admin, &owner, &busy, cli.admin_peers).await;
     events_out(&b).await;
+    attachments(&b, &admin).await;
 
     let rows = b.rows.lock().unwrap().clone();
     let units_reported = rows.iter().all(|r| r.units_reported);

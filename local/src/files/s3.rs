@@ -4,7 +4,7 @@
 //! `response-content-type` / `response-content-disposition`, which S3 answers with whatever
 //! the object's metadata says.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use s3s::dto::{
@@ -25,6 +25,8 @@ pub struct LocalS3 {
     fs: Arc<s3s_fs::FileSystem>,
     /// Kept in memory: a restarted chat-local has its objects but not their tags.
     tags: Arc<Mutex<Tags>>,
+    /// Requests served, by operation (what S3 would bill; `ddb-cost` reads them).
+    requests: Arc<Mutex<BTreeMap<&'static str, usize>>>,
 }
 
 impl LocalS3 {
@@ -32,7 +34,18 @@ impl LocalS3 {
         Self {
             fs: Arc::new(fs),
             tags: Arc::default(),
+            requests: Arc::default(),
         }
+    }
+
+    fn count(&self, operation: &'static str) {
+        let mut requests = self.requests.lock().unwrap_or_else(|p| p.into_inner());
+        *requests.entry(operation).or_insert(0) += 1;
+    }
+
+    /// The requests served since the last call, by operation (`PutObject`, `GetObject`, ...).
+    pub fn take_requests(&self) -> BTreeMap<&'static str, usize> {
+        std::mem::take(&mut *self.requests.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     fn tags(&self) -> std::sync::MutexGuard<'_, Tags> {
@@ -59,6 +72,7 @@ impl S3 for LocalS3 {
         &self,
         req: S3Request<CreateBucketInput>,
     ) -> S3Result<S3Response<CreateBucketOutput>> {
+        self.count("CreateBucket");
         self.fs.create_bucket(req).await
     }
 
@@ -66,6 +80,7 @@ impl S3 for LocalS3 {
         &self,
         req: S3Request<HeadBucketInput>,
     ) -> S3Result<S3Response<HeadBucketOutput>> {
+        self.count("HeadBucket");
         self.fs.head_bucket(req).await
     }
 
@@ -73,6 +88,7 @@ impl S3 for LocalS3 {
         &self,
         req: S3Request<ListObjectsV2Input>,
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
+        self.count("ListObjectsV2");
         self.fs.list_objects_v2(req).await
     }
 
@@ -80,6 +96,7 @@ impl S3 for LocalS3 {
         &self,
         req: S3Request<PutObjectInput>,
     ) -> S3Result<S3Response<PutObjectOutput>> {
+        self.count("PutObject");
         let slot = (req.input.bucket.clone(), req.input.key.clone());
         let tags = req.input.tagging.as_deref().map(parse_tagging);
         let out = self.fs.put_object(req).await?;
@@ -91,6 +108,7 @@ impl S3 for LocalS3 {
         &self,
         req: S3Request<GetObjectInput>,
     ) -> S3Result<S3Response<GetObjectOutput>> {
+        self.count("GetObject");
         let content_type = req.input.response_content_type.clone();
         let disposition = req.input.response_content_disposition.clone();
         let mut out = self.fs.get_object(req).await?;
@@ -107,6 +125,7 @@ impl S3 for LocalS3 {
         &self,
         req: S3Request<HeadObjectInput>,
     ) -> S3Result<S3Response<HeadObjectOutput>> {
+        self.count("HeadObject");
         self.fs.head_object(req).await
     }
 
@@ -114,6 +133,7 @@ impl S3 for LocalS3 {
         &self,
         req: S3Request<DeleteObjectInput>,
     ) -> S3Result<S3Response<DeleteObjectOutput>> {
+        self.count("DeleteObject");
         let slot = (req.input.bucket.clone(), req.input.key.clone());
         let out = self.fs.delete_object(req).await?;
         self.tags().remove(&slot);
@@ -124,6 +144,7 @@ impl S3 for LocalS3 {
         &self,
         req: S3Request<PutObjectTaggingInput>,
     ) -> S3Result<S3Response<PutObjectTaggingOutput>> {
+        self.count("PutObjectTagging");
         let input = &req.input;
         let slot = (input.bucket.clone(), input.key.clone());
         let mut tags = self.tags();
@@ -145,6 +166,7 @@ impl S3 for LocalS3 {
         &self,
         req: S3Request<GetObjectTaggingInput>,
     ) -> S3Result<S3Response<GetObjectTaggingOutput>> {
+        self.count("GetObjectTagging");
         let slot = (req.input.bucket.clone(), req.input.key.clone());
         let tags = self.tags();
         let Some(current) = tags.get(&slot) else {
@@ -166,6 +188,7 @@ impl S3 for LocalS3 {
         &self,
         req: S3Request<DeleteObjectTaggingInput>,
     ) -> S3Result<S3Response<DeleteObjectTaggingOutput>> {
+        self.count("DeleteObjectTagging");
         let slot = (req.input.bucket.clone(), req.input.key.clone());
         match self.tags().get_mut(&slot) {
             Some(current) => current.clear(),
