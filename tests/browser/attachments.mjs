@@ -17,29 +17,22 @@
 // says how many passed and failed, and the exit code is 1 when any failed. Screenshots go to
 // screenshot-dir (default target/browser) as attachments-{user,admin}.png.
 
-import { createRequire } from 'node:module';
-import { mkdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
+import {
+  assert,
+  check,
+  commandLine,
+  finish,
+  item,
+  launch,
+  openConversationWith,
+  openPage as openRecordedPage,
+  screenshots,
+  signIn as signInOpen,
+} from './harness.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const require = createRequire(path.join(root, 'tools/package.json'));
-const { chromium } = require('playwright-core');
-
-const base = process.argv[2];
-if (!base) {
-  console.error('usage: node tests/browser/attachments.mjs http://127.0.0.1:PORT [screenshot-dir]');
-  process.exit(2);
-}
-const shots = path.resolve(process.argv[3] || path.join(root, 'target/browser'));
-const CHECK_MS = 10_000;
-const started = Date.now();
-// Bounded whatever happens.
-setTimeout(() => {
-  console.error('browser test: still running after 180 s, giving up');
-  process.exit(3);
-}, 180_000).unref();
+const { base, shots } = commandLine('attachments.mjs', 180_000);
 
 const MAX_BYTES = 10 * 1024 * 1024;
 const userToken = process.env.CHAT_BROWSER_USER_TOKEN;
@@ -47,32 +40,6 @@ const adminToken = process.env.CHAT_BROWSER_ADMIN_TOKEN;
 const subOf = (token) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url')).sub;
 const USER = userToken ? subOf(userToken) : 'user-files';
 const ADMIN = adminToken ? subOf(adminToken) : 'admin-files';
-
-let passed = 0;
-let failed = 0;
-async function check(name, body) {
-  const t0 = Date.now();
-  try {
-    await body();
-    passed += 1;
-    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (err) {
-    failed += 1;
-    const message = String((err && err.message) || err)
-      .replace(/\x1b\[[0-9;]*m/g, '') // playwright colours its call log
-      .split('\n')
-      .filter((line) => line.trim() && !line.includes('Call log:'))
-      .slice(0, 3)
-      .join('\n     ');
-    console.log(`FAIL ${name} (${Date.now() - t0} ms)\n     ${message}`);
-  }
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-// ---------------------------------------------------------------------------- the files
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -145,60 +112,26 @@ const DISGUISED = {
 
 // ---------------------------------------------------------------------------- the pages
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-});
+const browser = await launch();
 
-/** A browser context of its own, with what the page did wrong and its upload requests recorded. */
+/** A page of its own (downloads accepted), with its upload requests recorded: to the HTTP
+ * API's attachment routes, and PUTs to storage. */
 async function openPage(label) {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 640 }, acceptDownloads: true });
-  const page = await context.newPage();
-  page.setDefaultTimeout(CHECK_MS);
-  const record = { label, dialogs: [], pageErrors: [], cspViolations: [], uploadRequests: [] };
-  page.on('dialog', async (dialog) => {
-    record.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
-    await dialog.dismiss().catch(() => {});
+  const side = await openRecordedPage(browser, label, {
+    contextOptions: { acceptDownloads: true },
+    onRequest: (req, record) => {
+      const toStorage = req.method() === 'PUT' && !req.url().startsWith(base);
+      if (req.url().includes('/chat/attachments/') || toStorage) record.uploadRequests.push(`${req.method()} ${req.url()}`);
+    },
   });
-  page.on('pageerror', (err) => record.pageErrors.push(String(err)));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content.Security.Policy/i.test(msg.text())) record.cspViolations.push(msg.text());
-  });
-  page.on('request', (req) => {
-    // Upload requests: to the HTTP API's attachment routes, and PUTs to storage.
-    const toStorage = req.method() === 'PUT' && !req.url().startsWith(base);
-    if (req.url().includes('/chat/attachments/') || toStorage) record.uploadRequests.push(`${req.method()} ${req.url()}`);
-  });
-  return { context, page, record };
+  side.record.uploadRequests = [];
+  return side;
 }
 
 async function signIn(page, id, role, token) {
   await page.goto(base);
-  if (token) await page.fill('[data-testid=signin-token]', token);
-  else {
-    await page.fill('[data-testid=signin-id]', id);
-    await page.check(`[data-testid=signin-role-${role}]`);
-  }
-  await page.click('[data-testid=signin-submit]');
-  await page.waitForSelector('[data-testid=connection][data-state=open]');
+  await signInOpen(page, id, role, token);
 }
-
-async function openConversationWith(page, peer) {
-  await page.fill('[data-testid=new-peer]', peer);
-  await page.click('[data-testid=new-peer-open]');
-  await page.waitForFunction((p) => document.querySelector('[data-testid=peer-name]')?.textContent === p, peer);
-}
-
-const item = (page, peer) => page.locator(`[data-testid=conversation][data-peer="${peer}"]`);
 
 /** The alert under the composer, once it says `what`. */
 async function alertSays(page, what) {
@@ -235,14 +168,6 @@ async function newestRowWithFiles(page, states) {
   return handle.jsonValue();
 }
 
-async function screenshots(sides) {
-  await mkdir(shots, { recursive: true });
-  for (const side of sides) {
-    const file = path.join(shots, `attachments-${side.record.label}.png`);
-    await side.page.screenshot({ path: file }).catch((e) => console.log(`no screenshot: ${e}`));
-    console.log(`screenshot: ${file}`);
-  }
-}
 
 const same = (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
 
@@ -356,7 +281,7 @@ async function attachmentsScenario() {
       }
     });
   } finally {
-    await screenshots([user, admin]);
+    await screenshots(shots, [user, admin], 'attachments-');
   }
 }
 
@@ -366,6 +291,4 @@ try {
   await browser.close();
 }
 
-console.log(`browser test: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-console.log(`browser: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish();

@@ -21,28 +21,24 @@
 // views go to screenshot-dir (default target/browser); with CHAT_BROWSER_DOCS=1 they are also
 // copied to docs/img/browser-{user,admin}.png.
 
-import { createRequire } from 'node:module';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+  CHECK_MS,
+  assert,
+  check,
+  commandLine,
+  finish,
+  item,
+  launch,
+  openConversationWith,
+  openPage as openRecordedPage,
+  root,
+  screenshots as takeScreenshots,
+  signIn,
+} from './harness.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const require = createRequire(path.join(root, 'tools/package.json'));
-const { chromium } = require('playwright-core');
-
-const base = process.argv[2];
-if (!base) {
-  console.error('usage: node tests/browser/chat.mjs http://127.0.0.1:PORT [screenshot-dir]');
-  process.exit(2);
-}
-const shots = path.resolve(process.argv[3] || path.join(root, 'target/browser'));
-const CHECK_MS = 10_000;
-const started = Date.now();
-// Bounded whatever happens.
-setTimeout(() => {
-  console.error('browser test: still running after 240 s, giving up');
-  process.exit(3);
-}, 240_000).unref();
+const { base, shots } = commandLine('chat.mjs', 240_000);
 
 const USER = 'user-bob';
 const ADMIN = 'admin-ana';
@@ -50,88 +46,24 @@ const HISTORY_ADMIN = 'admin-history';
 const HISTORY_COUNT = 45;
 const XSS = '<img src=x onerror=alert(1)>';
 
-let passed = 0;
-let failed = 0;
-async function check(name, body) {
-  const t0 = Date.now();
-  try {
-    await body();
-    passed += 1;
-    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (err) {
-    failed += 1;
-    const message = String((err && err.message) || err)
-      .replace(/\x1b\[[0-9;]*m/g, '') // playwright colours its call log
-      .split('\n')
-      .filter((line) => line.trim() && !line.includes('Call log:'))
-      .slice(0, 3)
-      .join('\n     ');
-    console.log(`FAIL ${name} (${Date.now() - t0} ms)\n     ${message}`);
-  }
-}
+const browser = await launch();
 
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-});
-
-/** A browser context of its own (own storage), with what the page did wrong recorded. */
+/** A page of its own, with its history requests recorded too. */
 async function openPage(label) {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 640 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(CHECK_MS);
-  const record = { label, dialogs: [], pageErrors: [], cspViolations: [], historyRequests: [] };
-  page.on('dialog', async (dialog) => {
-    record.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
-    await dialog.dismiss().catch(() => {});
+  const side = await openRecordedPage(browser, label, {
+    onRequest: (req, record) => {
+      if (req.url().includes('/chat/history/')) record.historyRequests.push(req.url());
+    },
   });
-  page.on('pageerror', (err) => record.pageErrors.push(String(err)));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content.Security.Policy/i.test(msg.text())) {
-      record.cspViolations.push(msg.text());
-    }
-  });
-  page.on('request', (req) => {
-    if (req.url().includes('/chat/history/')) record.historyRequests.push(req.url());
-  });
-  return { context, page, record };
+  side.record.historyRequests = [];
+  return side;
 }
 
 const row = (page, text) =>
   page.locator('[data-testid=message]', {
     has: page.locator('[data-testid=message-text]', { hasText: text }),
   });
-const item = (page, peer) => page.locator(`[data-testid=conversation][data-peer="${peer}"]`);
 const badge = (page, peer) => item(page, peer).locator('[data-testid=unread-badge]');
-
-async function signIn(page, id, role) {
-  await page.fill('[data-testid=signin-id]', id);
-  await page.check(`[data-testid=signin-role-${role}]`);
-  await page.click('[data-testid=signin-submit]');
-  await page.waitForSelector('[data-testid=connection][data-state=open]');
-}
-
-async function openConversationWith(page, peer) {
-  await page.fill('[data-testid=new-peer]', peer);
-  await page.click('[data-testid=new-peer-open]');
-  await page.waitForFunction(
-    (p) => document.querySelector('[data-testid=peer-name]')?.textContent === p,
-    peer,
-  );
-}
 
 async function send(page, text) {
   await page.fill('[data-testid=composer-text]', text);
@@ -248,16 +180,12 @@ async function react(page, id, emoji) {
 }
 
 async function screenshots(sides) {
-  await mkdir(shots, { recursive: true });
-  for (const side of sides) {
-    const file = path.join(shots, `${side.record.label}.png`);
-    await side.page.screenshot({ path: file }).catch((e) => console.log(`no screenshot: ${e}`));
-    console.log(`screenshot: ${file}`);
-    if (process.env.CHAT_BROWSER_DOCS === '1') {
-      const docs = path.join(root, 'docs/img', `browser-${side.record.label}.png`);
-      await copyFile(file, docs);
-      console.log(`copied to ${docs}`);
-    }
+  const files = await takeScreenshots(shots, sides);
+  if (process.env.CHAT_BROWSER_DOCS !== '1') return;
+  for (const [i, side] of sides.entries()) {
+    const docs = path.join(root, 'docs/img', `browser-${side.record.label}.png`);
+    await copyFile(files[i], docs);
+    console.log(`copied to ${docs}`);
   }
 }
 
@@ -713,6 +641,4 @@ try {
   await browser.close();
 }
 
-console.log(`browser test: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-console.log(`browser: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish();
