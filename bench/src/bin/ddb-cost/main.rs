@@ -14,13 +14,9 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chat_bench::proxy::{sequential_round_trips, Call, Proxy};
-use chat_shared::domain::NoticeCheck;
 use chat_shared::domain::{
     AppointmentId, ClientId, Clock, ConnectionId, HistoryQuery, Identity, MessageText, NewMessage,
     Role, ServiceId, SystemClock,
-};
-use chat_shared::events::{
-    self, notice, EventSink, EventsError, NoticeDelays, NoticeTimer, Pipes, Recorded, TableChange,
 };
 use chat_shared::notify::{Notifier, NotifyError};
 use chat_shared::store::dynamodb::{create_tables, local_client, DynamoStore, TableNames};
@@ -28,6 +24,14 @@ use chat_shared::store::Store;
 use chat_shared::{Chat, Settings};
 use clap::Parser;
 use serde::Serialize;
+
+mod attachments;
+mod changes;
+mod events_out;
+
+use attachments::attachments;
+use changes::changes_and_inbox;
+use events_out::events_out;
 
 #[derive(Debug, Parser)]
 #[command(name = "ddb-cost", about)]
@@ -245,276 +249,6 @@ impl Bench {
             .await
             .expect("connect");
         c
-    }
-}
-
-/// Where the measured events functions publish and schedule: nowhere (EventBridge and SQS
-/// are not DynamoDB; docs/cost.md prices them).
-struct Nowhere;
-
-#[async_trait]
-impl EventSink for Nowhere {
-    async fn publish(&self, _: &[chat_shared::domain::Event]) -> Result<(), EventsError> {
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl NoticeTimer for Nowhere {
-    async fn schedule(&self, _: &NoticeCheck, _: u32) -> Result<(), EventsError> {
-        Ok(())
-    }
-}
-
-/// Events out: the events function's DynamoDB requests for a stream record that starts a run
-/// of unread messages (the receiver's presence), and the notice function's for the due check
-/// (the Inbox entry). Every other record costs the events function no DynamoDB request, and
-/// Lambda's reads of the streams are not billed.
-async fn events_out(b: &Bench) {
-    let (sender, receiver) = (b.name("evsender"), b.name("evreceiver"));
-    (b.unlimited
-        .send(&who(&sender, Role::Admin), message(&receiver, TEXT)))
-    .await
-    .expect("set-up send");
-    let entry = (b
-        .unlimited
-        .store()
-        .inbox_entry(&id(&receiver), &id(&sender)))
-    .await
-    .expect("inbox entry")
-    .expect("the receiver's entry");
-    let record = Recorded {
-        id: "ddb-cost".into(),
-        at_ms: SystemClock.now_ms(),
-        change: TableChange::Inbox {
-            owner: id(&receiver),
-            peer: id(&sender),
-            old: None,
-            new: Some(Box::new(entry)),
-        },
-    };
-    let store = b.chat.store();
-    let pipes = Pipes {
-        connections: &**store,
-        inbox: &**store,
-        sink: &Nowhere,
-        timer: &Nowhere,
-        delays: NoticeDelays::default(),
-    };
-    let now_ms = SystemClock.now_ms();
-    let processed = b
-        .measure(
-            "events: a stream record that starts an unread run",
-            events::process(&pipes, &[record], now_ms / 1000),
-        )
-        .await
-        .expect("events");
-    assert_eq!(processed.checks.len(), 1);
-    let notices = b
-        .measure(
-            "events: a due notice check",
-            notice::run_checks(&pipes, &[processed.checks[0].0.clone()], now_ms),
-        )
-        .await
-        .expect("notice check");
-    assert_eq!(notices.len(), 1);
-}
-
-/// A raw request to the local S3 as a client makes it: the status.
-async fn s3_request(method: &str, url: &str, headers: &[(String, String)], body: Vec<u8>) -> u16 {
-    use http_body_util::{BodyExt, Full};
-    let client = chat_edge::net::http_client::<Full<bytes::Bytes>>();
-    let mut request = hyper::Request::builder().method(method).uri(url);
-    for (k, v) in headers {
-        request = request.header(k, v);
-    }
-    let request = request.body(Full::new(body.into())).expect("a request");
-    let response = client.request(request).await.expect("the local S3 answers");
-    let status = response.status().as_u16();
-    let _ = response.into_body().collect().await;
-    status
-}
-
-/// An attachment's life (docs/attachments.md): the grant, the client's PUT, the send that
-/// checks and tags it, the receiver's download URL and GET, and the deletion that retags it.
-/// Deployed settings: the grant spends a token of the upload bucket.
-async fn attachments(b: &Bench, admin: &str) {
-    use chat_shared::chat::ChangeRequest;
-    use chat_shared::domain::{Change, UploadRequest};
-    let user = who(&b.name("patient"), Role::User);
-    let a = who(admin, Role::Admin);
-    let mut letter = b"%PDF-1.4\n".to_vec();
-    letter.resize(200_000, b'x');
-    let request = UploadRequest::parse("referral.pdf", "application/pdf", letter.len() as u64)
-        .expect("a valid upload");
-    let grant = b
-        .measure(
-            "attachments: an upload grant",
-            b.chat.request_upload(&user, &user.client_id, request),
-        )
-        .await
-        .expect("grant");
-    let status = b
-        .measure(
-            "attachments: the client's upload (its PUT)",
-            s3_request("PUT", &grant.upload.url, &grant.upload.headers, letter),
-        )
-        .await;
-    assert_eq!(status, 200, "the upload");
-    tokio::time::sleep(Duration::from_millis(250)).await;
-    let with_file = NewMessage {
-        message_text: MessageText::empty(),
-        attachments: vec![grant.attachment_id.clone()],
-        ..message(admin, TEXT)
-    };
-    let sent = b
-        .measure(
-            "send, with one attachment, one device",
-            b.chat.send(&user, with_file),
-        )
-        .await
-        .expect("send");
-    let link = b
-        .measure(
-            "attachments: a download URL",
-            b.chat.download(&a, &a.client_id, &grant.attachment_id),
-        )
-        .await
-        .expect("download");
-    let status = b
-        .measure(
-            "attachments: the receiver's download (its GET)",
-            s3_request("GET", &link.download.url, &[], Vec::new()),
-        )
-        .await;
-    assert_eq!(status, 200, "the download");
-    tokio::time::sleep(Duration::from_millis(250)).await;
-    let delete = ChangeRequest {
-        message_id: sent.message.message_id.clone(),
-        peer: Some(a.client_id.clone()),
-        change: Change::Delete,
-    };
-    b.measure(
-        "delete, a message with one attachment",
-        b.chat.change(&user, None, delete),
-    )
-    .await
-    .expect("delete");
-}
-
-/// Sends in a conversation already on top of both inboxes and in one that is not, a reply,
-/// edits, a reaction and a deletion, and inbox pages of a user and of a busy administrator
-/// (`owner` has 3 conversations, `busy` has `busy_peers`).
-async fn changes_and_inbox(b: &Bench, admin: &str, owner: &str, busy: &str, busy_peers: usize) {
-    use chat_shared::chat::ChangeRequest;
-    use chat_shared::domain::{Change, Emoji, InboxQuery};
-    let a = who(admin, Role::Admin);
-    let user = who(&b.name("steady"), Role::User);
-    b.connect(user.client_id.as_str(), Role::User).await;
-    let first = b
-        .unlimited
-        .send(&user, message(admin, TEXT))
-        .await
-        .expect("send");
-    b.unlimited
-        .send(&a, message(user.client_id.as_str(), TEXT))
-        .await
-        .expect("send");
-    // Past the rate limiter's interval, so the send takes the limiter's one-write path.
-    tokio::time::sleep(Duration::from_millis(250)).await;
-    b.measure(
-        "send, conversation on top of both inboxes (an answer)",
-        b.chat.send(&user, message(admin, TEXT)),
-    )
-    .await
-    .expect("send");
-    let other = who(&b.name("interleaver"), Role::User);
-    b.unlimited
-        .send(&other, message(admin, TEXT))
-        .await
-        .expect("send");
-    tokio::time::sleep(Duration::from_millis(250)).await;
-    b.measure(
-        "send, another conversation on top of the receiver's inbox",
-        b.chat.send(&user, message(admin, TEXT)),
-    )
-    .await
-    .expect("send");
-    tokio::time::sleep(Duration::from_millis(250)).await;
-    let reply = NewMessage {
-        reply_to: Some(first.message.message_id.clone()),
-        ..message(admin, TEXT)
-    };
-    b.measure(
-        "send, a reply (with its preview)",
-        b.chat.send(&user, reply),
-    )
-    .await
-    .expect("reply");
-    tokio::time::sleep(Duration::from_millis(250)).await;
-    // As the booking backend posts one (POST /chat/system/{receiver_id}): the receiver's
-    // system-message bucket, then a keyed send without the sender's places.
-    let system = chat_shared::chat::SystemMessage {
-        receiver_id: user.client_id.clone(),
-        appointment_id: AppointmentId::parse_field("appointment_id", "appointment789").unwrap(),
-        service_id: ServiceId::parse_field("service_id", "service123").unwrap(),
-        message_text: MessageText::parse("Your appointment is confirmed.", 4_000).expect("text"),
-        idempotency_key: b.name("appt-confirmed"),
-    };
-    b.measure(
-        "send, a system message from the booking backend",
-        b.chat.post_system(system),
-    )
-    .await
-    .expect("system message");
-    let target = |peer: Option<&str>, change: Change| ChangeRequest {
-        message_id: first.message.message_id.clone(),
-        peer: peer.map(id),
-        change,
-    };
-    let text = |t: &str| Change::Edit(MessageText::parse(t, 4_000).expect("text"));
-    for (label, request) in [
-        (
-            "edit, peer named (read directly)",
-            target(Some(admin), text("edited once")),
-        ),
-        (
-            "edit, found through the index",
-            target(None, text("edited twice")),
-        ),
-        (
-            "react",
-            target(
-                Some(admin),
-                Change::React {
-                    emoji: Emoji::parse("👍").expect("emoji"),
-                    remove: false,
-                },
-            ),
-        ),
-        ("delete", target(Some(admin), Change::Delete)),
-    ] {
-        tokio::time::sleep(Duration::from_millis(250)).await;
-        b.measure(label, b.chat.change(&user, None, request))
-            .await
-            .expect("change");
-    }
-    for (label, who_owns, conversations) in
-        [("user", owner, 3), ("administrator", busy, busy_peers)]
-    {
-        let o = who(who_owns, Role::Admin);
-        let query = InboxQuery {
-            limit: 20,
-            after: None,
-        };
-        let page = b
-            .measure(
-                &format!("inbox page of 20, {label} with {conversations} conversations"),
-                b.chat.conversations(&o, &o.client_id, &query),
-            )
-            .await
-            .expect("inbox");
-        assert_eq!(page.conversations.len(), 20.min(conversations));
     }
 }
 
