@@ -3,7 +3,7 @@
 //! - `Dev`: vouches for whatever the client claims: the WebSocket client id from the path and
 //!   the role from `?role=`; for HTTP, the path's owner in the route table
 //!   ([`chat_edge::routes::Route::owner`]: `/chat/read/{id}`, `/chat/unread/{id}`,
-//!   `/chat/history/{id}/...`) and the role from an `X-Chat-Role` header. Nothing is verified:
+//!   `/chat/history/{id}/...`) and the role from an `X-Chat-Role` header (and the caller from `X-Chat-Client`, when it is not the path's owner). Nothing is verified:
 //!   the start-up banner says so.
 //! - `Jwt`: what the deployed stack does. The WebSocket handshake runs the same `Authorizer`
 //!   as the `$connect` authorizer function (`?token=`, `Origin` allowlist); HTTP requests carry
@@ -124,10 +124,17 @@ impl IdentityMode {
                     Some(Ok(raw)) => Role::parse(raw).ok_or(StatusCode::UNAUTHORIZED)?,
                     Some(Err(_)) => return Err(StatusCode::UNAUTHORIZED),
                 };
+                // The path's owner, unless `X-Chat-Client` names someone else: an
+                // administrator exporting or erasing a client is not the path's owner.
+                let named = match headers.get("x-chat-client").map(|v| v.to_str()) {
+                    None => None,
+                    Some(Ok(raw)) => Some(raw),
+                    Some(Err(_)) => return Err(StatusCode::UNAUTHORIZED),
+                };
                 let Some(owner) = route.owner() else {
                     return Ok(None);
                 };
-                let context = AuthorizerContext::new(owner, role.as_str());
+                let context = AuthorizerContext::new(named.unwrap_or(owner), role.as_str());
                 Ok(Some(context.with_principal_id()))
             }
         }

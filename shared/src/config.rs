@@ -3,6 +3,7 @@
 use std::ops::RangeInclusive;
 
 use crate::chat::Settings;
+use crate::domain::Retention;
 use crate::principal::BackendPrincipal;
 use crate::settings::{
     CONNECTION_TTL_RANGE_S, DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND, DEFAULT_READ_RATE_BURST,
@@ -54,6 +55,7 @@ impl Config {
     /// | `SYSTEM_PRINCIPAL_ARN` | the booking backend's IAM role or user ARN (system messages) | none: refused |
     /// | `ATTACHMENTS_BUCKET` | the attachments' S3 bucket | none: attachments refused |
     /// | `S3_ENDPOINT` | S3 endpoint override (path-style) | AWS's |
+    /// | `RETENTION_DAYS` | how long messages live, days (0 to 3650; 0: for ever) | 0 |
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let required = |key: &'static str| {
             lookup(key)
@@ -109,6 +111,7 @@ impl Config {
                 )?,
                 system_rate_limit: defaults.system_rate_limit,
                 upload_rate_limit: defaults.upload_rate_limit,
+                retention: Retention::days(number("RETENTION_DAYS", 0, 0..=3650)? as u32),
                 system_principal: optional("SYSTEM_PRINCIPAL_ARN")
                     .map(|arn| {
                         BackendPrincipal::parse(arn.trim()).ok_or(ConfigError::Invalid(

@@ -88,6 +88,9 @@ pub trait Files: Send + Sync {
     /// Sets the object's `state` tag.
     async fn set_state(&self, key: &str, state: ObjectState) -> Result<(), FilesError>;
 
+    /// Deletes the object under `key` (no object there is not an error): an erasure.
+    async fn delete(&self, key: &str) -> Result<(), FilesError>;
+
     /// A `GET` of `key` answered with `attachment`'s served type and disposition
     /// ([`content_disposition`]), valid for `expires_in_s` from `now_ms`.
     async fn presign_download(

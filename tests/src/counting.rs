@@ -7,13 +7,13 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chat_shared::domain::{
-    AttachmentId, ClientId, Connection, ConnectionId, EpochMillis, HistoryPage, HistoryQuery,
-    InboxEntry, InboxPage, InboxQuery, Message, MessageId, MessagePreview, SendClaim, SyncPage,
-    SyncQuery, Upload,
+    AttachmentId, ClientId, ClientRecords, Connection, ConnectionId, Direction, EpochMillis,
+    Erasure, HistoryPage, HistoryQuery, InboxEntry, InboxPage, InboxQuery, Message, MessageId,
+    MessagePreview, MessagesOf, SendClaim, SyncPage, SyncQuery, Upload,
 };
 use chat_shared::store::{
-    ConnectionStore, InboxStore, MessageStore, Presence, RateBucket, RateLimitStore, RateRule,
-    SendClaimStore, Store, StoreError, UploadStore,
+    ConnectionStore, InboxStore, MessageStore, Presence, PrivacyStore, RateBucket, RateLimitStore,
+    RateRule, SendClaimStore, Store, StoreError, UploadStore,
 };
 
 pub struct CountingStore {
@@ -104,5 +104,21 @@ delegate_counting! {
     UploadStore {
         write put_upload(u: &Upload) -> ();
         read uploads(ids: &[AttachmentId]) -> Vec<Upload>;
+    }
+    PrivacyStore {
+        read client_records(client: &ClientId) -> ClientRecords;
+        write delete_client_records(client: &ClientId, profile: bool, b: &[RateBucket]) -> ();
+        read messages_of(
+            client: &ClientId, d: Direction, after: Option<&MessageId>, limit: usize
+        ) -> MessagesOf;
+        read claim_keys(sender: &ClientId) -> Vec<String>;
+        write delete_claims(sender: &ClientId, keys: &[String]) -> ();
+        read inbox_entries(owner: &ClientId) -> Vec<(ClientId, InboxEntry)>;
+        write delete_inbox_entries(owner: &ClientId, peers: &[ClientId]) -> ();
+        read upload_ids_of(owner: &ClientId) -> Vec<AttachmentId>;
+        write delete_uploads(owner: &ClientId, ids: &[AttachmentId]) -> ();
+        read erasure(client: &ClientId) -> Option<Erasure>;
+        write put_erasure(e: &Erasure) -> ();
+        write delete_erasure(client: &ClientId) -> ();
     }
 }

@@ -34,9 +34,15 @@ pub struct RecordingNotifier {
     posts: Mutex<Vec<(String, String)>>,
     gone: Mutex<HashSet<String>>,
     failing: Mutex<HashSet<String>>,
+    closed: Mutex<Vec<String>>,
 }
 
 impl RecordingNotifier {
+    /// The connections closed (`Notifier::close`), in order.
+    pub fn closed(&self) -> Vec<String> {
+        self.closed.lock().unwrap().clone()
+    }
+
     pub fn mark_gone(&self, connection_id: &str) {
         self.gone.lock().unwrap().insert(connection_id.to_owned());
     }
@@ -83,6 +89,18 @@ impl Notifier for RecordingNotifier {
             id.to_owned(),
             String::from_utf8(payload.to_vec()).expect("frames are UTF-8"),
         ));
+        Ok(())
+    }
+
+    async fn close(&self, connection_id: &ConnectionId) -> Result<(), NotifyError> {
+        let id = connection_id.as_str();
+        if self.failing.lock().unwrap().contains(id) {
+            return Err(NotifyError::Failed("injected failure".into()));
+        }
+        if !self.gone.lock().unwrap().insert(id.to_owned()) {
+            return Err(NotifyError::Gone);
+        }
+        self.closed.lock().unwrap().push(id.to_owned());
         Ok(())
     }
 }

@@ -12,13 +12,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chat_shared::domain::{
-    AttachmentId, ClientId, Connection, ConnectionId, EpochMillis, HistoryPage, HistoryQuery,
-    InboxEntry, InboxPage, InboxQuery, Message, MessageId, MessagePreview, SendClaim, SyncPage,
-    SyncQuery, Upload,
+    AttachmentId, ClientId, ClientRecords, Connection, ConnectionId, Direction, EpochMillis,
+    Erasure, HistoryPage, HistoryQuery, InboxEntry, InboxPage, InboxQuery, Message, MessageId,
+    MessagePreview, MessagesOf, SendClaim, SyncPage, SyncQuery, Upload,
 };
 use chat_shared::store::{
-    ConnectionStore, InboxStore, MessageStore, Presence, RateBucket, RateLimitStore, RateRule,
-    SendClaimStore, Store, StoreError, UploadStore,
+    ConnectionStore, InboxStore, MessageStore, Presence, PrivacyStore, RateBucket, RateLimitStore,
+    RateRule, SendClaimStore, Store, StoreError, UploadStore,
 };
 
 /// When an operation switched on fails.
@@ -173,5 +173,21 @@ delegate_with_faults! {
     UploadStore {
         put_upload(u: &Upload) -> ();
         uploads(ids: &[AttachmentId]) -> Vec<Upload>;
+    }
+    PrivacyStore {
+        client_records(client: &ClientId) -> ClientRecords;
+        delete_client_records(client: &ClientId, profile: bool, b: &[RateBucket]) -> ();
+        messages_of(
+            client: &ClientId, d: Direction, after: Option<&MessageId>, limit: usize
+        ) -> MessagesOf;
+        claim_keys(sender: &ClientId) -> Vec<String>;
+        delete_claims(sender: &ClientId, keys: &[String]) -> ();
+        inbox_entries(owner: &ClientId) -> Vec<(ClientId, InboxEntry)>;
+        delete_inbox_entries(owner: &ClientId, peers: &[ClientId]) -> ();
+        upload_ids_of(owner: &ClientId) -> Vec<AttachmentId>;
+        delete_uploads(owner: &ClientId, ids: &[AttachmentId]) -> ();
+        erasure(client: &ClientId) -> Option<Erasure>;
+        put_erasure(e: &Erasure) -> ();
+        delete_erasure(client: &ClientId) -> ();
     }
 }

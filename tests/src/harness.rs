@@ -383,6 +383,10 @@ impl chat_shared::files::Files for PresignedNow {
         self.0.set_state(key, state).await
     }
 
+    async fn delete(&self, key: &str) -> Result<(), chat_shared::files::FilesError> {
+        self.0.delete(key).await
+    }
+
     async fn presign_download(
         &self,
         key: &str,

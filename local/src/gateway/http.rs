@@ -33,10 +33,7 @@ pub(super) async fn http_api(
             .into_response();
     }
     // Only the route itself: another method on its path is the function's 405, as for any route.
-    let system = matches!(
-        Route::match_path(method.as_str(), uri.path()),
-        Ok(Route::SystemMessage { .. })
-    );
+    let system = Route::match_path(method.as_str(), uri.path()).is_ok_and(|r| r.is_backend());
     let authorizer = if system {
         // An IAM-authorized route: the signature, never a token or a dev identity.
         match backend::signer(&gw, &method, &uri, &headers, &body) {

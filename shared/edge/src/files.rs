@@ -137,6 +137,17 @@ impl Files for S3Files {
         Ok(())
     }
 
+    async fn delete(&self, key: &str) -> Result<(), FilesError> {
+        // S3 answers a missing key with success too: an erasure step redone finds nothing.
+        (self.client.delete_object())
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| FilesError::new("delete", e))?;
+        Ok(())
+    }
+
     async fn presign_download(
         &self,
         key: &str,

@@ -7,6 +7,9 @@
 //! - `GET /chat/conversations/{client_id}`
 //! - `POST /chat/system/{receiver_id}` (the booking backend only, SigV4)
 //! - `POST /chat/attachments/{client_id}`, `GET /chat/attachments/{client_id}/{attachment_id}`
+//! - `GET /chat/export/{client_id}`, `POST /chat/erasure/{client_id}` (docs/data-rules.md), and
+//!   the booking backend's `GET /chat/system/export/{client_id}`,
+//!   `POST /chat/system/erasure/{client_id}` (SigV4)
 //!
 //! Routing is on the raw path, so the function works behind per-route integrations and behind
 //! a single `$default` route alike. Path parameters are percent-decoded.
@@ -33,6 +36,10 @@ pub enum Route {
         client_id: String,
         attachment_id: String,
     },
+    /// `GET /chat/export/{client_id}` (`backend`: `GET /chat/system/export/{client_id}`).
+    Export { client_id: String, backend: bool },
+    /// `POST /chat/erasure/{client_id}` (`backend`: `POST /chat/system/erasure/{client_id}`).
+    Erasure { client_id: String, backend: bool },
 }
 
 /// Why a request matches no route.
@@ -75,6 +82,28 @@ impl Route {
                     attachment_id,
                 })
             }
+            ("chat", "export", Ok([client_id])) => Some(Self::Export {
+                client_id,
+                backend: false,
+            }),
+            ("chat", "erasure", Ok([client_id])) => Some(Self::Erasure {
+                client_id,
+                backend: false,
+            }),
+            ("chat", "system", Err(params)) => {
+                let [what, client_id] = <[String; 2]>::try_from(params).ok()?;
+                match what.as_str() {
+                    "export" => Some(Self::Export {
+                        client_id,
+                        backend: true,
+                    }),
+                    "erasure" => Some(Self::Erasure {
+                        client_id,
+                        backend: true,
+                    }),
+                    _ => None,
+                }
+            }
             ("chat", "history", Err(params)) => {
                 let [client_id, peer_id] = <[String; 2]>::try_from(params).ok()?;
                 Some(Self::History { client_id, peer_id })
@@ -101,9 +130,20 @@ impl Route {
             Self::History { .. }
             | Self::Unread { .. }
             | Self::Conversations { .. }
-            | Self::Download { .. } => "GET",
-            Self::SystemMessage { .. } | Self::Upload { .. } => "POST",
+            | Self::Download { .. }
+            | Self::Export { .. } => "GET",
+            Self::SystemMessage { .. } | Self::Upload { .. } | Self::Erasure { .. } => "POST",
         }
+    }
+
+    /// Whether the route is the booking backend's (AWS_IAM: a SigV4 signature, never a token).
+    pub fn is_backend(&self) -> bool {
+        matches!(
+            self,
+            Self::SystemMessage { .. }
+                | Self::Export { backend: true, .. }
+                | Self::Erasure { backend: true, .. }
+        )
     }
 
     /// The route's name in logs.
@@ -116,6 +156,10 @@ impl Route {
             Self::SystemMessage { .. } => "POST /chat/system",
             Self::Upload { .. } => "POST /chat/attachments",
             Self::Download { .. } => "GET /chat/attachments",
+            Self::Export { backend: false, .. } => "GET /chat/export",
+            Self::Export { backend: true, .. } => "GET /chat/system/export",
+            Self::Erasure { backend: false, .. } => "POST /chat/erasure",
+            Self::Erasure { backend: true, .. } => "POST /chat/system/erasure",
         }
     }
 
@@ -128,8 +172,18 @@ impl Route {
             Self::History { client_id, .. }
             | Self::Conversations { client_id }
             | Self::Upload { client_id }
-            | Self::Download { client_id, .. } => Some(client_id),
-            Self::SystemMessage { .. } => None,
+            | Self::Download { client_id, .. }
+            | Self::Export {
+                client_id,
+                backend: false,
+            }
+            | Self::Erasure {
+                client_id,
+                backend: false,
+            } => Some(client_id),
+            Self::SystemMessage { .. }
+            | Self::Export { backend: true, .. }
+            | Self::Erasure { backend: true, .. } => None,
         }
     }
 }
@@ -160,6 +214,28 @@ mod tests {
         assert_eq!(
             Route::match_path("POST", "/chat/system/u1").map(|r| r.owner().map(str::to_owned)),
             Ok(None)
+        );
+        assert_eq!(
+            Route::match_path("GET", "/chat/export/u%201"),
+            Ok(Route::Export {
+                client_id: "u 1".into(),
+                backend: false
+            })
+        );
+        assert_eq!(
+            Route::match_path("POST", "/chat/system/erasure/u1"),
+            Ok(Route::Erasure {
+                client_id: "u1".into(),
+                backend: true
+            })
+        );
+        assert_eq!(
+            Route::match_path("GET", "/chat/system/erasure/u1"),
+            Err(NoRoute::MethodNotAllowed { allow: "POST" })
+        );
+        assert_eq!(
+            Route::match_path("POST", "/chat/system/other/u1"),
+            Err(NoRoute::NotFound)
         );
     }
 

@@ -54,6 +54,11 @@ impl Deliverer {
         }
     }
 
+    /// The notifier frames are posted with (an erasure closes connections through it).
+    pub fn notifier(&self) -> &dyn Notifier {
+        &*self.notifier
+    }
+
     /// The frame as the wire carries it (its length bounds catch-up pages).
     pub fn render(&self, frame: &Outbound<'_>) -> String {
         self.encoder.encode(frame)

@@ -10,9 +10,12 @@ pub mod change;
 pub mod connect;
 pub mod conversations;
 pub mod deliver;
+pub mod erase;
+pub mod export;
 pub mod history;
 pub mod mark_read;
 pub mod reply;
+pub mod retention;
 pub mod send;
 pub mod sync;
 pub mod system;
@@ -22,8 +25,9 @@ pub mod unread;
 use std::sync::Arc;
 
 use crate::domain::{
-    AttachmentId, ClientId, Clock, ConnectionId, HistoryQuery, Identity, InboxPage, InboxQuery,
-    MessageId, NewMessage, UploadRequest, DEFAULT_MAX_MESSAGE_CHARS,
+    AttachmentId, ClientId, Clock, ConnectionId, Erasure, ExportCursor, ExportPage, HistoryQuery,
+    Identity, InboxPage, InboxQuery, MessageId, NewMessage, Requester, Retention, UploadRequest,
+    DEFAULT_MAX_MESSAGE_CHARS,
 };
 use crate::error::ChatError;
 use crate::files::Files;
@@ -64,6 +68,8 @@ pub struct Settings {
     /// Upload requests a client may make: a slow bucket of its own, per hour (`None`:
     /// unlimited).
     pub upload_rate_limit: Option<RateRule>,
+    /// How long messages live (`RETENTION_DAYS`; off by default): reads hide what is older.
+    pub retention: Retention,
 }
 
 impl Default for Settings {
@@ -88,6 +94,7 @@ impl Default for Settings {
             }),
             system_principal: None,
             upload_rate_limit: Some(crate::settings::UPLOAD_RATE),
+            retention: Retention::default(),
         }
     }
 }
@@ -138,6 +145,11 @@ impl Chat {
         self.clock.now_ms()
     }
 
+    /// The oldest message id reads show now (`None`: no retention).
+    fn floor(&self) -> Option<MessageId> {
+        self.settings.retention.floor(self.now_ms())
+    }
+
     /// A token from the caller's read bucket, now.
     fn reads(&self) -> RateCheck<'_> {
         RateCheck {
@@ -171,8 +183,8 @@ impl Chat {
     pub async fn send(&self, who: &Identity, new: NewMessage) -> Result<Sent, ChatError> {
         let (store, rule, now_ms) = (&*self.store, self.settings.rate_limit, self.now_ms());
         let budget = admit::Budget::Sender(rule);
-        let files = self.files.as_deref();
-        send::send(store, files, &self.deliverer, budget, who, new, now_ms).await
+        let keep = (self.files.as_deref(), self.settings.retention);
+        send::send(store, keep, &self.deliverer, budget, who, new, now_ms).await
     }
 
     /// See [`system::post_system`]: the caller has verified that the booking backend asks.
@@ -188,9 +200,12 @@ impl Chat {
         since: Option<MessageId>,
         peer: Option<ClientId>,
     ) -> Result<Synced, ChatError> {
+        let floor = self.floor();
+        let since = retention::since(since, floor.clone());
         let request = SyncRequest { since, peer };
         let (store, clock) = (&*self.store, &*self.clock);
-        sync::sync(store, self.reads(), &self.deliverer, clock, who, request).await
+        let synced = sync::sync(store, self.reads(), &self.deliverer, clock, who, request).await?;
+        Ok(retention::synced(synced, floor.as_ref()))
     }
 
     /// See [`mark_read::mark_read`].
@@ -220,7 +235,10 @@ impl Chat {
         b: &ClientId,
         query: &HistoryQuery,
     ) -> Result<History, ChatError> {
-        history::history(&*self.store, &*self.store, self.reads(), who, a, b, query).await
+        let floor = self.floor();
+        let history =
+            history::history(&*self.store, &*self.store, self.reads(), who, a, b, query).await?;
+        Ok(retention::history(history, floor.as_ref()))
     }
 
     /// See [`change::change`]: `from` is the connection that asked (it gets the ack, not
@@ -232,6 +250,9 @@ impl Chat {
         request: ChangeRequest,
     ) -> Result<Changed, ChatError> {
         let (store, rule, now_ms) = (&*self.store, self.settings.rate_limit, self.now_ms());
+        if self.settings.retention.expired(&request.message_id, now_ms) {
+            return Err(ChatError::NotFound("no such message in your conversations"));
+        }
         let (files, deliverer) = (self.files.as_deref(), &self.deliverer);
         change::change(store, files, deliverer, rule, who, from, request, now_ms).await
     }
@@ -243,7 +264,10 @@ impl Chat {
         owner: &ClientId,
         query: &InboxQuery,
     ) -> Result<InboxPage, ChatError> {
-        conversations::conversations(&*self.store, self.reads(), who, owner, query).await
+        let floor = self.floor();
+        let page =
+            conversations::conversations(&*self.store, self.reads(), who, owner, query).await?;
+        Ok(retention::inbox(page, floor.as_ref()))
     }
 
     /// See [`attachments::request_upload`].
@@ -280,6 +304,51 @@ impl Chat {
 
     /// See [`unread::unread`].
     pub async fn unread(&self, who: &Identity, reader: &ClientId) -> Result<Unread, ChatError> {
-        unread::unread(&*self.store, self.reads(), who, reader).await
+        let floor = self.floor();
+        unread::unread(&*self.store, self.reads(), who, reader, floor.as_ref()).await
+    }
+
+    /// See [`export::export`].
+    pub async fn export(
+        &self,
+        requester: &Requester,
+        subject: &ClientId,
+        cursor: Option<ExportCursor>,
+    ) -> Result<ExportPage, ChatError> {
+        let request = export::ExportRequest {
+            requester,
+            subject,
+            cursor,
+        };
+        let (files, retention) = (self.files.as_deref(), self.settings.retention);
+        let page = export::export(&*self.store, files, self.reads(), retention, request).await?;
+        tracing::info!(
+            target: "audit",
+            action = "export",
+            actor_role = requester.role(),
+            actor = requester.client_id().map(ClientId::as_str),
+            subject = %subject,
+            first_page = page.records.is_some(),
+            messages = page.messages.len(),
+            attachments = page.attachments.len(),
+            more = page.next.is_some(),
+            "privacy request"
+        );
+        Ok(page)
+    }
+
+    /// See [`erase::erase`]: one bounded step of `subject`'s erasure.
+    pub async fn erase(
+        &self,
+        requester: &Requester,
+        subject: &ClientId,
+    ) -> Result<Erasure, ChatError> {
+        let eraser = erase::Eraser {
+            store: &*self.store,
+            files: self.files.as_deref(),
+            notifier: self.deliverer.notifier(),
+            now_ms: self.now_ms(),
+        };
+        erase::erase(&eraser, requester, subject).await
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::domain::{
     AttachmentRefusal, ClientId, Identity, Message, MessageId, MessagePreview, MessageState,
-    NewMessage, Outbound, Reply, SendClaim, ValidationError,
+    NewMessage, Outbound, Reply, Retention, SendClaim, ValidationError,
 };
 use crate::error::{Chain, ChatError};
 use crate::files::{Files, ObjectState};
@@ -62,7 +62,7 @@ impl Sent {
 /// the message in one transaction with its uploads marked attached.
 pub async fn send(
     store: &dyn Store,
-    files: Option<&dyn Files>,
+    (files, retention): (Option<&dyn Files>, Retention),
     deliverer: &Deliverer,
     budget: Budget,
     who: &Identity,
@@ -151,7 +151,7 @@ pub async fn send(
 
     let frame = Outbound::Message(&message);
     let posts = deliverer.deliver(&presence.connections, &frame, now_ms);
-    let places = places(store, &message, tops);
+    let places = places(store, &message, tops, retention);
     let (outcomes, ()) = tokio::join!(posts, places);
     Ok(Sent::new(message, false, outcomes))
 }
@@ -160,13 +160,22 @@ pub async fn send(
 /// places: a conversation already on top of an inbox stays where it is (an unchanged place
 /// writes nothing to the index), otherwise it moves to this message. Failures are logged: the
 /// message is stored and delivered (and acked: a retry would store it twice).
-async fn places(store: &dyn Store, message: &Message, (receiver_top, sender_top): TopPeers) {
+///
+/// With retention, the sender's entry moves with every send (one more write): both entries of
+/// a conversation must expire with its last message, not with the one that last moved it.
+async fn places(
+    store: &dyn Store,
+    message: &Message,
+    (receiver_top, sender_top): TopPeers,
+    retention: Retention,
+) {
     let (sender, receiver) = (&message.sender_id, &message.receiver_id);
     let on_top = |top: &Result<Option<ClientId>, StoreError>, peer: &ClientId| matches!(top, Ok(Some(top)) if top == peer);
     let last = MessagePreview::of(message);
     let counted = store.record_unread(receiver, sender, &last, !on_top(&receiver_top, sender));
     let touched = async {
-        if on_top(&sender_top, receiver) || message.is_system() {
+        let stays = on_top(&sender_top, receiver) && retention.seconds().is_none();
+        if stays || message.is_system() {
             return Ok(());
         }
         store.touch(sender, receiver, &message.message_id).await

@@ -6,7 +6,8 @@
 //! sender: the system is one sender for everyone.
 
 use crate::domain::{
-    AppointmentId, ClientId, Identity, MessageText, NewMessage, Role, ServiceId, ValidationError,
+    AppointmentId, ClientId, Identity, MessageText, NewMessage, Retention, Role, ServiceId,
+    ValidationError,
 };
 use crate::error::ChatError;
 use crate::store::{RateRule, Store};
@@ -59,9 +60,10 @@ pub async fn post_system(
         reply_to: None,
         attachments: Vec::new(),
     };
+    // No files; and the system has no inbox entry whose expiry a retention would move.
     send(
         store,
-        None,
+        (None, Retention::default()),
         deliverer,
         Budget::Receiver(rule),
         &system,

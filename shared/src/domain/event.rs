@@ -27,6 +27,8 @@ pub enum EventBody {
     ConversationRead(Read),
     /// A receiver has messages waiting that nobody saw (`chat.notification.needed`).
     NotificationNeeded(Notice),
+    /// A client's data was erased (`chat.client.erased`): other systems erase theirs.
+    ClientErased(Box<super::Erasure>),
 }
 
 impl EventBody {
@@ -37,6 +39,7 @@ impl EventBody {
             Self::MessageUpdated { .. } => "chat.message.updated",
             Self::ConversationRead(_) => "chat.conversation.read",
             Self::NotificationNeeded(_) => "chat.notification.needed",
+            Self::ClientErased(_) => "chat.client.erased",
         }
     }
 }

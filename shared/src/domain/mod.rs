@@ -7,6 +7,7 @@ mod event;
 mod ids;
 mod message;
 mod outbound;
+mod privacy;
 mod time;
 
 pub use attachment::{
@@ -29,6 +30,11 @@ pub use message::{
     MAX_HISTORY_LIMIT, MAX_INBOX_LIMIT, MAX_SYNC_LIMIT,
 };
 pub use outbound::Outbound;
+pub use privacy::{
+    ClientRecords, Direction, Erasure, ErasureCounts, ErasurePhase, ExportCursor, ExportPage,
+    ExportedFile, MessagesOf, Requester, Retention, ERASURE_STEP_ITEMS, ERASURE_STEP_MESSAGES,
+    EXPORT_PAGE_MESSAGES,
+};
 pub use time::{rfc3339_millis, Clock, EpochMillis, MessageId, SystemClock};
 
 use std::fmt;

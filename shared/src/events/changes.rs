@@ -67,6 +67,15 @@ pub fn events_of(record: &Recorded) -> Vec<Event> {
                 .into_iter()
                 .collect()
         }
+        // Completed (saved just before its deletion): the one event of an erasure.
+        TableChange::Erasure {
+            old,
+            new: Some(new),
+        } if new.completed_at_ms.is_some()
+            && old.as_ref().is_none_or(|o| o.completed_at_ms.is_none()) =>
+        {
+            vec![event(EventBody::ClientErased(new.clone()))]
+        }
         _ => Vec::new(),
     }
 }

@@ -30,6 +30,11 @@ pub enum TableChange {
         old: Option<Box<InboxEntry>>,
         new: Option<Box<InboxEntry>>,
     },
+    /// An erasure's progress record (`None`: absent in that image).
+    Erasure {
+        old: Option<Box<crate::domain::Erasure>>,
+        new: Option<Box<crate::domain::Erasure>>,
+    },
     /// Send claims, change records: nothing other systems are told about.
     Other,
 }

@@ -40,4 +40,21 @@ impl Notifier for ApiGatewayNotifier {
             Err(e) => Err(NotifyError::Failed(e.into())),
         }
     }
+
+    async fn close(&self, connection_id: &ConnectionId) -> Result<(), NotifyError> {
+        let result = (self.client.delete_connection())
+            .connection_id(connection_id.as_str())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_gone_exception()) =>
+            {
+                Err(NotifyError::Gone)
+            }
+            Err(e) => Err(NotifyError::Failed(e.into())),
+        }
+    }
 }

@@ -22,6 +22,10 @@ pub enum NotifyError {
 #[async_trait]
 pub trait Notifier: Send + Sync {
     async fn post(&self, connection_id: &ConnectionId, payload: &[u8]) -> Result<(), NotifyError>;
+
+    /// Closes the connection (the Management API's `DELETE @connections/{id}`): an erasure
+    /// closes the erased client's connections. A connection already gone is [`NotifyError::Gone`].
+    async fn close(&self, connection_id: &ConnectionId) -> Result<(), NotifyError>;
 }
 
 /// The notifier of functions that never post (`$connect`, `$disconnect`, HTTP): every post
@@ -31,6 +35,12 @@ pub struct Unconfigured;
 #[async_trait]
 impl Notifier for Unconfigured {
     async fn post(&self, _: &ConnectionId, _: &[u8]) -> Result<(), NotifyError> {
+        Err(NotifyError::Failed(
+            "no MANAGEMENT_ENDPOINT configured".into(),
+        ))
+    }
+
+    async fn close(&self, _: &ConnectionId) -> Result<(), NotifyError> {
         Err(NotifyError::Failed(
             "no MANAGEMENT_ENDPOINT configured".into(),
         ))

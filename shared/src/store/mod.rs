@@ -7,9 +7,9 @@ pub mod memory;
 use async_trait::async_trait;
 
 use crate::domain::{
-    AttachmentId, ClientId, Connection, ConnectionId, EpochMillis, HistoryPage, HistoryQuery,
-    InboxEntry, InboxPage, InboxQuery, Message, MessageId, MessagePreview, Role, SendClaim,
-    SyncPage, SyncQuery, Upload,
+    AttachmentId, ClientId, ClientRecords, Connection, ConnectionId, Direction, EpochMillis,
+    Erasure, HistoryPage, HistoryQuery, InboxEntry, InboxPage, InboxQuery, Message, MessageId,
+    MessagePreview, MessagesOf, Role, SendClaim, SyncPage, SyncQuery, Upload,
 };
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -254,7 +254,7 @@ impl RateRule {
 /// Which of a client's token buckets a request draws from. Each is its own GCRA state, so
 /// reading (catch-up, history, unread counts, mark-read) never spends the budget for sending,
 /// and a burst of sends never blocks a client from reading.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RateBucket {
     /// Sends and typing indicators.
     Messages,
@@ -293,13 +293,87 @@ pub trait UploadStore: Send + Sync {
     async fn uploads(&self, ids: &[AttachmentId]) -> Result<Vec<Upload>, StoreError>;
 }
 
+/// A client's data as a whole, for export and erasure (docs/data-rules.md). Index reads are
+/// eventually consistent: an erasure repeats its sweep until it finds nothing left.
+#[async_trait]
+pub trait PrivacyStore: Send + Sync {
+    /// What the Connections table holds under `client`: its role, every connection (expired
+    /// ones too), its rate-limit buckets with state.
+    async fn client_records(&self, client: &ClientId) -> Result<ClientRecords, StoreError>;
+
+    /// Forgets the client's profile (with `profile`) and these rate-limit buckets' state.
+    async fn delete_client_records(
+        &self,
+        client: &ClientId,
+        profile: bool,
+        buckets: &[RateBucket],
+    ) -> Result<(), StoreError>;
+
+    /// At most `limit` of the messages `client` sent (or received), in id order, after
+    /// `after`; `next` is set when more may follow. Change records are not messages.
+    async fn messages_of(
+        &self,
+        client: &ClientId,
+        direction: Direction,
+        after: Option<&MessageId>,
+        limit: usize,
+    ) -> Result<MessagesOf, StoreError>;
+
+    /// The keys (`client_msg_id`s) of `sender`'s send claims, expired ones too.
+    async fn claim_keys(&self, sender: &ClientId) -> Result<Vec<String>, StoreError>;
+
+    async fn delete_claims(&self, sender: &ClientId, keys: &[String]) -> Result<(), StoreError>;
+
+    /// Every entry of `owner`'s inbox (its read state), by peer.
+    async fn inbox_entries(
+        &self,
+        owner: &ClientId,
+    ) -> Result<Vec<(ClientId, InboxEntry)>, StoreError>;
+
+    async fn delete_inbox_entries(
+        &self,
+        owner: &ClientId,
+        peers: &[ClientId],
+    ) -> Result<(), StoreError>;
+
+    /// The uploads `owner` was granted lately (each grant is listed under its owner for a few
+    /// days: longer than a pending upload or its object can live), attached or not.
+    async fn upload_ids_of(&self, owner: &ClientId) -> Result<Vec<AttachmentId>, StoreError>;
+
+    /// Forgets these upload records and their listing under `owner`.
+    async fn delete_uploads(
+        &self,
+        owner: &ClientId,
+        ids: &[AttachmentId],
+    ) -> Result<(), StoreError>;
+
+    /// The erasure of `client` under way, if any (read consistently).
+    async fn erasure(&self, client: &ClientId) -> Result<Option<Erasure>, StoreError>;
+
+    async fn put_erasure(&self, erasure: &Erasure) -> Result<(), StoreError>;
+
+    async fn delete_erasure(&self, client: &ClientId) -> Result<(), StoreError>;
+}
+
 /// Everything the chat stores.
 pub trait Store:
-    ConnectionStore + MessageStore + SendClaimStore + InboxStore + RateLimitStore + UploadStore
+    ConnectionStore
+    + MessageStore
+    + SendClaimStore
+    + InboxStore
+    + RateLimitStore
+    + UploadStore
+    + PrivacyStore
 {
 }
 impl<
-        T: ConnectionStore + MessageStore + SendClaimStore + InboxStore + RateLimitStore + UploadStore,
+        T: ConnectionStore
+            + MessageStore
+            + SendClaimStore
+            + InboxStore
+            + RateLimitStore
+            + UploadStore
+            + PrivacyStore,
     > Store for T
 {
 }

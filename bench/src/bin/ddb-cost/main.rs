@@ -74,6 +74,10 @@ impl Notifier for TimedNotifier {
             .push(self.epoch.elapsed().as_nanos() as u64);
         Ok(())
     }
+
+    async fn close(&self, _: &ConnectionId) -> Result<(), NotifyError> {
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -20,9 +20,9 @@ use crate::wire::{
 };
 use chat_shared::chat::Chat;
 use chat_shared::domain::{
-    rfc3339_millis, AppointmentId, AttachmentId, ClientId, HistoryQuery, Identity, InboxQuery,
-    MessageId, Role, ValidationError, DEFAULT_HISTORY_LIMIT, DEFAULT_INBOX_LIMIT,
-    MAX_HISTORY_LIMIT, MAX_INBOX_LIMIT,
+    rfc3339_millis, AppointmentId, AttachmentId, ClientId, ExportCursor, HistoryQuery, Identity,
+    InboxQuery, MessageId, Requester, Role, ValidationError, DEFAULT_HISTORY_LIMIT,
+    DEFAULT_INBOX_LIMIT, MAX_HISTORY_LIMIT, MAX_INBOX_LIMIT,
 };
 use chat_shared::error::{log_error, ChatError};
 use chat_shared::principal::BackendPrincipal;
@@ -83,7 +83,11 @@ async fn caller(request: &HttpRequest, auth: Option<&Authorizer>) -> Result<Iden
 /// `requestContext.authorizer.iam.userArn`; the signer must be `principal`. Tokens and
 /// authorizer contexts never count here: without a signer 401, another signer (or no
 /// configured backend) 403.
-fn backend(request: &HttpRequest, principal: Option<&BackendPrincipal>) -> Result<(), ChatError> {
+fn backend(
+    request: &HttpRequest,
+    principal: Option<&BackendPrincipal>,
+    refusal: &'static str,
+) -> Result<(), ChatError> {
     let signer = (request.request_context.authorizer.as_ref())
         .and_then(|authorizer| authorizer.iam.as_ref())
         .and_then(|iam| iam.user_arn.as_deref())
@@ -91,12 +95,43 @@ fn backend(request: &HttpRequest, principal: Option<&BackendPrincipal>) -> Resul
     match principal {
         Some(principal) if principal.matches(signer) => Ok(()),
         _ => {
-            tracing::info!(auth = "not_the_backend", "system message refused");
-            Err(ChatError::Forbidden(
-                "only the booking backend posts system messages",
-            ))
+            tracing::info!(auth = "not_the_backend", "backend route refused");
+            Err(ChatError::Forbidden(refusal))
         }
     }
+}
+
+/// Who asks for an export or an erasure: the booking backend on its SigV4 routes, a verified
+/// person on the others.
+async fn requester(
+    request: &HttpRequest,
+    auth: Option<&Authorizer>,
+    chat: &Chat,
+    backend_route: bool,
+) -> Result<Requester, ChatError> {
+    if backend_route {
+        let principal = chat.settings().system_principal.as_ref();
+        backend(
+            request,
+            principal,
+            "only the booking backend calls this route",
+        )?;
+        return Ok(Requester::Backend);
+    }
+    let who = caller(request, auth).await?;
+    Ok(Requester::Person {
+        client_id: who.client_id,
+        role: who.role,
+    })
+}
+
+fn parse_export_cursor(request: &HttpRequest) -> Result<Option<ExportCursor>, ChatError> {
+    let params = query_of(request);
+    let raw = params.first("cursor").filter(|v| !v.is_empty());
+    let cursor = raw.map(|raw| {
+        ExportCursor::parse(raw).ok_or(ValidationError::new("cursor", "is not an export cursor"))
+    });
+    Ok(cursor.transpose()?)
 }
 
 /// Serves one HTTP request with identities from the authorizer context only.
@@ -237,7 +272,12 @@ async fn serve(
             let receiver = ClientId::parse_field("receiver_id", &receiver_id)?;
             let max_chars = chat.settings().max_message_chars;
             let message = wire::parse_system_message(&body_bytes(request)?, receiver, max_chars)?;
-            backend(request, chat.settings().system_principal.as_ref())?;
+            let principal = chat.settings().system_principal.as_ref();
+            backend(
+                request,
+                principal,
+                "only the booking backend posts system messages",
+            )?;
             let sent = chat.post_system(message).await?;
             tracing::info!(
                 receiver_id = %sent.message.receiver_id,
@@ -277,6 +317,27 @@ async fn serve(
             let who = caller(request, auth).await?;
             let grant = chat.download(&who, &client, &id).await?;
             Ok(json_response(200, &wire::DownloadResponse::from(&grant)))
+        }
+        Ok(Route::Export { client_id, backend }) => {
+            let subject = ClientId::parse_field("client_id", &client_id)?;
+            let cursor = parse_export_cursor(request)?;
+            let requester = requester(request, auth, chat, backend).await?;
+            let page = chat.export(&requester, &subject, cursor).await?;
+            Ok(json_response(200, &wire::ExportResponse::from(&page)))
+        }
+        Ok(Route::Erasure { client_id, backend }) => {
+            let subject = ClientId::parse_field("client_id", &client_id)?;
+            let requester = requester(request, auth, chat, backend).await?;
+            let erasure = chat.erase(&requester, &subject).await?;
+            let status = if erasure.completed_at_ms.is_some() {
+                200
+            } else {
+                202
+            };
+            Ok(json_response(
+                status,
+                &wire::ErasureResponse::from(&erasure),
+            ))
         }
         Err(NoRoute::MethodNotAllowed { allow }) => Ok(method_not_allowed(allow)),
         Err(NoRoute::NotFound) => Err(ChatError::NotFound("no such route")),

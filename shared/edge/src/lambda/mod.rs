@@ -100,6 +100,7 @@ pub fn dynamo_store(config: &Config, sdk: &aws_config::SdkConfig) -> DynamoStore
         aws_sdk_dynamodb::Client::from_conf(dynamo.build()),
         config.tables.clone(),
     )
+    .with_retention(config.settings.retention)
 }
 
 /// Reads configuration or exits with a message naming what is wrong: a function that cannot

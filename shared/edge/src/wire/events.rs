@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
-use chat_shared::domain::{rfc3339_millis, Event, EventBody, Message};
+use chat_shared::domain::{rfc3339_millis, Event, EventBody, Message, Requester};
 
 /// The version of every schema in `docs/events/v1/`: bumped only for a change that could break
 /// a consumer (a field removed or retyped); fields are added within a version.
@@ -51,6 +51,17 @@ pub fn detail(event: &Event, fields: EventFields) -> Value {
             "waiting": notice.waiting,
             "first_message_id": notice.check.first_unread.as_str(),
             "last_message_id": notice.last_message_id.as_ref().map(|id| id.as_str()),
+        }),
+        EventBody::ClientErased(erasure) => json!({
+            "client_id": erasure.client.as_str(),
+            "requested_by": match &erasure.requested_by {
+                Requester::Person { client_id, role } => {
+                    json!({ "role": role.as_str(), "client_id": client_id.as_str() })
+                }
+                Requester::Backend => json!({ "role": "backend" }),
+            },
+            "started_at": rfc3339_millis(erasure.started_at_ms),
+            "counts": erasure.counts,
         }),
     };
     if let Value::Object(rest) = rest {

@@ -13,11 +13,13 @@ use chat_shared::error::ChatError;
 
 mod attachments;
 mod events;
+mod privacy;
 mod views;
 pub use attachments::{
     parse_attachment_ids, parse_upload_request, AttachmentView, DownloadResponse, UploadResponse,
 };
 pub use events::{detail as event_detail, envelope as event_envelope, EventFields, SCHEMA_VERSION};
+pub use privacy::{ErasureResponse, ExportResponse, EXPORT_FORMAT};
 pub use views::*;
 
 /// What a client frame asks for.

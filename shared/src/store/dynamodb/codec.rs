@@ -150,7 +150,7 @@ pub(super) fn key_message_id(key: Item) -> Result<MessageId, StoreError> {
 /// The partition of `sender`'s send claims in the Messages table. Conversation keys never
 /// start with `#` (client ids cannot contain it), so the two cannot collide, and claim items
 /// carry no `sender_id`/`receiver_id`, so the indexes never see them.
-fn claims_partition(sender: &ClientId) -> String {
+pub(super) fn claims_partition(sender: &ClientId) -> String {
     format!("#sent#{}", sender.as_str())
 }
 

@@ -152,11 +152,16 @@ impl InboxStore for DynamoStore {
             .table_name(&self.tables.inbox)
             .key("owner_id", s(owner.as_str()))
             .key("peer_id", s(peer.as_str()))
-            .update_expression("SET activity = :a")
             .condition_expression("attribute_not_exists(activity) OR activity < :a")
-            .expression_attribute_values(":a", s(activity.as_str()))
-            .send()
-            .await;
+            .expression_attribute_values(":a", s(activity.as_str()));
+        // With retention, the entry expires with the conversation's last message.
+        let touched = match self.expiry_of(activity) {
+            Some(at) => touched
+                .update_expression("SET activity = :a, expires_at = :exp")
+                .expression_attribute_values(":exp", n(at)),
+            None => touched.update_expression("SET activity = :a"),
+        };
+        let touched = touched.send().await;
         match touched {
             Ok(_) => Ok(()),
             Err(e) if is_conditional_failure(&e) => Ok(()), // already further up
@@ -273,6 +278,12 @@ impl DynamoStore {
                 newer.to_owned(),
             )
         };
+        // With retention, the entry expires with the conversation's last message.
+        let expiry = self.expiry_of(&last.message_id);
+        let update = match expiry {
+            Some(_) => format!("{update}, expires_at = :exp"),
+            None => update.to_owned(),
+        };
         let advanced = self
             .client
             .update_item()
@@ -284,9 +295,12 @@ impl DynamoStore {
             .expression_attribute_names("#last", "last")
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":id", s(last.message_id.as_str()))
-            .expression_attribute_values(":last", last_value(last)?)
-            .send()
-            .await;
+            .expression_attribute_values(":last", last_value(last)?);
+        let advanced = match expiry {
+            Some(at) => advanced.expression_attribute_values(":exp", n(at)),
+            None => advanced,
+        };
+        let advanced = advanced.send().await;
         match advanced {
             Ok(_) => Ok(true),
             Err(e) if is_conditional_failure(&e) => Ok(false),

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 
-use super::codec::{key_message_id, message_from_item, n, s, to_item, ChangeItem, MessageItem};
+use super::codec::{key_message_id, message_from_item, n, s, to_item, ChangeItem};
 use super::{is_conditional_failure, resume_key, DynamoStore};
 use super::{BY_RECEIVER_INDEX, BY_SENDER_INDEX};
 use crate::domain::{
@@ -28,7 +28,7 @@ impl MessageStore for DynamoStore {
             .client
             .put_item()
             .table_name(&self.tables.messages)
-            .set_item(Some(to_item(&MessageItem::new(message))?))
+            .set_item(Some(self.message_item(message)?))
             .condition_expression("attribute_not_exists(message_id)");
         match put.send().await {
             Ok(_) => Ok(()),
@@ -158,7 +158,7 @@ impl MessageStore for DynamoStore {
             .client
             .put_item()
             .table_name(&self.tables.messages)
-            .set_item(Some(to_item(&MessageItem::new(message))?));
+            .set_item(Some(self.message_item(message)?));
         // Version 1 is stored as no version attribute at all.
         let put = if expected_version <= 1 {
             put.condition_expression(
@@ -179,7 +179,9 @@ impl MessageStore for DynamoStore {
         self.client
             .put_item()
             .table_name(&self.tables.messages)
-            .set_item(Some(to_item(&ChangeItem::new(change_id, message))?))
+            .set_item(Some(to_item(
+                &ChangeItem::new(change_id, message).expiring(self.expiry_of(&message.message_id)),
+            )?))
             .send()
             .await
             .map_err(|e| StoreError::backend("put_change", e))?;

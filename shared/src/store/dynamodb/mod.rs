@@ -22,6 +22,7 @@ mod create;
 mod feed;
 mod inbox;
 mod messages;
+mod privacy;
 mod rate_limit;
 pub mod schema;
 pub mod stream;
@@ -35,6 +36,7 @@ pub use schema::{BY_ACTIVITY_INDEX, BY_RECEIVER_INDEX, BY_SENDER_INDEX, TTL_ATTR
 
 use codec::Item;
 
+use crate::domain::Retention;
 use crate::store::StoreError;
 
 /// The sort key of a client's profile item in the Connections table. `#` never occurs in an
@@ -70,11 +72,35 @@ impl TableNames {
 pub struct DynamoStore {
     client: Client,
     tables: TableNames,
+    /// How long messages live (their items, change records, attached uploads and inbox
+    /// entries carry the TTL attribute when set).
+    retention: Retention,
 }
 
 impl DynamoStore {
     pub fn new(client: Client, tables: TableNames) -> Self {
-        Self { client, tables }
+        Self {
+            client,
+            tables,
+            retention: Retention::default(),
+        }
+    }
+
+    /// The same store, writing expiry times for `retention`.
+    pub fn with_retention(mut self, retention: Retention) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// `message`'s item, with its expiry under retention.
+    fn message_item(&self, message: &crate::domain::Message) -> Result<Item, StoreError> {
+        let expires_at = self.expiry_of(&message.message_id);
+        codec::to_item(&codec::MessageItem::new(message).expiring(expires_at))
+    }
+
+    /// When items about the message `id` expire (`None` without retention).
+    fn expiry_of(&self, id: &crate::domain::MessageId) -> Option<i64> {
+        self.retention.expires_at_s(id.timestamp_ms())
     }
 
     pub fn tables(&self) -> &TableNames {

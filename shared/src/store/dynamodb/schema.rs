@@ -5,7 +5,8 @@ use aws_sdk_dynamodb::types::{BillingMode, ProjectionType, ScalarAttributeType, 
 
 use super::TableNames;
 
-/// The TTL attribute of connection, rate-limit and send-claim items.
+/// The TTL attribute of connection, rate-limit and send-claim items, pending uploads, and with
+/// retention of messages, their change records and inbox entries.
 pub const TTL_ATTRIBUTE: &str = "expires_at";
 
 /// Messages-table indexes for catch-up: a participant's messages in id order.
@@ -131,7 +132,7 @@ pub fn tables() -> [TableSchema; 3] {
                 participant_index(BY_RECEIVER_INDEX, "receiver_id"),
                 participant_index(BY_SENDER_INDEX, "sender_id"),
             ],
-            // Only send-claim items carry it; messages never expire.
+            // Send claims and pending uploads carry it; messages only with retention.
             ttl_attribute: Some(TTL_ATTRIBUTE),
             billing_mode: BillingMode::PayPerRequest,
             // Both images: an update's event says what changed (docs/events.md).
@@ -147,7 +148,8 @@ pub fn tables() -> [TableSchema; 3] {
                 sort_key: string_key("activity"),
                 projection: ProjectionType::KeysOnly,
             }],
-            ttl_attribute: None,
+            // With retention, an entry expires with its conversation's last message.
+            ttl_attribute: Some(TTL_ATTRIBUTE),
             billing_mode: BillingMode::PayPerRequest,
             // Both images: a read and the start of an unread run are changes of counters.
             stream: Some(StreamViewType::NewAndOldImages),

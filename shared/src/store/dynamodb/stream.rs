@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::codec::{client_id, from_item, message_from_item, InboxItem, Item};
-use crate::domain::{InboxEntry, Message};
+use super::privacy::ErasureItem;
+use crate::domain::{Erasure, InboxEntry, Message};
 use crate::events::TableChange;
 use crate::store::StoreError;
 
@@ -37,6 +38,16 @@ pub fn decode(
             peer,
             old: entry(old)?,
             new: entry(new)?,
+        });
+    }
+    if any.contains_key("erasure_of") {
+        let erasure = |item: Option<Item>| -> Result<Option<Box<Erasure>>, StoreError> {
+            item.map(|i| from_item::<ErasureItem>(i)?.into_erasure().map(Box::new))
+                .transpose()
+        };
+        return Ok(TableChange::Erasure {
+            old: erasure(old)?,
+            new: erasure(new)?,
         });
     }
     let is_message = matches!(any.get("conversation_id"), Some(AttributeValue::S(c)) if !c.starts_with('#'))

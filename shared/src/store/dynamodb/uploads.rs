@@ -5,9 +5,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 
-use super::codec::{
-    from_item, n, s, to_item, upload_partition, MessageItem, UploadItem, UPLOAD_SK,
-};
+use super::codec::{from_item, n, s, to_item, upload_partition, UploadItem, UPLOAD_SK};
 use super::{DynamoStore, TTL_ATTRIBUTE};
 use crate::domain::{AttachmentId, Message, Upload};
 use crate::store::{StoreError, UploadStore};
@@ -15,14 +13,18 @@ use crate::store::{StoreError, UploadStore};
 #[async_trait]
 impl UploadStore for DynamoStore {
     async fn put_upload(&self, upload: &Upload) -> Result<(), StoreError> {
-        self.client
+        let put = self
+            .client
             .put_item()
             .table_name(&self.tables.messages)
             .set_item(Some(to_item(&UploadItem::new(upload))?))
-            .send()
-            .await
-            .map_err(|e| StoreError::backend("put_upload", e))?;
-        Ok(())
+            .send();
+        // Listed under its owner too, so that an erasure finds uploads never sent.
+        let (id, owner) = (&upload.attachment.attachment_id, &upload.owner);
+        let listed = self.list_upload(owner, id, upload.created_at_ms);
+        let (put, listed) = tokio::join!(put, listed);
+        put.map_err(|e| StoreError::backend("put_upload", e))?;
+        listed
     }
 
     async fn uploads(&self, ids: &[AttachmentId]) -> Result<Vec<Upload>, StoreError> {
@@ -49,17 +51,24 @@ impl DynamoStore {
         let table = &self.tables.messages;
         let put = Put::builder()
             .table_name(table)
-            .set_item(Some(to_item(&MessageItem::new(message))?))
+            .set_item(Some(self.message_item(message)?))
             .condition_expression("attribute_not_exists(message_id)")
             .build()
             .map_err(|e| StoreError::backend("put_message", e))?;
         let mut items = vec![TransactWriteItem::builder().put(put).build()];
         let now_s = message.timestamp_ms().div_euclid(1000);
         for attachment in &message.attachments {
+            // Attached, the record lives as long as its message (for ever without retention).
             let update = Update::builder()
                 .table_name(table)
-                .set_key(Some(upload_key(&attachment.attachment_id)))
-                .update_expression("SET attached_to = :m, peer = :p REMOVE #ttl")
+                .set_key(Some(upload_key(&attachment.attachment_id)));
+            let update = match self.expiry_of(&message.message_id) {
+                Some(at) => update
+                    .update_expression("SET attached_to = :m, peer = :p, #ttl = :exp")
+                    .expression_attribute_values(":exp", n(at)),
+                None => update.update_expression("SET attached_to = :m, peer = :p REMOVE #ttl"),
+            };
+            let update = update
                 .condition_expression(
                     "#owner = :owner AND attribute_not_exists(attached_to) AND #ttl > :now",
                 )

@@ -16,6 +16,7 @@ use crate::domain::{
 
 mod inbox;
 mod messages;
+mod privacy;
 mod uploads;
 
 #[derive(Default)]
@@ -32,6 +33,8 @@ struct State {
     claims: HashMap<(ClientId, String), (SendClaim, i64)>,
     /// Upload records by attachment id.
     uploads: HashMap<AttachmentId, Upload>,
+    /// Erasures under way, by the client being erased.
+    erasures: HashMap<ClientId, crate::domain::Erasure>,
 }
 
 #[derive(Default)]

@@ -44,6 +44,9 @@ pub(in super::super) struct MessageItem {
     /// Absent when the message has none (and once it is deleted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     attachments: Option<Vec<AttachmentItem>>,
+    /// The TTL attribute, with retention only: the message's own time plus the retention.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_at: Option<i64>,
 }
 
 impl MessageItem {
@@ -81,7 +84,14 @@ impl MessageItem {
                     .map(AttachmentItem::new)
                     .collect()
             }),
+            expires_at: None,
         }
+    }
+
+    /// The same item, expiring at `expires_at` (epoch seconds) when set.
+    pub(in super::super) fn expiring(mut self, expires_at: Option<i64>) -> Self {
+        self.expires_at = expires_at;
+        self
     }
 
     pub(in super::super) fn into_message(self) -> Result<Message, StoreError> {
@@ -156,6 +166,9 @@ pub(in super::super) struct ChangeItem {
     sender_id: String,
     receiver_id: String,
     changed: String,
+    /// With retention: expires with the message it points at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_at: Option<i64>,
 }
 
 impl ChangeItem {
@@ -167,7 +180,13 @@ impl ChangeItem {
             sender_id: message.sender_id.as_str().to_owned(),
             receiver_id: message.receiver_id.as_str().to_owned(),
             changed: message.message_id.as_str().to_owned(),
+            expires_at: None,
         }
+    }
+
+    pub(in super::super) fn expiring(mut self, expires_at: Option<i64>) -> Self {
+        self.expires_at = expires_at;
+        self
     }
 }
 
