@@ -12,7 +12,7 @@ use chat_local::bus::WebhookOptions;
 use chat_local::pipes::EventsOptions;
 use chat_shared::events::NoticeDelays;
 use chat_tests::events::frame;
-use chat_tests::local::{eventually, http, start_with, WsClient};
+use chat_tests::local::{eventually, http, http_with, start_with, WsClient};
 use chat_tests::tools::{node, run, scratch, succeeded, workspace};
 use chat_tests::webhook::Receiver;
 use chat_tests::{dynamodb_endpoint, fresh_dynamo_tables};
@@ -446,4 +446,59 @@ async fn the_local_eventbridge_and_sqs_take_only_signed_calls_they_emulate() {
     assert_eq!(seen[0]["detail"]["schema_version"], 1);
     assert_eq!(seen[0]["id"], body["Entries"][0]["EventId"]);
     local.shutdown().await;
+}
+
+/// An erasure through chat-local tells other systems once (`chat.client.erased`, with its
+/// counts and who asked), and each tombstone as a deletion; every event validates.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erasure_is_one_client_erased_event_and_a_deletion_per_message() {
+    let delays = NoticeDelays {
+        offline_s: 60,
+        unread_s: 60,
+    };
+    let local = start(options(delays, None, 1)).await;
+    let mut bus = local.bus().expect("events are on").subscribe();
+    let mut user = WsClient::connect(&local.ws_url("user-gone?role=user")).await;
+    let mut admin = WsClient::connect(&local.ws_url("admin456?role=admin")).await;
+    send(&mut user, "admin456", "please erase me").await;
+    assert_eq!(admin.next_json().await["type"], "message");
+    send(&mut admin, "user-gone", "will do").await;
+    let erase = format!("{}/chat/erasure/user-gone", local.http_url());
+    let headers = [("x-chat-role", "admin"), ("x-chat-client", "admin456")];
+    let (status, body, _) = http_with("POST", &erase, None, &headers).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["counts"]["messages"], 2, "{body}");
+    let mut seen = Vec::new();
+    collect(&mut bus, &mut seen, Duration::from_secs(15), |seen| {
+        !of_type(seen, "chat.client.erased").is_empty()
+            && of_type(seen, "chat.message.updated").len() >= 2
+    })
+    .await;
+    let erased = of_type(&seen, "chat.client.erased");
+    assert_eq!(erased.len(), 1, "{seen:#?}");
+    let detail = &erased[0]["detail"];
+    assert_eq!(detail["client_id"], "user-gone");
+    assert_eq!(
+        detail["requested_by"],
+        json!({"role": "admin", "client_id": "admin456"})
+    );
+    assert_eq!(detail["counts"]["messages"], 2);
+    let deleted: Vec<&Value> = of_type(&seen, "chat.message.updated")
+        .into_iter()
+        .filter(|e| e["detail"]["change"] == "deleted")
+        .collect();
+    assert_eq!(deleted.len(), 2, "{seen:#?}");
+    // Erasing again tells again, with nothing done.
+    let (status, body, _) = http_with("POST", &erase, None, &headers).await;
+    assert_eq!(
+        (status, &body["counts"]["messages"]),
+        (200, &json!(0)),
+        "{body}"
+    );
+    collect(&mut bus, &mut seen, Duration::from_secs(15), |seen| {
+        of_type(seen, "chat.client.erased").len() == 2
+    })
+    .await;
+    assert_eq!(of_type(&seen, "chat.client.erased").len(), 2);
+    check_schemas(&seen, "erasure-events");
 }

@@ -144,3 +144,29 @@ fn only_the_first_unread_message_of_a_run_starts_it() {
         None
     );
 }
+
+#[test]
+fn an_erasure_is_told_once_when_its_record_completes() {
+    use crate::domain::{Erasure, ErasurePhase, Requester};
+    let mut started = Erasure::new(id("user1"), Requester::Backend, T);
+    started.phase = ErasurePhase::Received;
+    let mut done = started.clone();
+    done.phase = ErasurePhase::Done;
+    done.completed_at_ms = Some(T + 5);
+    done.counts.messages = 3;
+    let change = |old: Option<&Erasure>, new: Option<&Erasure>| TableChange::Erasure {
+        old: old.cloned().map(Box::new),
+        new: new.cloned().map(Box::new),
+    };
+    let events = events_of(&record(change(Some(&started), Some(&done))));
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].body.detail_type(), "chat.client.erased");
+    assert_eq!(
+        events[0].body,
+        EventBody::ClientErased(Box::new(done.clone()))
+    );
+    // Progress, the record's deletion afterwards, and a redelivered completion say nothing.
+    assert!(events_of(&record(change(None, Some(&started)))).is_empty());
+    assert!(events_of(&record(change(Some(&done), None))).is_empty());
+    assert!(events_of(&record(change(Some(&done), Some(&done)))).is_empty());
+}

@@ -471,6 +471,14 @@ mod tests {
                 .unwrap(),
             e
         );
+        // The stream's images decode to the same erasure (the event's source).
+        let image = serde_dynamo::Item::from(to_item(&ErasureItem::new(&e)).unwrap());
+        match super::super::stream::decode(None, Some(image)).unwrap() {
+            crate::events::TableChange::Erasure { old: None, new } => {
+                assert_eq!(new.as_deref(), Some(&e))
+            }
+            other => panic!("decoded as {other:?}"),
+        }
         let backend = Erasure::new(ClientId::parse("u1").unwrap(), Requester::Backend, 5);
         let item = to_item(&ErasureItem::new(&backend)).unwrap();
         assert_eq!(
