@@ -26,8 +26,10 @@ DYNAMODB_ENDPOINT="$endpoint" cargo test --workspace --locked
 cat target/soak-report.txt  # the delivery soak's figures (tests/tests/soak.rs)
 DYNAMODB_ENDPOINT="$endpoint" bash scripts/bench.sh --smoke  # every benchmark mode for a few seconds (results in target/bench/smoke)
 
-step "cfn-lint template.yaml"
+step "cfn-lint template.yaml (as is, and with KmsKeyArn and RetentionDays set: both sides of HasKmsKey and HasRetention)"
 cfn-lint template.yaml
+sed -e "/^  KmsKeyArn:/,/Default:/s|Default: ''|Default: arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab|" -e "/^  RetentionDays:/,/Default:/s|Default: 0\$|Default: 30|" template.yaml > target/template-kms.yaml
+[ "$(diff template.yaml target/template-kms.yaml | grep -c '^>')" = 2 ] || { echo "target/template-kms.yaml: the two defaults were not replaced" >&2; exit 1; }; cfn-lint target/template-kms.yaml
 
 step "cargo lambda build --release"
 packages=()

@@ -5,7 +5,8 @@
 // messages), inbox.js (conversations: the inbox, GET /chat/conversations; history), messages.js
 // (messages with their changes: edits, deletions, reactions, replies, each shown in its highest
 // version), composer.js (the menu on each message and the composer), attachments.js (files:
-// uploads from the composer, thumbnails and download links). This file handles the library's
+// uploads from the composer, thumbnails and download links), privacy.js (an administrator's
+// export and erasure of the open conversation's client). This file handles the library's
 // events, signs in and out, and wires the page.
 
 import {
@@ -40,6 +41,7 @@ import {
 import { removeRow, renderQuotesOf, renderRow } from './messages.js';
 import { cancelComposing, closeMenu, editMessage, openMenu, sendMessage } from './composer.js';
 import { clearUploads, composedFiles, wireAttachments } from './attachments.js';
+import { wirePrivacy } from './privacy.js';
 
 // The library, as an ES module from this origin (imported when the page loads, not before
 // this module runs: sign-in shows it when it fails to load).
@@ -293,6 +295,7 @@ function wire() {
     signIn(library, me, role === 'admin' ? 'admin' : 'user', null);
   });
   wireAttachments();
+  wirePrivacy();
 
   $('signout').addEventListener('click', signOut);
   $('banner').addEventListener('click', () => {

@@ -20,6 +20,7 @@ import {
 } from './state.js';
 import { byId, renderRow } from './messages.js';
 import { cancelComposing, closeMenu } from './composer.js';
+import { showDataActions } from './privacy.js';
 import { addMessage, hideTyping } from './app.js';
 
 // ---------------------------------------------------------------- HTTP-backed state
@@ -221,6 +222,7 @@ export function openConversation(s, peer) {
   $('composer-send').disabled = system;
   $('attach-button').disabled = system;
   $('composer-text').placeholder = system ? 'Appointment updates cannot be answered' : 'Write a message';
+  showDataActions(s, peer);
   $('history-status').textContent = '';
   const list = $('messages');
   list.replaceChildren();

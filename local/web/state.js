@@ -123,6 +123,8 @@ export function newSession(me, role, token, client) {
     composing: null, // { mode: 'reply' | 'edit', msg } while the composer answers or edits
     uploads: [], // the composer's files: uploading, uploaded (sent with the next message) or failed
     syncedIds: new Set(),
+    dataJobs: new Map(), // peer -> 'export' | 'erase' running (privacy.js)
+    dataStatus: new Map(), // peer -> the last export's or erasure's status line
   };
   if (stored) {
     for (const p of stored.peers) {

@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::load::{IdleResult, LoadResult};
 
 mod attachments;
+mod data_rules;
 mod events;
 mod lambda;
 mod side_by_side;
@@ -1217,6 +1218,7 @@ pub fn cost_md(inputs: &Inputs) -> String {
     }
     md.push_str(&events::events_out_md(inputs, p));
     md.push_str(&attachments::attachments_md(inputs, p));
+    md.push_str(&data_rules::data_rules_md(inputs, p));
     let _ = writeln!(
         md,
         "## Left out\n\n\

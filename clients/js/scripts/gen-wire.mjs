@@ -44,6 +44,15 @@ const HTTP = [
   ['UploadRequest', 'UploadRequest', 'The body of POST /chat/attachments/{client_id}.'],
   ['UploadResponse', 'UploadResponse', 'The answer of POST /chat/attachments/{client_id}: where to PUT the bytes.'],
   ['DownloadResponse', 'DownloadResponse', 'The answer of GET /chat/attachments/{client_id}/{attachment_id}.'],
+  ['ExportMessage', 'ExportMessage', 'A message in an export page (a history message without `read`).'],
+  ['ExportProfile', 'ExportProfile', "What an export holds of the client itself."],
+  ['ExportConnection', 'ExportConnection', 'A connection in an export page.'],
+  ['ExportReadState', 'ExportReadState', "One of the client's own inbox entries, in an export page."],
+  ['ExportUpload', 'ExportUpload', 'An upload no message carries, in an export page.'],
+  ['ExportedFile', 'ExportedFile', "A file of an export page's messages, with a download URL."],
+  ['ExportPage', 'ExportPage', 'A page of GET /chat/export/{client_id}.'],
+  ['ErasureCounts', 'ErasureCounts', "What an erasure did, added up over its calls."],
+  ['ErasureProgress', 'ErasureProgress', 'The answer of POST /chat/erasure/{client_id} (202 while not done, 200 when done).'],
   ['HttpErrorBody', 'Error', 'An HTTP error body.'],
 ];
 

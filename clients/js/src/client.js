@@ -3,11 +3,13 @@
 // cursor, each message delivered once (by `message_id`) and each change of it once (by
 // `version`) (catchup.js, messages.js), sends and changes (edit, delete, react) retried until
 // acked, one request in flight at a time (replies carry no request id), typing throttled
-// (requests.js, commands.js). This file is the public class that puts them together.
+// (requests.js, commands.js); a client's export and erasure (privacy.js). This file is the
+// public class that puts them together.
 
 import { ClosedError } from './errors.js';
 import { DownloadUrls, uploadFile } from './attachments.js';
 import { HttpApi, pages } from './http.js';
+import { DataRules } from './privacy.js';
 import { CatchUp } from './catchup.js';
 import { reactFrame, sendFrame, target } from './commands.js';
 import { Connection } from './connection.js';
@@ -36,6 +38,11 @@ import { uuid } from './util.js';
 /** @typedef {import('./wire.js').DownloadResponse} DownloadResponse */
 /** @typedef {import('./attachments.js').UploadInput} UploadInput */
 /** @typedef {import('./attachments.js').UploadOptions} UploadOptions */
+/** @typedef {import('./wire.js').ExportPage} ExportPage */
+/** @typedef {import('./wire.js').ErasureProgress} ErasureProgress */
+/** @typedef {import('./privacy.js').ExportDocument} ExportDocument */
+/** @typedef {import('./privacy.js').ExportOptions} ExportOptions */
+/** @typedef {import('./privacy.js').EraseOptions} EraseOptions */
 
 /** @typedef {import('./commands.js').OutgoingMessage} OutgoingMessage */
 /** @typedef {import('./commands.js').MessageRef} MessageRef */
@@ -79,6 +86,8 @@ export class ChatClient {
   #http;
   /** @type {DownloadUrls} */
   #downloads;
+  /** @type {DataRules} */
+  #dataRules;
 
   /** Counters for tests, logs and dashboards. */
   stats = { connects: 0, syncPages: 0, delivered: 0, updates: 0, duplicates: 0, resent: 0, retries: 0 };
@@ -135,6 +144,7 @@ export class ChatClient {
     const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#http = new HttpApi(options.httpUrl ?? httpOrigin(options.url), () => this.#identity.httpIdentity(), fetchImpl);
     this.#downloads = new DownloadUrls(this.#http, this.#config.maxAttempts);
+    this.#dataRules = new DataRules(this.#http, this.#config.maxAttempts);
   }
 
   /** The connection state. @returns {ConnectionState} */
@@ -399,6 +409,42 @@ export class ChatClient {
    */
   download(attachmentId, options = {}) {
     return this.#downloads.get(attachmentId, options);
+  }
+
+  /**
+   * One page of a client's export (`GET /chat/export/{client_id}`): this client's own, or
+   * any client's for an administrator (`ForbiddenError` otherwise). Pass the page's
+   * `next_cursor` back as `cursor` until it is null; `exportAll` does that for you.
+   * @param {string} clientId
+   * @param {{ cursor?: string | null, signal?: AbortSignal }} [options]
+   * @returns {Promise<ExportPage>}
+   */
+  exportClient(clientId, options = {}) {
+    return this.#dataRules.exportPage(clientId, options);
+  }
+
+  /**
+   * Every page of a client's export, merged into one document: the first page's records,
+   * every page's messages and attachments (`onPage` sees each page as it comes).
+   * @param {string} clientId
+   * @param {ExportOptions} [options]
+   * @returns {Promise<ExportDocument>}
+   */
+  exportAll(clientId, options = {}) {
+    return this.#dataRules.exportAll(clientId, options);
+  }
+
+  /**
+   * Erases a client's data, irreversibly (`POST /chat/erasure/{client_id}`, administrators
+   * only, never of themselves: `ForbiddenError`): one bounded step per request until the
+   * server says `done`; resolves with the final progress, `counts` for the whole erasure.
+   * `onProgress` sees each step's.
+   * @param {string} clientId
+   * @param {EraseOptions} [options]
+   * @returns {Promise<ErasureProgress>}
+   */
+  erase(clientId, options = {}) {
+    return this.#dataRules.erase(clientId, options);
   }
 
   /** Reconnects now if waiting to (skips the backoff and any hold). */

@@ -1,6 +1,6 @@
 // The HTTP API (docs/openapi.yaml): mark read, history pages, unread counts, the inbox, upload and
-// download URLs of attachments. Errors become the typed errors of errors.js; a bearer token
-// refused with 401 is refreshed once and retried.
+// download URLs of attachments, a client's export pages and erasure steps. Errors become the
+// typed errors of errors.js; a bearer token refused with 401 is refreshed once and retried.
 
 import { ChatError, HttpError, errorFor } from './errors.js';
 
@@ -10,6 +10,8 @@ import { ChatError, HttpError, errorFor } from './errors.js';
 /** @typedef {import('./wire.js').HttpErrorBody} HttpErrorBody */
 /** @typedef {import('./wire.js').UploadResponse} UploadResponse */
 /** @typedef {import('./wire.js').DownloadResponse} DownloadResponse */
+/** @typedef {import('./wire.js').ExportPage} ExportPage */
+/** @typedef {import('./wire.js').ErasureProgress} ErasureProgress */
 /** @typedef {import('./wire.js').Attachment['content_type']} ContentType */
 /** @typedef {import('./messages.js').ReplyPreview} ReplyPreview */
 
@@ -35,7 +37,8 @@ import { ChatError, HttpError, errorFor } from './errors.js';
  * @property {string} clientId
  * @property {'user' | 'admin'} role
  * @property {(refresh: boolean) => Promise<string | null>} token the bearer token (null in
- *   chat-local's dev identity mode, where the role travels as `X-Chat-Role`)
+ *   chat-local's dev identity mode, where the role travels as `X-Chat-Role` and the id as
+ *   `X-Chat-Client`)
  */
 
 const enc = encodeURIComponent;
@@ -119,6 +122,28 @@ export class HttpApi {
   }
 
   /**
+   * One page of a client's export (`GET /chat/export/{client_id}`): this client's own, or,
+   * for an administrator, anyone's.
+   * @param {string} clientId
+   * @param {string | null} cursor the previous page's `next_cursor` (null: the first page)
+   * @returns {Promise<ExportPage>}
+   */
+  exportPage(clientId, cursor) {
+    const q = cursor ? `?cursor=${enc(cursor)}` : '';
+    return this.call('GET', `/chat/export/${enc(clientId)}${q}`);
+  }
+
+  /**
+   * One step of a client's erasure (`POST /chat/erasure/{client_id}`, administrators only):
+   * `done: false` (202) while work remains.
+   * @param {string} clientId
+   * @returns {Promise<ErasureProgress>}
+   */
+  eraseStep(clientId) {
+    return this.call('POST', `/chat/erasure/${enc(clientId)}`);
+  }
+
+  /**
    * One request; a 401 with a token is tried once more with a refreshed token.
    * @param {string} method
    * @param {string} path
@@ -148,7 +173,12 @@ export class HttpApi {
     /** @type {Record<string, string>} */
     const headers = {};
     if (token) headers.Authorization = `Bearer ${token}`;
-    else headers['X-Chat-Role'] = id.role;
+    else {
+      // chat-local's dev identity: the role, and the caller (the path names whose data an
+      // export or an erasure is, not who asks).
+      headers['X-Chat-Role'] = id.role;
+      headers['X-Chat-Client'] = id.clientId;
+    }
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let response;
     try {

@@ -49,3 +49,11 @@ export {
 /** @typedef {import('./attachments.js').FileProblem} FileProblem */
 /** @typedef {import('./attachments.js').UploadInput} UploadInput */
 /** @typedef {import('./attachments.js').UploadOptions} UploadOptions */
+/** @typedef {import('./wire.js').ExportPage} ExportPage */
+/** @typedef {import('./wire.js').ExportMessage} ExportMessage */
+/** @typedef {import('./wire.js').ExportedFile} ExportedFile */
+/** @typedef {import('./wire.js').ErasureProgress} ErasureProgress */
+/** @typedef {import('./wire.js').ErasureCounts} ErasureCounts */
+/** @typedef {import('./privacy.js').ExportDocument} ExportDocument */
+/** @typedef {import('./privacy.js').ExportOptions} ExportOptions */
+/** @typedef {import('./privacy.js').EraseOptions} EraseOptions */

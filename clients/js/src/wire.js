@@ -187,6 +187,110 @@
  */
 
 /**
+ * A message in an export page (a history message without `read`).
+ * @typedef {object} ExportMessage
+ * @property {string} message_id
+ * @property {'chat' | 'system'} kind
+ * @property {string} sender_id
+ * @property {string} receiver_id
+ * @property {string} appointment_id
+ * @property {string} service_id
+ * @property {string | ''} message_text
+ * @property {string} timestamp
+ * @property {number} version
+ * @property {string} [edited_at]
+ * @property {boolean} deleted
+ * @property {string} [deleted_by]
+ * @property {Record<string, Array<string>>} reactions
+ * @property {string} [reply_to]
+ * @property {object} [reply_preview]
+ * @property {Array<Attachment>} [attachments]
+ */
+
+/**
+ * What an export holds of the client itself.
+ * @typedef {object} ExportProfile
+ * @property {'user' | 'admin'} role
+ */
+
+/**
+ * A connection in an export page.
+ * @typedef {object} ExportConnection
+ * @property {string} connection_id
+ * @property {string} connected_at
+ */
+
+/**
+ * One of the client's own inbox entries, in an export page.
+ * @typedef {object} ExportReadState
+ * @property {string} peer_id
+ * @property {number} unread
+ * @property {string | null} last_message_id
+ * @property {string | null} read_up_to
+ * @property {string | null} read_at
+ */
+
+/**
+ * An upload no message carries, in an export page.
+ * @typedef {object} ExportUpload
+ * @property {string} attachment_id
+ * @property {string} file_name
+ * @property {'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp' | 'application/pdf' | 'text/plain'} content_type
+ * @property {number} size
+ * @property {'pending' | 'attached'} state
+ * @property {string | null} message_id
+ * @property {string} uploaded_at
+ */
+
+/**
+ * A file of an export page's messages, with a download URL.
+ * @typedef {object} ExportedFile
+ * @property {string} message_id
+ * @property {string} attachment_id
+ * @property {string} file_name
+ * @property {'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp' | 'application/pdf' | 'text/plain'} content_type
+ * @property {number} size
+ * @property {string} download_url
+ * @property {string} url_expires_at
+ */
+
+/**
+ * A page of GET /chat/export/{client_id}.
+ * @typedef {object} ExportPage
+ * @property {'chat-export/1'} format
+ * @property {string} client_id
+ * @property {string} exported_at
+ * @property {ExportProfile | null} profile
+ * @property {Array<ExportConnection>} connections
+ * @property {Array<ExportReadState>} read_state
+ * @property {Array<ExportUpload>} uploads
+ * @property {Array<ExportMessage>} messages
+ * @property {Array<ExportedFile>} attachments
+ * @property {string | null} next_cursor
+ */
+
+/**
+ * What an erasure did, added up over its calls.
+ * @typedef {object} ErasureCounts
+ * @property {number} messages
+ * @property {number} attachments
+ * @property {number} connections
+ * @property {number} read_state
+ * @property {number} peer_entries
+ * @property {number} claims
+ * @property {number} rate_limits
+ * @property {number} profile
+ */
+
+/**
+ * The answer of POST /chat/erasure/{client_id} (202 while not done, 200 when done).
+ * @typedef {object} ErasureProgress
+ * @property {string} client_id
+ * @property {boolean} done
+ * @property {ErasureCounts} counts
+ */
+
+/**
  * An HTTP error body.
  * @typedef {object} HttpErrorBody
  * @property {HttpErrorCode} code
@@ -213,6 +317,15 @@ export const FIELDS = Object.freeze({
   UploadRequest: { required: ['file_name', 'content_type', 'size'], optional: [] },
   UploadResponse: { required: ['attachment_id', 'upload_url', 'upload_method', 'upload_headers', 'expires_at'], optional: [] },
   DownloadResponse: { required: ['attachment_id', 'file_name', 'content_type', 'size', 'disposition', 'url', 'expires_at'], optional: [] },
+  ExportMessage: { required: ['message_id', 'kind', 'sender_id', 'receiver_id', 'appointment_id', 'service_id', 'message_text', 'timestamp', 'version', 'deleted', 'reactions'], optional: ['edited_at', 'deleted_by', 'reply_to', 'reply_preview', 'attachments'] },
+  ExportProfile: { required: ['role'], optional: [] },
+  ExportConnection: { required: ['connection_id', 'connected_at'], optional: [] },
+  ExportReadState: { required: ['peer_id', 'unread', 'last_message_id', 'read_up_to', 'read_at'], optional: [] },
+  ExportUpload: { required: ['attachment_id', 'file_name', 'content_type', 'size', 'state', 'message_id', 'uploaded_at'], optional: [] },
+  ExportedFile: { required: ['message_id', 'attachment_id', 'file_name', 'content_type', 'size', 'download_url', 'url_expires_at'], optional: [] },
+  ExportPage: { required: ['format', 'client_id', 'exported_at', 'profile', 'connections', 'read_state', 'uploads', 'messages', 'attachments', 'next_cursor'], optional: [] },
+  ErasureCounts: { required: ['messages', 'attachments', 'connections', 'read_state', 'peer_entries', 'claims', 'rate_limits', 'profile'], optional: [] },
+  ErasureProgress: { required: ['client_id', 'done', 'counts'], optional: [] },
   HttpErrorBody: { required: ['code', 'message'], optional: [] },
 });
 

@@ -164,6 +164,36 @@ export class ChatClient {
     download(attachmentId: string, options?: {
         fresh?: boolean;
     }): Promise<DownloadResponse>;
+    /**
+     * One page of a client's export (`GET /chat/export/{client_id}`): this client's own, or
+     * any client's for an administrator (`ForbiddenError` otherwise). Pass the page's
+     * `next_cursor` back as `cursor` until it is null; `exportAll` does that for you.
+     * @param {string} clientId
+     * @param {{ cursor?: string | null, signal?: AbortSignal }} [options]
+     * @returns {Promise<ExportPage>}
+     */
+    exportClient(clientId: string, options?: {
+        cursor?: string | null;
+        signal?: AbortSignal;
+    }): Promise<ExportPage>;
+    /**
+     * Every page of a client's export, merged into one document: the first page's records,
+     * every page's messages and attachments (`onPage` sees each page as it comes).
+     * @param {string} clientId
+     * @param {ExportOptions} [options]
+     * @returns {Promise<ExportDocument>}
+     */
+    exportAll(clientId: string, options?: ExportOptions): Promise<ExportDocument>;
+    /**
+     * Erases a client's data, irreversibly (`POST /chat/erasure/{client_id}`, administrators
+     * only, never of themselves: `ForbiddenError`): one bounded step per request until the
+     * server says `done`; resolves with the final progress, `counts` for the whole erasure.
+     * `onProgress` sees each step's.
+     * @param {string} clientId
+     * @param {EraseOptions} [options]
+     * @returns {Promise<ErasureProgress>}
+     */
+    erase(clientId: string, options?: EraseOptions): Promise<ErasureProgress>;
     /** Reconnects now if waiting to (skips the backoff and any hold). */
     reconnectNow(): void;
     /**
@@ -195,6 +225,11 @@ export type Attachment = import("./wire.js").Attachment;
 export type DownloadResponse = import("./wire.js").DownloadResponse;
 export type UploadInput = import("./attachments.js").UploadInput;
 export type UploadOptions = import("./attachments.js").UploadOptions;
+export type ExportPage = import("./wire.js").ExportPage;
+export type ErasureProgress = import("./wire.js").ErasureProgress;
+export type ExportDocument = import("./privacy.js").ExportDocument;
+export type ExportOptions = import("./privacy.js").ExportOptions;
+export type EraseOptions = import("./privacy.js").EraseOptions;
 export type OutgoingMessage = import("./commands.js").OutgoingMessage;
 export type MessageRef = import("./commands.js").MessageRef;
 export type ChangeFrame = import("./commands.js").ChangeFrame;

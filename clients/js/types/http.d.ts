@@ -65,6 +65,21 @@ export class HttpApi {
      */
     attachmentUrl(attachmentId: string): Promise<DownloadResponse>;
     /**
+     * One page of a client's export (`GET /chat/export/{client_id}`): this client's own, or,
+     * for an administrator, anyone's.
+     * @param {string} clientId
+     * @param {string | null} cursor the previous page's `next_cursor` (null: the first page)
+     * @returns {Promise<ExportPage>}
+     */
+    exportPage(clientId: string, cursor: string | null): Promise<ExportPage>;
+    /**
+     * One step of a client's erasure (`POST /chat/erasure/{client_id}`, administrators only):
+     * `done: false` (202) while work remains.
+     * @param {string} clientId
+     * @returns {Promise<ErasureProgress>}
+     */
+    eraseStep(clientId: string): Promise<ErasureProgress>;
+    /**
      * One request; a 401 with a token is tried once more with a refreshed token.
      * @param {string} method
      * @param {string} path
@@ -86,6 +101,8 @@ export type UnreadResponse = import("./wire.js").UnreadResponse;
 export type HttpErrorBody = import("./wire.js").HttpErrorBody;
 export type UploadResponse = import("./wire.js").UploadResponse;
 export type DownloadResponse = import("./wire.js").DownloadResponse;
+export type ExportPage = import("./wire.js").ExportPage;
+export type ErasureProgress = import("./wire.js").ErasureProgress;
 export type ContentType = import("./wire.js").Attachment["content_type"];
 export type ReplyPreview = import("./messages.js").ReplyPreview;
 /**
@@ -110,7 +127,8 @@ export type HttpIdentity = {
     role: "user" | "admin";
     /**
      * the bearer token (null in
-     * chat-local's dev identity mode, where the role travels as `X-Chat-Role`)
+     * chat-local's dev identity mode, where the role travels as `X-Chat-Role` and the id as
+     * `X-Chat-Client`)
      */
     token: (refresh: boolean) => Promise<string | null>;
 };

@@ -165,6 +165,101 @@
  * @property {string} expires_at
  */
 /**
+ * A message in an export page (a history message without `read`).
+ * @typedef {object} ExportMessage
+ * @property {string} message_id
+ * @property {'chat' | 'system'} kind
+ * @property {string} sender_id
+ * @property {string} receiver_id
+ * @property {string} appointment_id
+ * @property {string} service_id
+ * @property {string | ''} message_text
+ * @property {string} timestamp
+ * @property {number} version
+ * @property {string} [edited_at]
+ * @property {boolean} deleted
+ * @property {string} [deleted_by]
+ * @property {Record<string, Array<string>>} reactions
+ * @property {string} [reply_to]
+ * @property {object} [reply_preview]
+ * @property {Array<Attachment>} [attachments]
+ */
+/**
+ * What an export holds of the client itself.
+ * @typedef {object} ExportProfile
+ * @property {'user' | 'admin'} role
+ */
+/**
+ * A connection in an export page.
+ * @typedef {object} ExportConnection
+ * @property {string} connection_id
+ * @property {string} connected_at
+ */
+/**
+ * One of the client's own inbox entries, in an export page.
+ * @typedef {object} ExportReadState
+ * @property {string} peer_id
+ * @property {number} unread
+ * @property {string | null} last_message_id
+ * @property {string | null} read_up_to
+ * @property {string | null} read_at
+ */
+/**
+ * An upload no message carries, in an export page.
+ * @typedef {object} ExportUpload
+ * @property {string} attachment_id
+ * @property {string} file_name
+ * @property {'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp' | 'application/pdf' | 'text/plain'} content_type
+ * @property {number} size
+ * @property {'pending' | 'attached'} state
+ * @property {string | null} message_id
+ * @property {string} uploaded_at
+ */
+/**
+ * A file of an export page's messages, with a download URL.
+ * @typedef {object} ExportedFile
+ * @property {string} message_id
+ * @property {string} attachment_id
+ * @property {string} file_name
+ * @property {'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp' | 'application/pdf' | 'text/plain'} content_type
+ * @property {number} size
+ * @property {string} download_url
+ * @property {string} url_expires_at
+ */
+/**
+ * A page of GET /chat/export/{client_id}.
+ * @typedef {object} ExportPage
+ * @property {'chat-export/1'} format
+ * @property {string} client_id
+ * @property {string} exported_at
+ * @property {ExportProfile | null} profile
+ * @property {Array<ExportConnection>} connections
+ * @property {Array<ExportReadState>} read_state
+ * @property {Array<ExportUpload>} uploads
+ * @property {Array<ExportMessage>} messages
+ * @property {Array<ExportedFile>} attachments
+ * @property {string | null} next_cursor
+ */
+/**
+ * What an erasure did, added up over its calls.
+ * @typedef {object} ErasureCounts
+ * @property {number} messages
+ * @property {number} attachments
+ * @property {number} connections
+ * @property {number} read_state
+ * @property {number} peer_entries
+ * @property {number} claims
+ * @property {number} rate_limits
+ * @property {number} profile
+ */
+/**
+ * The answer of POST /chat/erasure/{client_id} (202 while not done, 200 when done).
+ * @typedef {object} ErasureProgress
+ * @property {string} client_id
+ * @property {boolean} done
+ * @property {ErasureCounts} counts
+ */
+/**
  * An HTTP error body.
  * @typedef {object} HttpErrorBody
  * @property {HttpErrorCode} code
@@ -241,6 +336,42 @@ export const FIELDS: Readonly<{
         optional: never[];
     };
     DownloadResponse: {
+        required: string[];
+        optional: never[];
+    };
+    ExportMessage: {
+        required: string[];
+        optional: string[];
+    };
+    ExportProfile: {
+        required: string[];
+        optional: never[];
+    };
+    ExportConnection: {
+        required: string[];
+        optional: never[];
+    };
+    ExportReadState: {
+        required: string[];
+        optional: never[];
+    };
+    ExportUpload: {
+        required: string[];
+        optional: never[];
+    };
+    ExportedFile: {
+        required: string[];
+        optional: never[];
+    };
+    ExportPage: {
+        required: string[];
+        optional: never[];
+    };
+    ErasureCounts: {
+        required: string[];
+        optional: never[];
+    };
+    ErasureProgress: {
         required: string[];
         optional: never[];
     };
@@ -447,6 +578,110 @@ export type DownloadResponse = {
     disposition: "inline" | "attachment";
     url: string;
     expires_at: string;
+};
+/**
+ * A message in an export page (a history message without `read`).
+ */
+export type ExportMessage = {
+    message_id: string;
+    kind: "chat" | "system";
+    sender_id: string;
+    receiver_id: string;
+    appointment_id: string;
+    service_id: string;
+    message_text: string | "";
+    timestamp: string;
+    version: number;
+    edited_at?: string | undefined;
+    deleted: boolean;
+    deleted_by?: string | undefined;
+    reactions: Record<string, Array<string>>;
+    reply_to?: string | undefined;
+    reply_preview?: object | undefined;
+    attachments?: Attachment[] | undefined;
+};
+/**
+ * What an export holds of the client itself.
+ */
+export type ExportProfile = {
+    role: "user" | "admin";
+};
+/**
+ * A connection in an export page.
+ */
+export type ExportConnection = {
+    connection_id: string;
+    connected_at: string;
+};
+/**
+ * One of the client's own inbox entries, in an export page.
+ */
+export type ExportReadState = {
+    peer_id: string;
+    unread: number;
+    last_message_id: string | null;
+    read_up_to: string | null;
+    read_at: string | null;
+};
+/**
+ * An upload no message carries, in an export page.
+ */
+export type ExportUpload = {
+    attachment_id: string;
+    file_name: string;
+    content_type: "image/jpeg" | "image/png" | "image/gif" | "image/webp" | "application/pdf" | "text/plain";
+    size: number;
+    state: "pending" | "attached";
+    message_id: string | null;
+    uploaded_at: string;
+};
+/**
+ * A file of an export page's messages, with a download URL.
+ */
+export type ExportedFile = {
+    message_id: string;
+    attachment_id: string;
+    file_name: string;
+    content_type: "image/jpeg" | "image/png" | "image/gif" | "image/webp" | "application/pdf" | "text/plain";
+    size: number;
+    download_url: string;
+    url_expires_at: string;
+};
+/**
+ * A page of GET /chat/export/{client_id}.
+ */
+export type ExportPage = {
+    format: "chat-export/1";
+    client_id: string;
+    exported_at: string;
+    profile: ExportProfile | null;
+    connections: Array<ExportConnection>;
+    read_state: Array<ExportReadState>;
+    uploads: Array<ExportUpload>;
+    messages: Array<ExportMessage>;
+    attachments: Array<ExportedFile>;
+    next_cursor: string | null;
+};
+/**
+ * What an erasure did, added up over its calls.
+ */
+export type ErasureCounts = {
+    messages: number;
+    attachments: number;
+    connections: number;
+    read_state: number;
+    peer_entries: number;
+    claims: number;
+    rate_limits: number;
+    profile: number;
+};
+/**
+ * The answer of POST /chat/erasure/{client_id} (202 while not done, 200 when done).
+ */
+export type ErasureProgress = {
+    client_id: string;
+    done: boolean;
+    counts: ErasureCounts;
 };
 /**
  * An HTTP error body.

@@ -15,6 +15,24 @@ use crate::files::Files;
 use crate::notify::{Notifier, NotifyError};
 use crate::store::{Store, StoreError};
 
+/// What part of a step did: items changed, and what it counts.
+#[derive(Debug, Default, Clone, Copy)]
+struct Work {
+    items: usize,
+    messages: u64,
+    attachments: u64,
+}
+
+impl Work {
+    fn add(self, other: Self) -> Self {
+        Self {
+            items: self.items + other.items,
+            messages: self.messages + other.messages,
+            attachments: self.attachments + other.attachments,
+        }
+    }
+}
+
 /// How often a tombstone is written again after a concurrent change of its message.
 const TOMBSTONE_ATTEMPTS: usize = 3;
 
@@ -129,7 +147,8 @@ impl Eraser<'_> {
                 // Uploads the client was granted lately, attached or not.
                 let listed = store.upload_ids_of(&subject).await?;
                 let taken = &listed[..listed.len().min((budget - taken.len()).max(1))];
-                self.forget_files(e, &subject, taken).await?;
+                let work = self.forget_files(&subject, taken).await?;
+                e.counts.attachments += work.attachments;
                 if taken.len() < listed.len() {
                     return Ok(keys.len() + taken.len());
                 }
@@ -145,10 +164,12 @@ impl Eraser<'_> {
                 let page = store
                     .messages_of(&subject, direction, e.cursor.as_ref(), limit)
                     .await?;
-                let mut used = 0;
-                for message in page.messages {
-                    used += self.tombstone(e, message).await?;
-                }
+                // The page's messages concurrently: one round trip per step, not per message.
+                let done = try_join_all(page.messages.into_iter().map(|m| self.tombstone(e, m)));
+                let work = done.await?.into_iter().fold(Work::default(), Work::add);
+                e.counts.messages += work.messages;
+                e.counts.attachments += work.attachments;
+                let used = work.items;
                 match page.next {
                     Some(last) => {
                         e.cursor = Some(last);
@@ -189,12 +210,11 @@ impl Eraser<'_> {
     /// deletes a missing key without complaint). Counts the records that existed.
     async fn forget_files(
         &self,
-        e: &mut Erasure,
         owner: &ClientId,
         ids: &[AttachmentId],
-    ) -> Result<usize, ChatError> {
+    ) -> Result<Work, ChatError> {
         if ids.is_empty() {
-            return Ok(0);
+            return Ok(Work::default());
         }
         let records = self.store.uploads(ids).await?;
         if let Some(files) = self.files {
@@ -202,50 +222,56 @@ impl Eraser<'_> {
             try_join_all(keys.iter().map(|key| files.delete(key))).await?;
         }
         self.store.delete_uploads(owner, ids).await?;
-        e.counts.attachments += records.len() as u64;
-        Ok(ids.len() * 2)
+        Ok(Work {
+            items: ids.len() * 2,
+            attachments: records.len() as u64,
+            ..Work::default()
+        })
     }
 
     /// `message` as a tombstone, with its files and its sender's idempotency claim gone (the
     /// other party's claim names the client as its receiver), and a change record for both
     /// parties' catch-up. Nothing when it already is one.
-    async fn tombstone(&self, e: &mut Erasure, message: Message) -> Result<usize, ChatError> {
+    async fn tombstone(&self, e: &Erasure, message: Message) -> Result<Work, ChatError> {
         if message.is_tombstone() {
             // Made by this erasure in a step that crashed before it was saved: counted now.
             let ours = (message.state.deleted.as_ref())
                 .is_some_and(|d| d.by == e.client && d.at_ms >= e.started_at_ms);
-            e.counts.messages += u64::from(ours);
-            return Ok(0);
+            return Ok(Work {
+                messages: u64::from(ours),
+                ..Work::default()
+            });
         }
-        let subject = e.client.clone();
-        let mut used = 0;
+        let subject = &e.client;
         let ids: Vec<AttachmentId> = (message.attachments.iter())
             .map(|a| a.attachment_id.clone())
             .collect();
-        used += self.forget_files(e, &message.sender_id, &ids).await?;
-        if let Some(key) = (message.client_msg_id.as_ref()).filter(|_| message.sender_id != subject)
+        let mut work = self.forget_files(&message.sender_id, &ids).await?;
+        if let Some(key) =
+            (message.client_msg_id.as_ref()).filter(|_| &message.sender_id != subject)
         {
             let key = std::slice::from_ref(key);
             self.store.delete_claims(&message.sender_id, key).await?;
-            used += 1;
+            work.items += 1;
         }
         let mut current = message;
         for _ in 0..TOMBSTONE_ATTEMPTS {
-            let tombstone = current.tombstone(&subject, self.now_ms);
+            let tombstone = current.tombstone(subject, self.now_ms);
             if (self.store)
                 .replace_message(&tombstone, current.state.version)
                 .await?
             {
                 let change_id = MessageId::generate(self.now_ms);
                 self.store.put_change(&change_id, &tombstone).await?;
-                e.counts.messages += 1;
-                return Ok(used + 2);
+                work.items += 2;
+                work.messages += 1;
+                return Ok(work);
             }
             // Changed meanwhile (or the index's copy was behind): read it and try again.
             let (a, b) = (&current.sender_id, &current.receiver_id);
             match self.store.message(a, b, &current.message_id).await? {
                 Some(fresh) if !fresh.is_tombstone() => current = fresh,
-                _ => return Ok(used),
+                _ => return Ok(work),
             }
         }
         Err(ChatError::Contention)
@@ -266,7 +292,10 @@ impl Eraser<'_> {
         };
         let mut used = 0;
         if !message.is_tombstone() {
-            used += self.tombstone(e, message.clone()).await?;
+            let work = self.tombstone(e, message.clone()).await?;
+            e.counts.messages += work.messages;
+            e.counts.attachments += work.attachments;
+            used += work.items;
             message = message.tombstone(&subject, self.now_ms);
         }
         if (self.store)

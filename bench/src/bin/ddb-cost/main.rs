@@ -27,10 +27,12 @@ use serde::Serialize;
 
 mod attachments;
 mod changes;
+mod data_rules;
 mod events_out;
 
 use attachments::attachments;
 use changes::changes_and_inbox;
+use data_rules::data_rules;
 use events_out::events_out;
 
 #[derive(Debug, Parser)]
@@ -285,7 +287,7 @@ async fn main() {
     // Set-up goes straight to DynamoDB Local (not recorded, no added latency).
     let direct: Arc<dyn Store> = Arc::new(DynamoStore::new(
         local_client(&cli.dynamodb_endpoint),
-        tables,
+        tables.clone(),
     ));
     let notifier = Arc::new(TimedNotifier {
         epoch: proxy.epoch(),
@@ -552,6 +554,7 @@ async fn main() {
     changes_and_inbox(&b, &admin, &owner, &busy, cli.admin_peers).await;
     events_out(&b).await;
     attachments(&b, &admin).await;
+    data_rules(&b, &admin, &tables).await;
 
     let rows = b.rows.lock().unwrap().clone();
     let units_reported = rows.iter().all(|r| r.units_reported);
