@@ -1,6 +1,6 @@
 //! The browser client: the static files of `local/web/`, built into the binary and served at
 //! `/`, `/app.js` (with the modules it imports: `/state.js`, `/inbox.js`, `/messages.js`,
-//! `/composer.js`, `/attachments.js`) and `/app.css`, and the client library it uses (`clients/js/src/`, ES modules
+//! `/composer.js`, `/attachments.js`, `/privacy.js`) and `/app.css`, and the client library it uses (`clients/js/src/`, ES modules
 //! served as they are at `/lib/`). No build step, no framework, nothing fetched from elsewhere
 //! (the Content-Security-Policy allows only this origin).
 
@@ -18,6 +18,7 @@ const INBOX_JS: &str = include_str!("../web/inbox.js");
 const MESSAGES_JS: &str = include_str!("../web/messages.js");
 const COMPOSER_JS: &str = include_str!("../web/composer.js");
 const ATTACHMENTS_JS: &str = include_str!("../web/attachments.js");
+const PRIVACY_JS: &str = include_str!("../web/privacy.js");
 const APP_CSS: &str = include_str!("../web/app.css");
 
 /// `(name, contents)` of files of `clients/js/src/`.
@@ -42,6 +43,7 @@ const LIB: &[(&str, &str)] = library![
     "identity.js",
     "messages.js",
     "options.js",
+    "privacy.js",
     "requests.js",
     "storage.js",
     "util.js",
@@ -81,6 +83,7 @@ const PAGES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         ATTACHMENTS_JS,
     ),
+    ("/privacy.js", "text/javascript; charset=utf-8", PRIVACY_JS),
     ("/app.css", "text/css; charset=utf-8", APP_CSS),
 ];
 

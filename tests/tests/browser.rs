@@ -1,7 +1,8 @@
 //! The browser client (`local/web/`, served by chat-local at `/`): how it is served, and
 //! `tests/browser/chat.mjs` driving headless Chromium (Debian's `/usr/bin/chromium`, through
 //! playwright-core from `tools/node_modules`) while a user and an administrator chat, and
-//! `tests/browser/attachments.mjs` while they send each other files through the local S3.
+//! `tests/browser/attachments.mjs` while they send each other files through the local S3, and
+//! `tests/browser/privacy.mjs` while an administrator exports and erases a user's data.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -53,13 +54,14 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
 }
 
 /// The page's script modules (local/web/*.js), each served at its own path.
-const PAGE_MODULES: [&str; 6] = [
+const PAGE_MODULES: [&str; 7] = [
     "/app.js",
     "/state.js",
     "/inbox.js",
     "/messages.js",
     "/composer.js",
     "/attachments.js",
+    "/privacy.js",
 ];
 
 #[tokio::test]
@@ -168,6 +170,7 @@ async fn a_user_and_an_administrator_chat_in_headless_chromium() {
     assert_eq!(status, 201, "{answer}");
     run_browser_test("chat.mjs", local.http_url(), vec![]).await;
     run_browser_test("attachments.mjs", local.http_url(), vec![]).await;
+    run_browser_test("privacy.mjs", local.http_url(), vec![]).await;
     local.shutdown().await;
 }
 
@@ -230,5 +233,16 @@ async fn with_tokens_the_browser_signs_in_and_uses_bearer_auth_in_headless_chrom
         ),
     ];
     run_browser_test("attachments.mjs", local.http_url(), envs).await;
+    let envs = vec![
+        (
+            "CHAT_BROWSER_USER_TOKEN",
+            token("user-tok-privacy", Role::User),
+        ),
+        (
+            "CHAT_BROWSER_ADMIN_TOKEN",
+            token("admin-tok-privacy", Role::Admin),
+        ),
+    ];
+    run_browser_test("privacy.mjs", local.http_url(), envs).await;
     local.shutdown().await;
 }

@@ -33,10 +33,13 @@ fn the_bucket_is_private_encrypted_and_reached_over_tls_only() {
     ] {
         assert_eq!(block[setting].as_bool(), Some(true), "{setting}");
     }
+    // A customer-managed key when the stack is given one, S3-managed keys otherwise
+    // (tests/template_data_rules.rs checks the condition).
     let encryption = &bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0];
-    assert!(encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"]
-        .as_str()
-        .is_some());
+    let by_default = render(&encryption["ServerSideEncryptionByDefault"]);
+    assert!(by_default.contains("HasKmsKey"), "{by_default}");
+    assert!(by_default.contains("aws:kms"), "{by_default}");
+    assert!(by_default.contains("AES256"), "{by_default}");
     let policy = &resources["AttachmentsBucketPolicy"]["Properties"]["PolicyDocument"];
     let statement = &policy["Statement"][0];
     assert_eq!(statement["Effect"].as_str(), Some("Deny"));
@@ -132,6 +135,11 @@ fn only_the_functions_that_presign_or_check_get_s3_and_only_on_uploads() {
             ("s3:ListBucket", "GetAtt AttachmentsBucket.Arn"),
         ])
     );
+    // Export presigns downloads; erasure deletes an erased client's files.
+    assert_eq!(
+        s3("PrivacyFunction"),
+        pairs(&[("s3:GetObject", objects), ("s3:DeleteObject", objects)])
+    );
     let resources = template["Resources"].as_mapping().unwrap();
     for (name, resource) in resources {
         let name = name.as_str().unwrap();
@@ -140,7 +148,10 @@ fn only_the_functions_that_presign_or_check_get_s3_and_only_on_uploads() {
         }
         let vars = &resource["Properties"]["Environment"]["Variables"];
         let has_bucket = vars.get("ATTACHMENTS_BUCKET").is_some();
-        let needs = matches!(name, "HttpApiFunction" | "WsMessageFunction");
+        let needs = matches!(
+            name,
+            "HttpApiFunction" | "WsMessageFunction" | "PrivacyFunction"
+        );
         assert_eq!(has_bucket, needs, "{name}: ATTACHMENTS_BUCKET");
         if !needs {
             assert!(s3(name).is_empty(), "{name} needs no S3");
