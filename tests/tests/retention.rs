@@ -10,6 +10,7 @@ use chat_shared::domain::{ClientId, Identity, InboxQuery, Retention, Role};
 use chat_shared::store::dynamodb::{local_client, TableNames, TTL_ATTRIBUTE};
 use chat_shared::store::memory::MemoryStore;
 use chat_shared::store::Store;
+use chat_tests::files::{png, put};
 use chat_tests::{dynamodb_endpoint, fresh_dynamo_tables, Harness, T0};
 use serde_json::json;
 
@@ -168,10 +169,52 @@ async fn expired_messages_leave_history_sync_and_the_inbox_together(dynamo: bool
     }
 }
 
+/// A file goes with its message: past the cut its download is refused as "gone" before
+/// anything is signed, as for a deleted message.
+async fn an_expired_message_s_files_are_no_longer_signed(dynamo: bool) {
+    let (app, _) = app(dynamo).await;
+    let app = app.with_local_s3().await;
+    let bytes = png(2_000);
+    let request = json!({"file_name": "scan.png", "content_type": "image/png",
+        "size": bytes.len()});
+    let (status, grant) = (app.user("u-file"))
+        .http(
+            "POST",
+            "/chat/attachments/u-file",
+            Some(&request.to_string()),
+        )
+        .await;
+    assert_eq!(status, 201, "{grant}");
+    let (status, answer) = put(&grant, bytes).await;
+    assert_eq!(status, 200, "{answer}");
+    let file = grant["attachment_id"].as_str().unwrap().to_owned();
+    let user = app.user("u-file").connected().await;
+    let admin = app.admin("a-file").connected().await;
+    let send = json!({"action": "sendmessage", "receiver_id": "a-file",
+        "appointment_id": "appt-1", "service_id": "svc-1", "message_text": "my scan",
+        "attachments": [file]});
+    let ack = user.send(&send.to_string()).await;
+    assert!(ack["message_id"].is_string(), "{ack}");
+    let download = format!("/chat/attachments/a-file/{file}");
+    let (status, answer) = admin.http("GET", &download, None).await;
+    assert_eq!(status, 200, "alive, it is signed: {answer}");
+
+    app.clock.advance(RETENTION_S * 1000 + 1);
+    let (status, answer) = admin.http("GET", &download, None).await;
+    assert_eq!(status, 410, "{answer}");
+    assert_eq!(answer["code"], "attachment_gone", "{answer}");
+    assert!(answer.get("url").is_none(), "{answer}");
+}
+
 mod memory {
     #[tokio::test]
     async fn expired_messages_leave_history_sync_and_the_inbox_together() {
         super::expired_messages_leave_history_sync_and_the_inbox_together(false).await
+    }
+
+    #[tokio::test]
+    async fn an_expired_message_s_files_are_no_longer_signed() {
+        super::an_expired_message_s_files_are_no_longer_signed(false).await
     }
 }
 
@@ -179,5 +222,10 @@ mod dynamodb {
     #[tokio::test]
     async fn expired_messages_leave_history_sync_and_the_inbox_together() {
         super::expired_messages_leave_history_sync_and_the_inbox_together(true).await
+    }
+
+    #[tokio::test]
+    async fn an_expired_message_s_files_are_no_longer_signed() {
+        super::an_expired_message_s_files_are_no_longer_signed(true).await
     }
 }

@@ -187,8 +187,8 @@ fn a_kms_key_is_optional_and_switches_every_table_and_the_bucket_to_it() {
             "Ref KmsKeyArn",
             "{table}"
         );
-        // Without a key: encryption at rest as before, no key named.
-        assert_eq!(without["SSEEnabled"].as_bool(), Some(true), "{table}");
+        // Without a key: an AWS owned key (DynamoDB encrypts at rest always), no key named.
+        assert_eq!(without["SSEEnabled"].as_bool(), Some(false), "{table}");
         assert!(without.get("KMSMasterKeyId").is_none(), "{table}");
     }
     let encryption = &template["Resources"]["AttachmentsBucket"]["Properties"]["BucketEncryption"]

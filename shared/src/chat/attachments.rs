@@ -4,8 +4,9 @@
 use futures_util::future::try_join_all;
 
 use crate::domain::{
-    Attachment, AttachmentId, AttachmentRefusal, ClientId, EpochMillis, Identity, Message, Upload,
-    UploadRequest, UploadState, DOWNLOAD_URL_TTL_S, PENDING_UPLOAD_TTL_S, UPLOAD_URL_TTL_S,
+    Attachment, AttachmentId, AttachmentRefusal, ClientId, EpochMillis, Identity, Message,
+    MessageId, Upload, UploadRequest, UploadState, DOWNLOAD_URL_TTL_S, PENDING_UPLOAD_TTL_S,
+    UPLOAD_URL_TTL_S,
 };
 use crate::error::{Chain, ChatError};
 use crate::files::{Files, ObjectState, Presigned};
@@ -140,7 +141,8 @@ pub async fn forget(files: &dyn Files, deleted: &Message, attachments: &[Attachm
 
 /// `GET /chat/attachments/{client}/{id}`: a download URL, only for the two people of the
 /// conversation the attachment was sent in. Anyone else, and an upload not attached yet, get
-/// "not found" (a stranger learns nothing); an attachment whose message was deleted, "gone".
+/// "not found" (a stranger learns nothing); an attachment whose message was deleted, or is past
+/// retention's `floor`, "gone".
 /// Draws from the caller's read bucket.
 pub async fn download(
     store: (&dyn UploadStore, &dyn MessageStore),
@@ -149,6 +151,7 @@ pub async fn download(
     who: &Identity,
     client: &ClientId,
     id: &AttachmentId,
+    floor: Option<&MessageId>,
 ) -> Result<DownloadGrant, ChatError> {
     if client != &who.client_id {
         return Err(ChatError::Forbidden("downloads are made for oneself only"));
@@ -165,6 +168,10 @@ pub async fn download(
     };
     if client != &record.owner && client != &peer {
         return Err(AttachmentRefusal::NotFound.into());
+    }
+    // Past retention's cut the message is gone for every read, its files with it.
+    if floor.is_some_and(|floor| &message_id < floor) {
+        return Err(AttachmentRefusal::Gone.into());
     }
     let message = messages.message(&record.owner, &peer, &message_id).await?;
     let Some(attachment) = message

@@ -299,7 +299,8 @@ impl Chat {
             &*self.store as &dyn MessageStore,
         );
         let files = self.files.as_deref();
-        attachments::download(store, files, self.reads(), who, client, id).await
+        let floor = self.floor();
+        attachments::download(store, files, self.reads(), who, client, id, floor.as_ref()).await
     }
 
     /// See [`unread::unread`].
