@@ -1,6 +1,9 @@
-//! The API Gateway Management API notifier (`POST @connections/{id}`).
+//! The API Gateway Management API notifier (`POST` and `DELETE @connections/{id}`).
 
 use async_trait::async_trait;
+use aws_sdk_apigatewaymanagement::error::SdkError;
+use aws_sdk_apigatewaymanagement::operation::delete_connection::DeleteConnectionError;
+use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionError;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 use aws_sdk_apigatewaymanagement::Client;
 
@@ -29,16 +32,7 @@ impl Notifier for ApiGatewayNotifier {
             .data(Blob::new(payload))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_gone_exception()) =>
-            {
-                Err(NotifyError::Gone)
-            }
-            Err(e) => Err(NotifyError::Failed(e.into())),
-        }
+        outcome(result, PostToConnectionError::is_gone_exception)
     }
 
     async fn close(&self, connection_id: &ConnectionId) -> Result<(), NotifyError> {
@@ -46,15 +40,22 @@ impl Notifier for ApiGatewayNotifier {
             .connection_id(connection_id.as_str())
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_gone_exception()) =>
-            {
-                Err(NotifyError::Gone)
-            }
-            Err(e) => Err(NotifyError::Failed(e.into())),
-        }
+        outcome(result, DeleteConnectionError::is_gone_exception)
+    }
+}
+
+/// A call's outcome: 410 (the connection is gone) is [`NotifyError::Gone`], any other failure
+/// [`NotifyError::Failed`] with its cause.
+fn outcome<T, E, R>(
+    result: Result<T, SdkError<E, R>>,
+    gone: fn(&E) -> bool,
+) -> Result<(), NotifyError>
+where
+    SdkError<E, R>: std::error::Error + Send + Sync + 'static,
+{
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if e.as_service_error().is_some_and(gone) => Err(NotifyError::Gone),
+        Err(e) => Err(NotifyError::Failed(e.into())),
     }
 }

@@ -267,6 +267,11 @@ pub enum RateBucket {
     Uploads,
 }
 
+impl RateBucket {
+    /// Every bucket.
+    pub const ALL: [RateBucket; 4] = [Self::Messages, Self::Reads, Self::System, Self::Uploads];
+}
+
 #[async_trait]
 pub trait RateLimitStore: Send + Sync {
     /// Takes one token from `client_id`'s `bucket` at `now_ms`; `false` when the bucket is

@@ -11,6 +11,7 @@ use base64::Engine;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::privacy;
 use crate::auth::Authorizer;
 use crate::context::AuthorizerContext;
 use crate::routes::{NoRoute, Route};
@@ -20,9 +21,9 @@ use crate::wire::{
 };
 use chat_shared::chat::Chat;
 use chat_shared::domain::{
-    rfc3339_millis, AppointmentId, AttachmentId, ClientId, ExportCursor, HistoryQuery, Identity,
-    InboxQuery, MessageId, Requester, Role, ValidationError, DEFAULT_HISTORY_LIMIT,
-    DEFAULT_INBOX_LIMIT, MAX_HISTORY_LIMIT, MAX_INBOX_LIMIT,
+    rfc3339_millis, AppointmentId, AttachmentId, ClientId, HistoryQuery, Identity, InboxQuery,
+    MessageId, Role, ValidationError, DEFAULT_HISTORY_LIMIT, DEFAULT_INBOX_LIMIT,
+    MAX_HISTORY_LIMIT, MAX_INBOX_LIMIT,
 };
 use chat_shared::error::{log_error, ChatError};
 use chat_shared::principal::BackendPrincipal;
@@ -57,7 +58,10 @@ pub fn identity_from_request(request: &HttpRequest) -> Result<Identity, ChatErro
 
 /// The caller's identity: an API Gateway authorizer's context when there is one, otherwise an
 /// `Authorization: Bearer <JWT>` header verified by `auth`. Without either: 401.
-async fn caller(request: &HttpRequest, auth: Option<&Authorizer>) -> Result<Identity, ChatError> {
+pub(super) async fn caller(
+    request: &HttpRequest,
+    auth: Option<&Authorizer>,
+) -> Result<Identity, ChatError> {
     if let Ok(identity) = identity_from_request(request) {
         return Ok(identity);
     }
@@ -83,7 +87,7 @@ async fn caller(request: &HttpRequest, auth: Option<&Authorizer>) -> Result<Iden
 /// `requestContext.authorizer.iam.userArn`; the signer must be `principal`. Tokens and
 /// authorizer contexts never count here: without a signer 401, another signer (or no
 /// configured backend) 403.
-fn backend(
+pub(super) fn backend(
     request: &HttpRequest,
     principal: Option<&BackendPrincipal>,
     refusal: &'static str,
@@ -99,39 +103,6 @@ fn backend(
             Err(ChatError::Forbidden(refusal))
         }
     }
-}
-
-/// Who asks for an export or an erasure: the booking backend on its SigV4 routes, a verified
-/// person on the others.
-async fn requester(
-    request: &HttpRequest,
-    auth: Option<&Authorizer>,
-    chat: &Chat,
-    backend_route: bool,
-) -> Result<Requester, ChatError> {
-    if backend_route {
-        let principal = chat.settings().system_principal.as_ref();
-        backend(
-            request,
-            principal,
-            "only the booking backend calls this route",
-        )?;
-        return Ok(Requester::Backend);
-    }
-    let who = caller(request, auth).await?;
-    Ok(Requester::Person {
-        client_id: who.client_id,
-        role: who.role,
-    })
-}
-
-fn parse_export_cursor(request: &HttpRequest) -> Result<Option<ExportCursor>, ChatError> {
-    let params = query_of(request);
-    let raw = params.first("cursor").filter(|v| !v.is_empty());
-    let cursor = raw.map(|raw| {
-        ExportCursor::parse(raw).ok_or(ValidationError::new("cursor", "is not an export cursor"))
-    });
-    Ok(cursor.transpose()?)
 }
 
 /// Serves one HTTP request with identities from the authorizer context only.
@@ -319,25 +290,10 @@ async fn serve(
             Ok(json_response(200, &wire::DownloadResponse::from(&grant)))
         }
         Ok(Route::Export { client_id, backend }) => {
-            let subject = ClientId::parse_field("client_id", &client_id)?;
-            let cursor = parse_export_cursor(request)?;
-            let requester = requester(request, auth, chat, backend).await?;
-            let page = chat.export(&requester, &subject, cursor).await?;
-            Ok(json_response(200, &wire::ExportResponse::from(&page)))
+            privacy::export(chat, auth, request, &client_id, backend).await
         }
         Ok(Route::Erasure { client_id, backend }) => {
-            let subject = ClientId::parse_field("client_id", &client_id)?;
-            let requester = requester(request, auth, chat, backend).await?;
-            let erasure = chat.erase(&requester, &subject).await?;
-            let status = if erasure.completed_at_ms.is_some() {
-                200
-            } else {
-                202
-            };
-            Ok(json_response(
-                status,
-                &wire::ErasureResponse::from(&erasure),
-            ))
+            privacy::erase(chat, auth, request, &client_id, backend).await
         }
         Err(NoRoute::MethodNotAllowed { allow }) => Ok(method_not_allowed(allow)),
         Err(NoRoute::NotFound) => Err(ChatError::NotFound("no such route")),
@@ -369,7 +325,7 @@ fn parse_mark_read_body(request: &HttpRequest) -> Result<ClientId, ChatError> {
 
 /// The query parameters, decoded from `rawQueryString` (as `lambda_http` does: API Gateway's
 /// own `queryStringParameters` join repeated keys with commas).
-fn query_of(request: &HttpRequest) -> Cow<'_, QueryMap> {
+pub(super) fn query_of(request: &HttpRequest) -> Cow<'_, QueryMap> {
     match request.raw_query_string.as_deref() {
         Some(raw) => Cow::Owned(raw.parse().unwrap_or_default()),
         None => Cow::Borrowed(&request.query_string_parameters),
@@ -438,7 +394,7 @@ fn method_not_allowed(allow: &'static str) -> HttpResponse {
     response
 }
 
-fn json_response<T: Serialize>(status: u16, body: &T) -> HttpResponse {
+pub(super) fn json_response<T: Serialize>(status: u16, body: &T) -> HttpResponse {
     let mut response = HttpResponse::default();
     response.status_code = i64::from(status);
     response

@@ -5,6 +5,7 @@ pub mod authorizer;
 pub mod events;
 pub mod http;
 pub mod prime;
+mod privacy;
 pub mod webhook;
 pub mod ws;
 

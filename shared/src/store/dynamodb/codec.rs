@@ -127,10 +127,12 @@ pub(super) fn client_item(item: Item) -> Result<ClientItem, StoreError> {
 }
 
 mod message;
+mod privacy;
 mod upload;
 pub(super) use message::{
     change_partition, feed_item, ChangeItem, FeedItem, LastItem, MessageItem,
 };
+pub(super) use privacy::{erasure_partition, ErasureItem, ERASURE_SK};
 pub(super) use upload::{upload_partition, UploadItem, UPLOAD_SK};
 
 pub(super) fn message_from_item(item: Item) -> Result<Message, StoreError> {

@@ -3,23 +3,20 @@
 //! (`#sent#<client>`), its inbox entries, the listing of its uploads (`#files#<client>`), and the
 //! erasure's progress record (`#erase#<client>`), all in the Messages table but the first.
 
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::codec::{
-    claims_partition, client_id, feed_item, from_item, message_id, s, to_item, upload_partition,
-    ConnectionItem, FeedItem, InboxItem, Item, UPLOAD_SK,
+    claims_partition, client_id, erasure_partition, feed_item, from_item, s, to_item,
+    upload_partition, ConnectionItem, ErasureItem, FeedItem, InboxItem, Item, ERASURE_SK,
+    UPLOAD_SK,
 };
-use super::{
-    resume_key, DynamoStore, BY_RECEIVER_INDEX, BY_SENDER_INDEX, PROFILE_SK, RATE_SK, READ_RATE_SK,
-    SYSTEM_RATE_SK, UPLOAD_RATE_SK,
-};
+use super::rate_limit::{bucket_of_sort_key, sort_key};
+use super::{resume_key, DynamoStore, BY_RECEIVER_INDEX, BY_SENDER_INDEX, PROFILE_SK};
 use crate::domain::{
-    AttachmentId, ClientId, ClientRecords, Direction, Erasure, ErasureCounts, ErasurePhase,
-    InboxEntry, MessageId, MessagesOf, Requester, Role,
+    AttachmentId, ClientId, ClientRecords, Direction, Erasure, InboxEntry, MessageId, MessagesOf,
+    Role,
 };
 use crate::store::{PrivacyStore, RateBucket, StoreError};
 
@@ -32,33 +29,8 @@ pub(super) fn uploads_listing(owner: &ClientId) -> String {
 /// pending object (the lifecycle's day, run once a day) can live.
 pub(super) const LISTING_TTL_S: i64 = 3 * 86_400;
 
-fn erasure_partition(client: &ClientId) -> String {
-    format!("#erase#{}", client.as_str())
-}
-const ERASURE_SK: &str = "#erase";
-
 /// Most requests in one BatchWriteItem.
 const BATCH_WRITE_MAX: usize = 25;
-
-fn bucket_of(sk: &str) -> Option<RateBucket> {
-    [
-        (RATE_SK, RateBucket::Messages),
-        (READ_RATE_SK, RateBucket::Reads),
-        (SYSTEM_RATE_SK, RateBucket::System),
-        (UPLOAD_RATE_SK, RateBucket::Uploads),
-    ]
-    .into_iter()
-    .find_map(|(key, bucket)| (key == sk).then_some(bucket))
-}
-
-fn sk_of(bucket: RateBucket) -> &'static str {
-    match bucket {
-        RateBucket::Messages => RATE_SK,
-        RateBucket::Reads => READ_RATE_SK,
-        RateBucket::System => SYSTEM_RATE_SK,
-        RateBucket::Uploads => UPLOAD_RATE_SK,
-    }
-}
 
 fn key(pk: (&str, String), sk: (&str, String)) -> Item {
     Item::from([(pk.0.to_owned(), s(pk.1)), (sk.0.to_owned(), s(sk.1))])
@@ -66,97 +38,6 @@ fn key(pk: (&str, String), sk: (&str, String)) -> Item {
 
 fn message_key(partition: String, sort: impl Into<String>) -> Item {
     key(("conversation_id", partition), ("message_id", sort.into()))
-}
-
-/// The erasure record. The `erasure_of` attribute is what the events' stream filter passes.
-#[derive(Debug, Serialize, Deserialize)]
-pub(super) struct ErasureItem {
-    conversation_id: String,
-    message_id: String,
-    pub(super) erasure_of: String,
-    requested_by_role: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    requested_by: Option<String>,
-    started_at_ms: i64,
-    phase: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    cursor: Option<String>,
-    counts: BTreeMap<String, u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    completed_at_ms: Option<i64>,
-}
-
-const COUNT_NAMES: [&str; 8] = [
-    "messages",
-    "attachments",
-    "connections",
-    "read_state",
-    "peer_entries",
-    "claims",
-    "rate_limits",
-    "profile",
-];
-
-fn count_fields(c: &mut ErasureCounts) -> [&mut u64; 8] {
-    [
-        &mut c.messages,
-        &mut c.attachments,
-        &mut c.connections,
-        &mut c.read_state,
-        &mut c.peer_entries,
-        &mut c.claims,
-        &mut c.rate_limits,
-        &mut c.profile,
-    ]
-}
-
-impl ErasureItem {
-    pub(super) fn new(e: &Erasure) -> Self {
-        let mut counts = e.counts;
-        let counts = (COUNT_NAMES.iter().zip(count_fields(&mut counts)))
-            .map(|(name, n)| ((*name).to_owned(), *n))
-            .collect();
-        Self {
-            conversation_id: erasure_partition(&e.client),
-            message_id: ERASURE_SK.to_owned(),
-            erasure_of: e.client.as_str().to_owned(),
-            requested_by_role: e.requested_by.role().to_owned(),
-            requested_by: e.requested_by.client_id().map(|c| c.as_str().to_owned()),
-            started_at_ms: e.started_at_ms,
-            phase: e.phase.as_str().to_owned(),
-            cursor: e.cursor.as_ref().map(|c| c.as_str().to_owned()),
-            counts,
-            completed_at_ms: e.completed_at_ms,
-        }
-    }
-
-    pub(super) fn into_erasure(self) -> Result<Erasure, StoreError> {
-        let requested_by = match (self.requested_by_role.as_str(), self.requested_by) {
-            ("backend", None) => Requester::Backend,
-            (role, Some(id)) => Requester::Person {
-                client_id: client_id(&id, "requested_by")?,
-                role: Role::parse(role)
-                    .ok_or_else(|| StoreError::Corrupt("requested_by_role".into()))?,
-            },
-            _ => return Err(StoreError::Corrupt("requested_by".into())),
-        };
-        let mut counts = ErasureCounts::default();
-        for (name, n) in COUNT_NAMES.iter().zip(count_fields(&mut counts)) {
-            *n = self.counts.get(*name).copied().unwrap_or(0);
-        }
-        Ok(Erasure {
-            client: client_id(&self.erasure_of, "erasure_of")?,
-            requested_by,
-            started_at_ms: self.started_at_ms,
-            phase: ErasurePhase::parse(&self.phase)
-                .ok_or_else(|| StoreError::Corrupt("erasure phase".into()))?,
-            cursor: (self.cursor.as_deref())
-                .map(|c| message_id(c, "erasure cursor"))
-                .transpose()?,
-            counts,
-            completed_at_ms: self.completed_at_ms,
-        })
-    }
 }
 
 #[derive(Deserialize)]
@@ -260,7 +141,7 @@ impl PrivacyStore for DynamoStore {
             if sk == PROFILE_SK {
                 let role = item.get("role").and_then(|r| r.as_s().ok());
                 records.role = role.and_then(|r| Role::parse(r));
-            } else if let Some(bucket) = bucket_of(&sk) {
+            } else if let Some(bucket) = bucket_of_sort_key(&sk) {
                 records.rate_limits.push(bucket);
             } else if !sk.starts_with('#') {
                 let connection: ConnectionItem = from_item(item)?;
@@ -280,7 +161,7 @@ impl PrivacyStore for DynamoStore {
         buckets: &[RateBucket],
     ) -> Result<(), StoreError> {
         let sks =
-            (profile.then_some(PROFILE_SK).into_iter()).chain(buckets.iter().map(|b| sk_of(*b)));
+            (profile.then_some(PROFILE_SK).into_iter()).chain(buckets.iter().map(|b| sort_key(*b)));
         let keys = sks
             .map(|sk| {
                 key(
@@ -443,7 +324,7 @@ impl PrivacyStore for DynamoStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ErasureCounts;
+    use crate::domain::{ErasureCounts, ErasurePhase, Requester};
 
     #[test]
     fn an_erasure_record_round_trips() {

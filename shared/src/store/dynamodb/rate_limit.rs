@@ -13,13 +13,20 @@ use crate::store::{RateBucket, RateLimitStore, RateRule, StoreError};
 
 /// The sort key of `bucket`'s item. All start with `#`, which the codec reads as "neither a
 /// profile nor a connection", so presence lookups skip them.
-fn sort_key(bucket: RateBucket) -> &'static str {
+pub(super) fn sort_key(bucket: RateBucket) -> &'static str {
     match bucket {
         RateBucket::Messages => RATE_SK,
         RateBucket::Reads => READ_RATE_SK,
         RateBucket::System => SYSTEM_RATE_SK,
         RateBucket::Uploads => UPLOAD_RATE_SK,
     }
+}
+
+/// The bucket whose item has sort key `sk`, if any.
+pub(super) fn bucket_of_sort_key(sk: &str) -> Option<RateBucket> {
+    RateBucket::ALL
+        .into_iter()
+        .find(|bucket| sort_key(*bucket) == sk)
 }
 
 #[async_trait]

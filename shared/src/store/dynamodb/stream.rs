@@ -5,8 +5,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::codec::{client_id, from_item, message_from_item, InboxItem, Item};
-use super::privacy::ErasureItem;
+use super::codec::{client_id, from_item, message_from_item, ErasureItem, InboxItem, Item};
 use crate::domain::{Erasure, InboxEntry, Message};
 use crate::events::TableChange;
 use crate::store::StoreError;
