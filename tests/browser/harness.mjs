@@ -129,6 +129,17 @@ export async function openConversationWith(page, peer) {
 /** The peer's entry in the conversation list. */
 export const item = (page, peer) => page.locator(`[data-testid=conversation][data-peer="${peer}"]`);
 
+/** The check that `sides` saw no script error, no dialog and no Content-Security-Policy violation. */
+export async function checkClean(sides) {
+  await check('no script errors, dialogs or Content-Security-Policy violations', async () => {
+    for (const side of sides) {
+      assert(side.record.pageErrors.length === 0, `${side.record.label}: ${side.record.pageErrors}`);
+      assert(side.record.dialogs.length === 0, `${side.record.label}: ${side.record.dialogs}`);
+      assert(side.record.cspViolations.length === 0, `${side.record.label}: ${side.record.cspViolations}`);
+    }
+  });
+}
+
 /** Screenshots of `sides` into `shots` as `{prefix}{label}.png`; the files written. */
 export async function screenshots(shots, sides, prefix = '') {
   await mkdir(shots, { recursive: true });

@@ -22,6 +22,7 @@ import { readFile } from 'node:fs/promises';
 import {
   assert,
   check,
+  checkClean,
   commandLine,
   finish,
   item,
@@ -190,13 +191,7 @@ async function privacyScenario() {
       );
     });
 
-    await check('no script errors, dialogs or Content-Security-Policy violations', async () => {
-      for (const side of [user, admin]) {
-        assert(side.record.pageErrors.length === 0, `${side.record.label}: ${side.record.pageErrors}`);
-        assert(side.record.dialogs.length === 0, `${side.record.label}: ${side.record.dialogs}`);
-        assert(side.record.cspViolations.length === 0, `${side.record.label}: ${side.record.cspViolations}`);
-      }
-    });
+    await checkClean([user, admin]);
   } finally {
     await screenshots(shots, [user, admin], 'privacy-');
   }
