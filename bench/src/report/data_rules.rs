@@ -76,5 +76,14 @@ pub fn data_rules_md(inputs: &Inputs, p: &Prices) -> String {
             f(MESSAGE_KB * STORAGE_GB_MONTH, 2),
         );
     }
+    let _ = writeln!(
+        md,
+        "A customer-managed key (`KmsKeyArn`, not measured here: there is no KMS locally) costs \
+         $1.00 a month at list price, plus $0.03 per 10,000 KMS requests. Few are made: \
+         DynamoDB calls KMS for a table's key about once every five minutes per caller and \
+         table, not per item, and the bucket key (on) lets S3 call KMS about once per bucket \
+         key's lifetime rather than per object; presigned downloads decrypt through S3 the \
+         same way. Without the parameter, AWS owned keys cost nothing.\n"
+    );
     md
 }

@@ -1223,7 +1223,8 @@ pub fn cost_md(inputs: &Inputs) -> String {
         md,
         "## Left out\n\n\
          - DynamoDB storage ($0.25 per GB-month; a message item is about 0.3 KB + its text, so a \
-         million messages are about 0.4 GB, $0.10 a month, kept for ever unless a TTL is added), \
+         million messages are about 0.4 GB, $0.10 a month, kept for ever unless `RetentionDays` is \
+         set: see Data rules), \
          point-in-time recovery (about $0.20 per GB-month).\n\
          - Data transfer out (frames are a few hundred bytes: 1 million delivered frames are \
          about 0.3 GB, $0.03 at $0.09/GB).\n\
