@@ -3,11 +3,13 @@
 //! and no object in the bucket names the client but tombstones (a raw scan of DynamoDB Local's
 //! tables, and the bucket's folder); the other party's history, catch-up and inbox stay
 //! consistent; a second erasure changes nothing; an erasure cut short half way and resumed ends
-//! the same; refused requests change nothing; an export holds what the store holds.
+//! the same; refused requests change nothing; an export holds what the store holds; each
+//! export page and erasure step is one audit line, without content.
 
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chat_shared::domain::{ClientId, Identity, Role};
 use chat_shared::store::dynamodb::{local_client, TableNames};
@@ -584,6 +586,91 @@ async fn an_export_holds_everything_the_store_holds(dynamo: bool) {
     assert_eq!(page["read_state"], first["read_state"]);
 }
 
+/// Everything logged to the `audit` target by this thread's tasks.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Who, whom, when and how much, for every export page and every erasure step; never a
+/// message's text, a file's name or a URL.
+async fn every_export_and_erasure_is_one_audit_line_without_content(dynamo: bool) {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("audit=info")
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let w = world(dynamo).await;
+    let (status, page) = (w.app.user(USER))
+        .http("GET", &format!("/chat/export/{USER}"), None)
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let (_, calls) = erase_all(&w.app, USER).await;
+    // A refusal is not a request carried out: no audit line.
+    let (status, _) = erase_as(&w.app, OTHER, "user", USER).await;
+    assert_eq!(status, 403);
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = logs.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1 + calls,
+        "one per export page and erasure step:\n{logs}"
+    );
+    let export = lines[0];
+    for field in [
+        "audit:",
+        "privacy request",
+        "action=\"export\"",
+        "actor_role=\"user\"",
+        &format!("actor=\"{USER}\""),
+        &format!("subject={USER}"),
+        "messages=",
+    ] {
+        assert!(export.contains(field), "{field} in {export}");
+    }
+    let last = lines[calls];
+    for field in [
+        "action=\"erasure\"",
+        "actor_role=\"admin\"",
+        &format!("actor=\"{ADMIN}\""),
+        &format!("subject={USER}"),
+        "done=true",
+        "messages=",
+        "attachments=3",
+    ] {
+        assert!(last.contains(field), "{field} in {last}");
+    }
+    // The line's time is the "when".
+    assert!(last.starts_with("20"), "{last}");
+    for content in [
+        "my results",
+        "is Friday fine",
+        "your letter",
+        "Friday 10:00 confirmed",
+        "scan.png",
+        "letter.pdf",
+        "draft.pdf",
+        "http",
+    ] {
+        assert!(
+            !logs.contains(content),
+            "{content:?} reached the audit lines:\n{logs}"
+        );
+    }
+}
+
 macro_rules! both {
     ($($name:ident),+ $(,)?) => {
         mod memory { $( #[tokio::test] async fn $name() { super::$name(false).await } )+ }
@@ -597,4 +684,5 @@ both!(
     refused_requests_change_nothing,
     the_booking_backend_erases_with_its_signature,
     an_export_holds_everything_the_store_holds,
+    every_export_and_erasure_is_one_audit_line_without_content,
 );
