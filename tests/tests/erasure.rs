@@ -6,10 +6,11 @@
 //! the same; refused requests change nothing; an export holds what the store holds; each
 //! export page and erasure step is one audit line, without content.
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Once};
 
 use chat_shared::domain::{ClientId, Identity, Role};
 use chat_shared::store::dynamodb::{local_client, TableNames};
@@ -586,13 +587,20 @@ async fn an_export_holds_everything_the_store_holds(dynamo: bool) {
     assert_eq!(page["read_state"], first["read_state"]);
 }
 
-/// Everything logged to the `audit` target by this thread's tasks.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+thread_local! {
+    /// What this thread logged to the `audit` target.
+    static AUDIT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
 
-impl Write for Captured {
+/// The global subscriber's writer: each thread's lines into its own buffer. A test's tasks all
+/// run on its thread (`#[tokio::test]`), so it reads exactly its own lines. (A global
+/// subscriber, not `set_default` per test: scoped subscribers in parallel tests share the
+/// callsites' cached interest and can miss events.)
+struct ThisThread;
+
+impl Write for ThisThread {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        AUDIT.with(|lines| lines.borrow_mut().extend_from_slice(buf));
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -600,18 +608,29 @@ impl Write for Captured {
     }
 }
 
+/// Starts capturing this thread's audit lines, from nothing.
+fn capture_audit() {
+    static INSTALLED: Once = Once::new();
+    INSTALLED.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter("audit=info")
+            .with_writer(|| ThisThread)
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+    });
+    AUDIT.with(|lines| lines.borrow_mut().clear());
+}
+
+fn audit_lines() -> String {
+    AUDIT.with(|lines| String::from_utf8(lines.borrow().clone()).unwrap())
+}
+
 /// Who, whom, when and how much, for every export page and every erasure step; never a
 /// message's text, a file's name or a URL.
 async fn every_export_and_erasure_is_one_audit_line_without_content(dynamo: bool) {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter("audit=info")
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
     let w = world(dynamo).await;
+    capture_audit();
     let (status, page) = (w.app.user(USER))
         .http("GET", &format!("/chat/export/{USER}"), None)
         .await;
@@ -621,7 +640,7 @@ async fn every_export_and_erasure_is_one_audit_line_without_content(dynamo: bool
     let (status, _) = erase_as(&w.app, OTHER, "user", USER).await;
     assert_eq!(status, 403);
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = audit_lines();
     let lines: Vec<&str> = logs.lines().collect();
     assert_eq!(
         lines.len(),
