@@ -216,33 +216,24 @@ async fn start_jwt_allowing_its_own_origin() -> chat_local::Running {
 #[tokio::test(flavor = "multi_thread")]
 async fn with_tokens_the_browser_signs_in_and_uses_bearer_auth_in_headless_chromium() {
     let local = start_jwt_allowing_its_own_origin().await;
-    let envs = vec![
-        ("CHAT_BROWSER_USER_TOKEN", token("user-tok", Role::User)),
-        ("CHAT_BROWSER_ADMIN_TOKEN", token("admin-tok", Role::Admin)),
-    ];
-    run_browser_test("chat.mjs", local.http_url(), envs).await;
-    // Two others for the files, so their conversation starts empty.
-    let envs = vec![
-        (
-            "CHAT_BROWSER_USER_TOKEN",
-            token("user-tok-files", Role::User),
-        ),
-        (
-            "CHAT_BROWSER_ADMIN_TOKEN",
-            token("admin-tok-files", Role::Admin),
-        ),
-    ];
-    run_browser_test("attachments.mjs", local.http_url(), envs).await;
-    let envs = vec![
-        (
-            "CHAT_BROWSER_USER_TOKEN",
-            token("user-tok-privacy", Role::User),
-        ),
-        (
-            "CHAT_BROWSER_ADMIN_TOKEN",
-            token("admin-tok-privacy", Role::Admin),
-        ),
-    ];
-    run_browser_test("privacy.mjs", local.http_url(), envs).await;
+    // A user and an administrator of their own for each script, so each conversation starts
+    // empty.
+    for (script, suffix) in [
+        ("chat.mjs", ""),
+        ("attachments.mjs", "-files"),
+        ("privacy.mjs", "-privacy"),
+    ] {
+        let envs = vec![
+            (
+                "CHAT_BROWSER_USER_TOKEN",
+                token(&format!("user-tok{suffix}"), Role::User),
+            ),
+            (
+                "CHAT_BROWSER_ADMIN_TOKEN",
+                token(&format!("admin-tok{suffix}"), Role::Admin),
+            ),
+        ];
+        run_browser_test(script, local.http_url(), envs).await;
+    }
     local.shutdown().await;
 }
