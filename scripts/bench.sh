@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The benchmarks, one command. Builds what it needs, runs chat-local and DynamoDB Local itself,
 # and rewrites docs/performance.md, docs/cost.md and docs/img/*.png from what it measured.
-#   bash scripts/bench.sh           full run (release builds, a first build of chat-local in an
-#                                   empty target directory; about 25 minutes after the builds)
+#   bash scripts/bench.sh           full run (release builds; about 5 minutes after the build)
 #   bash scripts/bench.sh --smoke   every mode for a few seconds (CI): debug builds, results and
 #                                   documents under target/bench/smoke/, docs/ untouched
 # Uses DYNAMODB_ENDPOINT if it is set (e.g. by scripts/test.sh), otherwise starts DynamoDB Local
@@ -35,22 +34,6 @@ else
 fi
 rm -rf "$out"
 mkdir -p "$out"
-# Time to first run (full runs only): a newcomer's first `cargo run --release -p chat-local`,
-# i.e. the same build in an empty target directory, on a quiet machine, with cargo's --timings
-# report of where the time went (docs/performance.md, Targets). BENCH_SKIP_FIRST_BUILD=1 skips it.
-if ! $smoke && [ -z "${BENCH_SKIP_FIRST_BUILD:-}" ]; then
-  step "time to first run: cargo build --release -p chat-local in an empty target directory"
-  first_target=$(mktemp -d)
-  started=$(date +%s.%N)
-  CARGO_TARGET_DIR="$first_target" cargo build --release --locked -p chat-local --timings
-  ended=$(date +%s.%N)
-  wall=$(awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.1f", b - a }')
-  printf '{"wall_s": %s}\n' "$wall" > "$out/first-build.json"
-  cp "$first_target/cargo-timings/cargo-timing.html" "$out/first-build-timing.html"
-  rm -rf "$first_target"
-  echo "first build: $wall s"
-fi
-
 # chat-local with the system allocator, for the side-by-side comparison (built first: the
 # build after it puts the default one back).
 step "build chat-local with the system allocator"

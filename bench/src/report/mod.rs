@@ -10,7 +10,6 @@ use crate::load::{IdleResult, LoadResult};
 mod attachments;
 mod data_rules;
 mod events;
-mod first_build;
 mod lambda;
 mod side_by_side;
 use lambda::{cold_lambda_md, cold_lambda_verdicts, memory_size_md};
@@ -35,8 +34,6 @@ pub struct Inputs {
     /// Cold starts as on Lambda (TLS, the CPU share): `cold-start-lambda-<pass>.json`, by name.
     pub cold_lambda: Vec<(String, Value)>,
     pub ddb: Option<Value>,
-    /// Time to first run (`first-build.json`, full runs only).
-    pub first_build: Option<Value>,
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
@@ -58,7 +55,6 @@ pub fn load(dir: &Path) -> Inputs {
         overload: read_json(&dir.join("overload.json")),
         cold: read_json(&dir.join("cold-start.json")),
         ddb: read_json(&dir.join("ddb-cost.json")),
-        first_build: read_json(&dir.join("first-build.json")),
         ..Inputs::default()
     };
     let mut names: Vec<_> = std::fs::read_dir(dir)
@@ -478,10 +474,6 @@ fn verdicts(inputs: &Inputs) -> Vec<Verdict> {
             .as_ref()
             .map(|s| s["round_trips_before_first_post"].as_u64().unwrap_or(99) <= 2),
     });
-    out.push(first_build::verdict(
-        &inputs.dir,
-        inputs.first_build.as_ref(),
-    ));
     out
 }
 
