@@ -6,8 +6,7 @@
 // (messages with their changes: edits, deletions, reactions, replies, each shown in its highest
 // version), composer.js (the menu on each message and the composer), attachments.js (files:
 // uploads from the composer, thumbnails and download links), privacy.js (an administrator's
-// export and erasure of the open conversation's client). This file handles the library's
-// events, signs in and out, and wires the page.
+// export and erasure). This file handles the library's events, signs in and out, wires the page.
 
 import {
   $,

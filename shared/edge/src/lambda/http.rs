@@ -11,9 +11,9 @@ use base64::Engine;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::caller::{backend, caller};
 use super::privacy;
 use crate::auth::Authorizer;
-use crate::context::AuthorizerContext;
 use crate::routes::{NoRoute, Route};
 use crate::wire::{
     self, ConversationsResponse, ErrorBody, HistoryResponse, MarkReadResponse,
@@ -21,12 +21,11 @@ use crate::wire::{
 };
 use chat_shared::chat::Chat;
 use chat_shared::domain::{
-    rfc3339_millis, AppointmentId, AttachmentId, ClientId, HistoryQuery, Identity, InboxQuery,
-    MessageId, Role, ValidationError, DEFAULT_HISTORY_LIMIT, DEFAULT_INBOX_LIMIT,
-    MAX_HISTORY_LIMIT, MAX_INBOX_LIMIT,
+    rfc3339_millis, AppointmentId, AttachmentId, ClientId, HistoryQuery, InboxQuery, MessageId,
+    ValidationError, DEFAULT_HISTORY_LIMIT, DEFAULT_INBOX_LIMIT, MAX_HISTORY_LIMIT,
+    MAX_INBOX_LIMIT,
 };
 use chat_shared::error::{log_error, ChatError};
-use chat_shared::principal::BackendPrincipal;
 
 /// An HTTP API (payload 2.0) request event.
 pub type HttpRequest = ApiGatewayV2httpRequest;
@@ -34,76 +33,7 @@ pub type HttpRequest = ApiGatewayV2httpRequest;
 /// An HTTP API (payload 2.0) response.
 pub type HttpResponse = ApiGatewayV2httpResponse;
 
-/// The caller's identity from the HTTP API authorizer: a Lambda authorizer's context
-/// ([`AuthorizerContext`]) or a JWT authorizer's claims (`sub` and `role` or `custom:role`).
-pub fn identity_from_request(request: &HttpRequest) -> Result<Identity, ChatError> {
-    let authorizer =
-        (request.request_context.authorizer.as_ref()).ok_or(ChatError::Unauthorized)?;
-    if let Some(context) = AuthorizerContext::from_fields(&authorizer.fields) {
-        return context.identity();
-    }
-    let claims = &authorizer
-        .jwt
-        .as_ref()
-        .ok_or(ChatError::Unauthorized)?
-        .claims;
-    let id = claims.get("sub").ok_or(ChatError::Unauthorized)?;
-    let role = (claims.get("role").or_else(|| claims.get("custom:role")))
-        .ok_or(ChatError::Unauthorized)?;
-    Ok(Identity {
-        client_id: ClientId::parse_person(id).map_err(|_| ChatError::Unauthorized)?,
-        role: Role::parse(role).ok_or(ChatError::Unauthorized)?,
-    })
-}
-
-/// The caller's identity: an API Gateway authorizer's context when there is one, otherwise an
-/// `Authorization: Bearer <JWT>` header verified by `auth`. Without either: 401.
-pub(super) async fn caller(
-    request: &HttpRequest,
-    auth: Option<&Authorizer>,
-) -> Result<Identity, ChatError> {
-    if let Ok(identity) = identity_from_request(request) {
-        return Ok(identity);
-    }
-    let Some(auth) = auth else {
-        return Err(ChatError::Unauthorized);
-    };
-    let token = request
-        .headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, token) = v.trim().split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then_some(token)
-        });
-    auth.verify(token).await.map_err(|err| {
-        tracing::info!(auth = err.kind(), "token refused");
-        ChatError::Unauthorized
-    })
-}
-
-/// The booking backend, as API Gateway's IAM authorization vouches for it: the route's SigV4
-/// signature is checked by API Gateway, which passes the signer in
-/// `requestContext.authorizer.iam.userArn`; the signer must be `principal`. Tokens and
-/// authorizer contexts never count here: without a signer 401, another signer (or no
-/// configured backend) 403.
-pub(super) fn backend(
-    request: &HttpRequest,
-    principal: Option<&BackendPrincipal>,
-    refusal: &'static str,
-) -> Result<(), ChatError> {
-    let signer = (request.request_context.authorizer.as_ref())
-        .and_then(|authorizer| authorizer.iam.as_ref())
-        .and_then(|iam| iam.user_arn.as_deref())
-        .ok_or(ChatError::Unauthorized)?;
-    match principal {
-        Some(principal) if principal.matches(signer) => Ok(()),
-        _ => {
-            tracing::info!(auth = "not_the_backend", "backend route refused");
-            Err(ChatError::Forbidden(refusal))
-        }
-    }
-}
+pub use super::caller::identity_from_request;
 
 /// Serves one HTTP request with identities from the authorizer context only.
 pub async fn handle_http(chat: &Chat, request: HttpRequest) -> HttpResponse {

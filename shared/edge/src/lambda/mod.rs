@@ -2,6 +2,7 @@
 //! start-up of the function binaries.
 
 pub mod authorizer;
+mod caller;
 pub mod events;
 pub mod http;
 pub mod prime;

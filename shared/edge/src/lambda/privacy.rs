@@ -7,7 +7,8 @@ use chat_shared::chat::Chat;
 use chat_shared::domain::{ClientId, ExportCursor, Requester, ValidationError};
 use chat_shared::error::ChatError;
 
-use super::http::{backend, caller, json_response, query_of, HttpRequest, HttpResponse};
+use super::caller::{backend, caller};
+use super::http::{json_response, query_of, HttpRequest, HttpResponse};
 use crate::auth::Authorizer;
 use crate::wire;
 
