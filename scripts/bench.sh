@@ -34,11 +34,14 @@ else
 fi
 rm -rf "$out"
 mkdir -p "$out"
-# chat-local with the system allocator, for the side-by-side comparison (built first: the
-# build after it puts the default one back).
+# chat-local and ws-message with the system allocator, for the side-by-side comparisons
+# (built first: the build after them puts the default one back).
 step "build chat-local with the system allocator"
 cargo build "${profile[@]}" --locked -p chat-local --no-default-features
 cp "$bin/chat-local" "$out/chat-local-system-malloc"
+step "build ws-message with the system allocator"
+cargo build "${profile[@]}" --locked -p ws-message --no-default-features
+cp "$bin/ws-message" "$out/ws-message-system-malloc"
 if $smoke; then
   step "build (debug, smoke)"
   # Every target of the workspace, as `cargo test --workspace` builds them: the same feature
@@ -105,55 +108,62 @@ $smoke && meta_flags+=(--smoke)
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if $smoke; then
-  pairs_sweep=(2); window=8; rates=(500); rate_pairs=4; warmup=0.5; duration=2; drain=3
+  rounds=1; pairs_sweep=(2); window=8; rates=(500); rate_pairs=4; warmup=0.5; duration=2; drain=3
   idle_connections=200; hold=1; cold_runs=2; lambda_runs=1; lambda_warm=2; lambda_passes=(128)
   ddb_flags=(--mark-read 1,10 --admin-peers 10 --history-messages 60)
   check=(--fail-on-loss)
 else
-  pairs_sweep=(1 4 16 64 256); window=8; rates=(1000 5000 10000); rate_pairs=50; warmup=2; duration=10; drain=5
+  rounds=3; pairs_sweep=(1 4 16 64 256); window=8; rates=(1000 5000 10000); rate_pairs=50; warmup=2; duration=10; drain=5
   idle_connections=10000; hold=10; cold_runs=25; lambda_runs=10; lambda_warm=5; lambda_passes=(128 128-noprime 256 1769)
   ddb_flags=()
   check=()
 fi
 
-step "saturation: ${pairs_sweep[*]} pairs"
-start_local load
-for p in "${pairs_sweep[@]}"; do
-  "$bin/chat-bench" --url "ws://127.0.0.1:$port" --server-pid "$local_pid" \
-    --json "$out/saturate-$(printf '%04d' "$p").json" "${check[@]}" \
-    saturate --pairs "$p" --window "$window" --warmup "$warmup" --duration "$duration" --drain "$drain"
-done
-
-step "side by side: chat-local (posts in-process, over TCP, with the system allocator) and the bare relay, 20 pairs x 16 in flight"
+# The saturation sweep and the side-by-side runs, in $rounds interleaved rounds (a busy
+# moment of the machine hits every server alike; the report keeps each run's median round).
+# Every run on a fresh server: an instance holds every message it stored, and a sweep on one
+# instance measured its last points on the fullest store.
 side=(saturate --pairs 20 --window 16 --warmup "$warmup" --duration "$duration" --drain "$drain")
-# Each server fresh: the sweep's instance holds every message it stored.
-stop_local
-# name, then start_local's flags: one chat-local measured into side-<name>.json.
+# name, then start_local's flags: one chat-local measured into side-<name>.<round>.json.
 side_local() {
   local name=$1
   shift
   start_local "side-$name" "$@"
   "$bin/chat-bench" --url "ws://127.0.0.1:$port" --server-pid "$local_pid" \
-    --json "$out/side-$name.json" "${check[@]}" "${side[@]}"
+    --json "$out/side-$name.$round.json" "${check[@]}" "${side[@]}"
   stop_local
 }
-side_local chat-local
-side_local chat-local-tcp --management-over-tcp
-side_local chat-local-system-malloc --exe "$out/chat-local-system-malloc"
-"$bin/ws-relay" --port 0 >"$out/ws-relay.out" 2>"$out/ws-relay.err" &
-relay_pid=$!
-relay_port=""
-for _ in $(seq 1 100); do
-  relay_port=$(sed -n 's/^ws-relay listening on ws:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$out/ws-relay.out" 2>/dev/null || true)
-  [ -n "$relay_port" ] && break
-  sleep 0.1
+side_relay() {
+  "$bin/ws-relay" --port 0 >"$out/ws-relay.out" 2>"$out/ws-relay.err" &
+  relay_pid=$!
+  relay_port=""
+  for _ in $(seq 1 100); do
+    relay_port=$(sed -n 's/^ws-relay listening on ws:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$out/ws-relay.out" 2>/dev/null || true)
+    [ -n "$relay_port" ] && break
+    sleep 0.1
+  done
+  [ -n "$relay_port" ] || { echo "ws-relay did not start" >&2; cat "$out/ws-relay.err" >&2; exit 1; }
+  "$bin/chat-bench" --url "ws://127.0.0.1:$relay_port" --server-pid "$relay_pid" \
+    --json "$out/side-relay.$round.json" "${check[@]}" "${side[@]}"
+  kill "$relay_pid" 2>/dev/null || true
+  wait "$relay_pid" 2>/dev/null || true
+  relay_pid=""
+}
+for round in $(seq 1 "$rounds"); do
+  step "round $round of $rounds: saturation, ${pairs_sweep[*]} pairs"
+  for p in "${pairs_sweep[@]}"; do
+    start_local "load-$p"
+    "$bin/chat-bench" --url "ws://127.0.0.1:$port" --server-pid "$local_pid" \
+      --json "$out/saturate-$(printf '%04d' "$p").$round.json" "${check[@]}" \
+      saturate --pairs "$p" --window "$window" --warmup "$warmup" --duration "$duration" --drain "$drain"
+    stop_local
+  done
+  step "round $round of $rounds: side by side, chat-local (posts in-process, over TCP, with the system allocator) and the bare relay, 20 pairs x 16 in flight"
+  side_local chat-local
+  side_local chat-local-tcp --management-over-tcp
+  side_local chat-local-system-malloc --exe "$out/chat-local-system-malloc"
+  side_relay
 done
-[ -n "$relay_port" ] || { echo "ws-relay did not start" >&2; cat "$out/ws-relay.err" >&2; exit 1; }
-"$bin/chat-bench" --url "ws://127.0.0.1:$relay_port" --server-pid "$relay_pid" \
-  --json "$out/side-relay.json" "${check[@]}" "${side[@]}"
-kill "$relay_pid" 2>/dev/null || true
-wait "$relay_pid" 2>/dev/null || true
-relay_pid=""
 
 step "fixed rate: ${rates[*]} messages/s"
 start_local rate
@@ -166,7 +176,8 @@ stop_local
 
 # Twice what chat-local delivered at saturation, with its guards on: API Gateway answers
 # overload by throttling the sender, and so must chat-local (not queue until posts time out).
-overload_rate=$(python3 -c 'import json, sys; print(max(100, int(2 * json.load(open(sys.argv[1]))["messages_per_s"])))' "$out/side-chat-local.json")
+# (The median round's.)
+overload_rate=$(python3 -c 'import json, statistics, sys; print(max(100, int(2 * statistics.median_low(json.load(open(f))["messages_per_s"] for f in sys.argv[1:]))))' "$out"/side-chat-local.*.json)
 step "overload: $overload_rate messages/s offered (twice the side-by-side saturation), guards on"
 keep_guards=true start_local overload
 "$bin/chat-bench" --url "ws://127.0.0.1:$port" --server-pid "$local_pid" --json "$out/overload.json" \
@@ -197,6 +208,8 @@ for name in "${functions[@]}" hello-lambda; do
   case "$name" in events|webhook) continue ;; esac
   cold_flags+=(--function "$name=$bin/$name")
 done
+# The same ws-message with glibc's malloc: the functions' allocator, measured beside it.
+cold_flags+=(--function "ws-message+system-malloc=$out/ws-message-system-malloc")
 "$bin/cold-start" --dynamodb-endpoint "$endpoint" --runs "$cold_runs" --logs "$out/cold-start-logs" \
   --json "$out/cold-start.json" --warm "$lambda_warm" "${cold_flags[@]}"
 

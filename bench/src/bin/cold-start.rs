@@ -55,6 +55,8 @@ use serde_json::Value;
 struct Cli {
     /// `name=path` of a function binary (repeatable). The name picks the event fixture:
     /// ws-connect, ws-disconnect, ws-message, http-api, authorizer; anything else gets `{}`.
+    /// A variant of a function is named `function+variant` (e.g. `ws-message+system-malloc`:
+    /// the same source built another way) and gets the function's fixture.
     #[arg(long = "function", value_name = "NAME=PATH", required = true)]
     functions: Vec<String>,
     /// Name of the floor binary the others are compared with.
@@ -173,7 +175,7 @@ struct Samples {
 }
 
 fn fixture(dir: &Path, name: &str) -> Value {
-    let file = match name {
+    let file = match base_name(name) {
         "ws-connect" => "ws_connect.json",
         "ws-disconnect" => "ws_disconnect.json",
         "ws-message" => "ws_message.json",
@@ -187,6 +189,11 @@ fn fixture(dir: &Path, name: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
+/// The function a `function+variant` name is a build of.
+fn base_name(name: &str) -> &str {
+    name.split_once('+').map_or(name, |(base, _)| base)
+}
+
 /// The event for one run: WebSocket events get a sender of their own per run (so the rate
 /// limiter treats every cold start alike); the authorizer gets a freshly minted token.
 fn event_for(template: &Value, name: &str, run: usize) -> Value {
@@ -195,13 +202,19 @@ fn event_for(template: &Value, name: &str, run: usize) -> Value {
         .pointer_mut("/requestContext/authorizer")
         .and_then(Value::as_object_mut)
     {
-        if name.starts_with("ws-") {
+        if base_name(name).starts_with("ws-") {
             let role = AuthorizerContext::from_fields(&*auth).map_or("user".into(), |c| c.role);
-            let context = AuthorizerContext::new(format!("coldstart{run}"), role);
+            // A variant has senders of its own: its sends start conversations as the
+            // function's do, instead of continuing theirs.
+            let sender = match name.split_once('+') {
+                Some((_, variant)) => format!("coldstart{run}.{variant}"),
+                None => format!("coldstart{run}"),
+            };
+            let context = AuthorizerContext::new(sender, role);
             auth.extend(context.with_principal_id().to_fields());
         }
     }
-    if name == "authorizer" {
+    if base_name(name) == "authorizer" {
         let now = SystemClock.now_ms() / 1000;
         let token = chat_edge::auth::mint_hs256(
             JWT_SECRET,

@@ -132,7 +132,13 @@ pub(super) fn side_by_side_md(inputs: &Inputs) -> String {
          (`bench/src/bin/ws-relay.rs`), a bare WebSocket relay that parses each send, acks it \
          and forwards it to the receiver's connections: nothing stored, checked or signed. \
          All on tokio with a worker per core and `TCP_NODELAY`. The ratio is what everything \
-         beyond relaying costs.\n\n",
+         beyond relaying costs. Each server runs fresh, once per round (",
+    );
+    let _ = write!(
+        md,
+        "{} here, interleaved with the saturation sweep): each row is its median round by \
+         delivered messages/s.\n\n",
+        inputs.rounds
     );
     md.push_str(
         "| server | clients | window | delivered | lost | delivered/s | p50 ms | p99 ms | server CPU µs/msg | load avg |\n\

@@ -3,6 +3,10 @@
 use chat_edge::lambda::authorizer::{handle_authorizer, AuthorizerEvent};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();

@@ -7,6 +7,10 @@ use chat_edge::lambda::{
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
 
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
