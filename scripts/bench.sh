@@ -34,6 +34,8 @@ else
 fi
 rm -rf "$out"
 mkdir -p "$out"
+# The last run of the test command's step times (scripts/test.sh), for the report.
+if [ -f target/test-times.txt ]; then cp target/test-times.txt "$out/"; fi
 # chat-local and ws-message with the system allocator, for the side-by-side comparisons
 # (built first: the build after them puts the default one back).
 step "build chat-local with the system allocator"

@@ -4,7 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step's wall time, written to target/test-times.txt at the end (the report's "Time to
+# first run" section shows the last run's).
+times=()
+step_name=""
+step_start=$SECONDS
+step() {
+  [ -n "$step_name" ] && times+=("$((SECONDS - step_start)) $step_name")
+  step_name=$*
+  step_start=$SECONDS
+  printf '\n==> %s\n' "$*"
+}
 
 step "setup"
 bash scripts/setup.sh
@@ -42,3 +52,9 @@ for f in functions/*/; do
 done
 
 step "all checks passed"
+{
+  echo "commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo '+changes')"
+  echo "total $SECONDS"
+  printf '%s\n' "${times[@]}"
+} >target/test-times.txt
+echo "in $SECONDS s (each step's time: target/test-times.txt)"

@@ -13,6 +13,7 @@ mod events;
 mod lambda;
 mod rounds;
 mod side_by_side;
+mod test_times;
 use lambda::{cold_lambda_md, cold_lambda_verdicts, memory_size_md};
 use side_by_side::{scaling_verdicts, side_by_side_md, side_by_side_verdicts};
 
@@ -37,6 +38,8 @@ pub struct Inputs {
     pub ddb: Option<Value>,
     /// Rounds the saturation and side-by-side runs were repeated in (the median is kept).
     pub rounds: usize,
+    /// The last run of the test command before this one (`test-times.txt`).
+    pub test_times: Option<test_times::TestTimes>,
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
@@ -58,6 +61,9 @@ pub fn load(dir: &Path) -> Inputs {
         overload: read_json(&dir.join("overload.json")),
         cold: read_json(&dir.join("cold-start.json")),
         ddb: read_json(&dir.join("ddb-cost.json")),
+        test_times: std::fs::read_to_string(dir.join("test-times.txt"))
+            .ok()
+            .and_then(|t| test_times::TestTimes::parse(&t)),
         ..Inputs::default()
     };
     let mut names: Vec<_> = std::fs::read_dir(dir)
@@ -591,6 +597,9 @@ pub fn performance_md(inputs: &Inputs, charts: &[String]) -> String {
          directory, beside a reference commit) is measured apart, by `scripts/build-times.sh`: \
          [build-times.md](build-times.md).\n"
     );
+    if let Some(t) = &inputs.test_times {
+        let _ = writeln!(md, "{}\n", t.summary());
+    }
     let _ = writeln!(
         md,
         "\n## Throughput at saturation (chat-local, embedded store)\n"
