@@ -64,10 +64,13 @@ fn main() {
         Command::Render { dir, docs } => {
             let path = dir.join("meta.json");
             if let Ok(text) = std::fs::read_to_string(&path) {
-                // The load average at the end of the run, next to the one at its start.
+                // The load average at the end of the run, next to the one at its start: taken
+                // by the render that ends the run (scripts/bench.sh), kept by later ones.
                 if let Ok(mut meta) = serde_json::from_str::<serde_json::Value>(&text) {
-                    meta["loadavg_end"] = serde_json::json!(machine::loadavg());
-                    write(&path, &serde_json::to_string_pretty(&meta).unwrap());
+                    if meta.get("loadavg_end").is_none() {
+                        meta["loadavg_end"] = serde_json::json!(machine::loadavg());
+                        write(&path, &serde_json::to_string_pretty(&meta).unwrap());
+                    }
                 }
             }
             let inputs = report::load(&dir);
