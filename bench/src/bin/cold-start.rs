@@ -191,7 +191,7 @@ fn fixture(dir: &Path, name: &str) -> Value {
 
 /// The function a `function+variant` name is a build of.
 fn base_name(name: &str) -> &str {
-    name.split_once('+').map_or(name, |(base, _)| base)
+    chat_bench::split_variant(name).0
 }
 
 /// The event for one run: WebSocket events get a sender of their own per run (so the rate
@@ -206,8 +206,8 @@ fn event_for(template: &Value, name: &str, run: usize) -> Value {
             let role = AuthorizerContext::from_fields(&*auth).map_or("user".into(), |c| c.role);
             // A variant has senders of its own: its sends start conversations as the
             // function's do, instead of continuing theirs.
-            let sender = match name.split_once('+') {
-                Some((_, variant)) => format!("coldstart{run}.{variant}"),
+            let sender = match chat_bench::split_variant(name).1 {
+                Some(variant) => format!("coldstart{run}.{variant}"),
                 None => format!("coldstart{run}"),
             };
             let context = AuthorizerContext::new(sender, role);

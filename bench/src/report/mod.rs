@@ -213,11 +213,11 @@ fn verdicts(inputs: &Inputs) -> Vec<Verdict> {
     // The deployed functions, not their reference builds (`ws-message+system-malloc`).
     let worst = chat
         .iter()
-        .filter(|f| !f["name"].as_str().unwrap_or("").contains('+'))
-        .copied()
-        .collect::<Vec<_>>();
-    let worst = worst
-        .iter()
+        .filter(|f| {
+            crate::split_variant(f["name"].as_str().unwrap_or(""))
+                .1
+                .is_none()
+        })
         .filter_map(|f| {
             f["init_vs_floor"]
                 .as_f64()
