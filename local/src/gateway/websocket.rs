@@ -105,20 +105,39 @@ impl Gateway {
         }
     }
 
-    async fn run_connection(self: Arc<Self>, socket: WebSocket, info: WsConnectionInfo) {
-        let (sink, stream) = socket.split();
+    /// Makes the connection reachable (Management API posts, `connection_ids_of`) before the
+    /// handshake is answered, as API Gateway's is once the client has its 101: frames posted
+    /// before the socket is up wait in its queue. Returns the queue's receiving end.
+    fn register(&self, info: &WsConnectionInfo) -> mpsc::Receiver<Outbound> {
         let (tx, rx) = mpsc::channel::<Outbound>(OUTBOUND_QUEUE);
-        let last_active = Arc::new(AtomicI64::new(now_ms()));
-        let flow = Flow::new(&self.limits, self.in_flight_total.clone());
         self.connections.lock().unwrap().insert(
             info.connection_id.clone(),
             Conn {
-                tx: tx.clone(),
+                tx,
                 info: info.clone(),
-                last_active: last_active.clone(),
-                flow: flow.clone(),
+                last_active: Arc::new(AtomicI64::new(now_ms())),
+                flow: Flow::new(&self.limits, self.in_flight_total.clone()),
             },
         );
+        rx
+    }
+
+    async fn run_connection(
+        self: Arc<Self>,
+        socket: WebSocket,
+        info: WsConnectionInfo,
+        rx: mpsc::Receiver<Outbound>,
+    ) {
+        let (sink, stream) = socket.split();
+        // Registered before the handshake was answered; only this task and a failed
+        // upgrade (which never reaches it) take it out.
+        let (tx, last_active, flow) = self
+            .connections
+            .lock()
+            .unwrap()
+            .get(&info.connection_id)
+            .map(|c| (c.tx.clone(), c.last_active.clone(), c.flow.clone()))
+            .expect("registered before the handshake was answered");
         // The writer tells the reader when it closed the socket itself (Management API DELETE),
         // so `$disconnect` does not wait on a client that never answers the close.
         let (closed_tx, closed_by_server) = oneshot::channel::<(u16, &'static str)>();
@@ -378,6 +397,7 @@ fn upgrade_connected(
     info: WsConnectionInfo,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    let rx = gw.register(&info);
     let failed_gw = gw.clone();
     let failed_info = info.clone();
     upgrade
@@ -391,6 +411,11 @@ fn upgrade_connected(
         .write_buffer_size(64 * 1024)
         .on_failed_upgrade(move |_| {
             // $connect succeeded but the handshake did not: API Gateway still sends $disconnect.
+            failed_gw
+                .connections
+                .lock()
+                .unwrap()
+                .remove(&failed_info.connection_id);
             tokio::spawn(async move {
                 let event = events::ws_disconnect(&failed_gw.api, &failed_info, 1006, "", now_ms());
                 failed_gw.invoke_ws(Function::Disconnect, event).await;
@@ -398,7 +423,7 @@ fn upgrade_connected(
         })
         .on_upgrade(move |socket| async move {
             gw.active.fetch_add(1, Ordering::SeqCst);
-            gw.clone().run_connection(socket, info).await;
+            gw.clone().run_connection(socket, info, rx).await;
             gw.active.fetch_sub(1, Ordering::SeqCst);
             gw.all_closed.notify_waiters();
         })
