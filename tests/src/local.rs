@@ -89,6 +89,21 @@ impl WsClient {
         }
     }
 
+    /// Asserts that the connection stays open for `ms` milliseconds (frames read meanwhile,
+    /// such as pongs, are dropped).
+    pub async fn expect_open(&mut self, ms: u64) {
+        let until = tokio::time::Instant::now() + Duration::from_millis(ms);
+        loop {
+            match tokio::time::timeout_at(until, self.stream.next()).await {
+                Err(_) => return,
+                Ok(Some(Ok(Message::Close(frame)))) => panic!("closed by the server: {frame:?}"),
+                Ok(Some(Ok(_))) => continue,
+                Ok(Some(Err(err))) => panic!("connection failed: {err}"),
+                Ok(None) => panic!("connection ended"),
+            }
+        }
+    }
+
     /// Reads until the server closes; returns its close frame.
     pub async fn closed(&mut self) -> Option<CloseFrame> {
         loop {

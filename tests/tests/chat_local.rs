@@ -341,6 +341,36 @@ async fn an_idle_connection_is_closed_after_the_idle_timeout() {
 }
 
 #[tokio::test]
+async fn activity_keeps_a_connection_open_past_the_idle_timeout_until_it_stops() {
+    let local = start_with(chat_local::Options {
+        port: 0,
+        limits: chat_local::Limits {
+            idle_timeout: Duration::from_millis(400),
+            ..chat_local::Limits::default()
+        },
+        ..chat_local::Options::default()
+    })
+    .await;
+    let mut client = WsClient::connect(&local.ws_url("user123")).await;
+    // A ping every 150 ms for three idle timeouts: the idle timer's deadline moves each time.
+    for _ in 0..8 {
+        client
+            .send_raw(Message::Ping(vec![1].into()))
+            .await
+            .unwrap();
+        client.expect_open(150).await;
+    }
+    let quiet = std::time::Instant::now();
+    assert_eq!(client.closed().await.map(|f| u16::from(f.code)), Some(1001));
+    let waited = quiet.elapsed();
+    assert!(
+        waited >= Duration::from_millis(200),
+        "closed {waited:?} after the last ping"
+    );
+    local.shutdown().await;
+}
+
+#[tokio::test]
 async fn the_dynamodb_endpoint_option_creates_the_tables_it_needs() {
     let prefix = format!("flag{:08x}-", fastrand::u32(..));
     let local = start_with(chat_local::Options {

@@ -12,14 +12,18 @@
 //!
 //! When the connection ends, [`Flow::close`] wakes every waiting reply, which then drops.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
-use axum::extract::ws::Message;
+use axum::extract::ws::{Message, Utf8Bytes};
 use chat_shared::ChatError;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 use super::websocket::Outbound;
 use super::Limits;
+
+/// The `rate_limited` error frame every refusal sends.
+static REFUSAL: LazyLock<Utf8Bytes> =
+    LazyLock::new(|| chat_edge::wire::error_frame(&ChatError::RateLimited).into());
 
 /// One connection's share of the limits.
 pub(super) struct Flow {
@@ -82,11 +86,12 @@ impl Flow {
         Some(Reserved(Some(permit)))
     }
 
-    /// Tells a client its frame was refused, if that fits in the queue now.
+    /// Tells a client its frame was refused, if that fits in the queue now. Under overload
+    /// this runs for most frames: the frame is built once and shared, not serialised anew.
     pub(super) fn refuse(&self, tx: &mpsc::Sender<Outbound>) {
-        let text = chat_edge::wire::error_frame(&ChatError::RateLimited);
+        let text = REFUSAL.clone();
         if let Some(reserved) = self.try_reserve(text.len()) {
-            let _ = tx.try_send(Outbound::Frame(Message::Text(text.into()), reserved));
+            let _ = tx.try_send(Outbound::Frame(Message::Text(text), reserved));
         }
     }
 

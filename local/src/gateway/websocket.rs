@@ -176,12 +176,20 @@ impl Gateway {
         last_active: &AtomicI64,
         mut closed_by_server: oneshot::Receiver<(u16, &'static str)>,
     ) -> Ending {
+        // The timers and the shutdown wait are made once per connection, not once per frame:
+        // a frame only stamps `last_active`, and the idle timer, when it fires, checks that
+        // stamp and sleeps on to the new deadline (under load, per-frame timers and watch
+        // registrations were shared locks that every frame of every connection took).
         let mut shutdown = self.shutdown.subscribe();
+        let stopping = shutdown.wait_for(|stop| *stop);
+        tokio::pin!(stopping);
         let lifetime = tokio::time::sleep(self.limits.max_connection);
         tokio::pin!(lifetime);
-        let idle_ms = self.limits.idle_timeout.as_millis() as i64;
+        let idle = self.limits.idle_timeout;
+        let idle_ms = idle.as_millis() as i64;
+        let idle_timer = tokio::time::sleep(idle);
+        tokio::pin!(idle_timer);
         loop {
-            let idle_left = (last_active.load(Ordering::Relaxed) + idle_ms - now_ms()).max(0);
             tokio::select! {
                 frame = stream.next() => match frame {
                     None => return (1006, "Connection lost".into(), false),
@@ -193,10 +201,13 @@ impl Gateway {
                         }
                     }
                 },
-                _ = tokio::time::sleep(Duration::from_millis(idle_left as u64)) => {
-                    if last_active.load(Ordering::Relaxed) + idle_ms <= now_ms() {
+                _ = &mut idle_timer => {
+                    let idle_left = last_active.load(Ordering::Relaxed) + idle_ms - now_ms();
+                    if idle_left <= 0 {
                         return (1001, "Going away".into(), true);
                     }
+                    let left = Duration::from_millis(idle_left as u64);
+                    idle_timer.as_mut().reset(tokio::time::Instant::now() + left);
                 }
                 _ = &mut lifetime => return (1001, "Going away".into(), true),
                 // The writer closed the socket itself (Management API DELETE), or stopped
@@ -206,7 +217,7 @@ impl Gateway {
                     Ok((code, reason)) => (code, reason.into(), false),
                     Err(_) => (1006, "Connection lost".into(), false),
                 },
-                _ = shutdown.wait_for(|stop| *stop) => return (1001, "Going away".into(), true),
+                _ = &mut stopping => return (1001, "Going away".into(), true),
             }
         }
     }
