@@ -318,19 +318,24 @@ async fn shutdown_closes_every_socket_with_1001_and_runs_disconnect() {
     assert!(connections_in_store(&store, "user123").await.is_empty());
 }
 
-#[tokio::test]
-async fn an_idle_connection_is_closed_after_the_idle_timeout() {
-    let store = store_for(Backend::Memory).await;
-    let local = start_with(chat_local::Options {
+/// chat-local with an idle timeout of `ms` milliseconds, on `store` or its own memory store.
+async fn start_with_idle_timeout(store: Option<Arc<dyn Store>>, ms: u64) -> chat_local::Running {
+    start_with(chat_local::Options {
         port: 0,
-        store: Some(store.clone()),
+        store,
         limits: chat_local::Limits {
-            idle_timeout: Duration::from_millis(300),
+            idle_timeout: Duration::from_millis(ms),
             ..chat_local::Limits::default()
         },
         ..chat_local::Options::default()
     })
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn an_idle_connection_is_closed_after_the_idle_timeout() {
+    let store = store_for(Backend::Memory).await;
+    let local = start_with_idle_timeout(Some(store.clone()), 300).await;
     let mut client = WsClient::connect(&local.ws_url("user123")).await;
     assert_eq!(client.closed().await.map(|f| u16::from(f.code)), Some(1001));
     eventually("$disconnect removes the idle connection", || async {
@@ -342,15 +347,7 @@ async fn an_idle_connection_is_closed_after_the_idle_timeout() {
 
 #[tokio::test]
 async fn activity_keeps_a_connection_open_past_the_idle_timeout_until_it_stops() {
-    let local = start_with(chat_local::Options {
-        port: 0,
-        limits: chat_local::Limits {
-            idle_timeout: Duration::from_millis(400),
-            ..chat_local::Limits::default()
-        },
-        ..chat_local::Options::default()
-    })
-    .await;
+    let local = start_with_idle_timeout(None, 400).await;
     let mut client = WsClient::connect(&local.ws_url("user123")).await;
     // A ping every 150 ms for three idle timeouts: the idle timer's deadline moves each time.
     for _ in 0..8 {

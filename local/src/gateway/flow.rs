@@ -18,7 +18,7 @@ use axum::extract::ws::{Message, Utf8Bytes};
 use chat_shared::ChatError;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
-use super::websocket::Outbound;
+use super::socket::Outbound;
 use super::Limits;
 
 /// The `rate_limited` error frame every refusal sends.

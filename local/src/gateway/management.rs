@@ -16,7 +16,7 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::flow::Flow;
-use super::websocket::Outbound;
+use super::socket::Outbound;
 use super::{sigv4, Gateway};
 use crate::faults::Fate;
 use crate::management_auth::ManagementAuth;

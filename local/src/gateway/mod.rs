@@ -10,6 +10,7 @@ mod http;
 pub mod loopback;
 mod management;
 pub(crate) mod sigv4;
+mod socket;
 mod websocket;
 
 use std::collections::HashMap;

@@ -7,16 +7,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::stream::SplitStream;
+use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, oneshot};
 
-use super::flow::{Flow, Replier, Reserved};
+use super::flow::{Flow, Replier};
+use super::socket::{close_reason, ending_of, write_frames, Ending, Outbound};
 use super::{now_ms, Gateway};
 use crate::events::{self, WsConnectionInfo};
 use crate::functions::Function;
@@ -54,13 +55,6 @@ fn select_route(body: &[u8]) -> &'static Route {
         .unwrap_or(&ROUTES[0])
 }
 
-/// Frames for a connection's writer task.
-pub(super) enum Outbound {
-    /// A frame and the outbound bytes it holds until written.
-    Frame(Message, Reserved),
-    Close(u16, &'static str),
-}
-
 /// How many frames may wait for a slow client before posts to it are refused (429).
 const OUTBOUND_QUEUE: usize = 1024;
 
@@ -71,9 +65,6 @@ pub(super) struct Conn {
     pub(super) last_active: Arc<AtomicI64>,
     pub(super) flow: Arc<Flow>,
 }
-
-/// Why a connection ended: close code, reason, and whether we (not the client) close it.
-type Ending = (u16, String, bool);
 
 impl Gateway {
     /// One inbound message: route selection, invocation, and the route response if two-way.
@@ -253,80 +244,6 @@ impl Gateway {
         };
         tokio::spawn(self.dispatch(info.clone(), body, binary, reply_to));
         None
-    }
-}
-
-/// The connection's writer: frames already queued go out together, in one write; a `Close`
-/// sends the close frame, closes the socket and tells the reader. A batch's outbound bytes
-/// are given back once it is flushed (handed to the socket).
-async fn write_frames(
-    mut sink: SplitSink<WebSocket, Message>,
-    mut rx: mpsc::Receiver<Outbound>,
-    closed_tx: oneshot::Sender<(u16, &'static str)>,
-) {
-    let mut next = rx.recv().await;
-    let mut batch = Vec::new();
-    while let Some(out) = next.take() {
-        match out {
-            Outbound::Frame(message, reserved) => {
-                batch.push(reserved);
-                let mut ok = sink.feed(message).await.is_ok();
-                while ok {
-                    match rx.try_recv() {
-                        Ok(Outbound::Frame(m, reserved)) => {
-                            batch.push(reserved);
-                            ok = sink.feed(m).await.is_ok();
-                        }
-                        Ok(close) => {
-                            next = Some(close);
-                            break;
-                        }
-                        Err(_) => break,
-                    }
-                }
-                if !ok || sink.flush().await.is_err() {
-                    break;
-                }
-                batch.clear();
-                if next.is_none() {
-                    next = rx.recv().await;
-                }
-            }
-            Outbound::Close(code, reason) => {
-                let frame = CloseFrame {
-                    code,
-                    reason: reason.into(),
-                };
-                let _ = sink.send(Message::Close(Some(frame))).await;
-                let _ = sink.close().await;
-                let _ = closed_tx.send((code, reason));
-                break;
-            }
-        }
-    }
-}
-
-/// How a read error ends the connection: a frame over the quota (1009), a protocol
-/// violation such as an unmasked frame (1002) or a text frame that is not UTF-8 (1007) are
-/// answered with a close frame; anything else is a lost connection.
-fn ending_of(err: axum::Error) -> Ending {
-    use tokio_tungstenite::tungstenite::Error;
-    let code = match err.into_inner().downcast_ref::<Error>() {
-        Some(Error::Capacity(_)) => 1009,
-        Some(Error::Protocol(_)) => 1002,
-        Some(Error::Utf8(_)) => 1007,
-        _ => return (1006, "Connection lost".into(), false),
-    };
-    (code, close_reason(code).into(), true)
-}
-
-/// The reason sent with a close frame of ours.
-fn close_reason(code: u16) -> &'static str {
-    match code {
-        1002 => "Protocol error",
-        1007 => "Invalid frame payload data",
-        1009 => "Message too big",
-        _ => "Going away",
     }
 }
 
