@@ -220,9 +220,9 @@ impl LocalFiles {
             None,
             "chat-local",
         );
-        let sdk = aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
+        let sdk = aws_types::SdkConfig::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new("us-east-1"))
             .credentials_provider(aws_sdk_s3::config::SharedCredentialsProvider::new(
                 credentials,
             ))

@@ -34,7 +34,7 @@ impl S3Files {
     /// reached path-style, as a bucket name cannot be a host name there). Checksums only where
     /// S3 requires them: a presigned upload must not carry the checksum of an empty body, and a
     /// ranged read has no whole-object checksum to check.
-    pub fn client(sdk: &aws_config::SdkConfig, endpoint: Option<&str>) -> Client {
+    pub fn client(sdk: &aws_types::SdkConfig, endpoint: Option<&str>) -> Client {
         let mut config = aws_sdk_s3::config::Builder::from(sdk)
             .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
             .response_checksum_validation(ResponseChecksumValidation::WhenRequired);

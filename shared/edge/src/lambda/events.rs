@@ -119,6 +119,7 @@ pub async fn handle_events_invocation(
     }
 }
 
+#[cfg(feature = "lambda")]
 /// The whole `main` of the events binary: configuration (the tables, the bus, the notice
 /// queue, the delays), clients built once, then the runtime loop.
 pub async fn run() -> Result<(), lambda_runtime::Error> {
@@ -162,6 +163,7 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
     .await
 }
 
+#[cfg(feature = "lambda")]
 fn exit_invalid(why: &str) -> ! {
     tracing::error!(error = %why, "invalid configuration");
     eprintln!("invalid configuration: {why}");

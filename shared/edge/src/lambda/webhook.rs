@@ -15,11 +15,14 @@ pub trait RetryLater: Send + Sync {
     async fn later(&self, receipt_handle: &str, delay_s: u32);
 }
 
+/// [`RetryLater`] on SQS: the message's visibility timeout moved (the `lambda` feature).
+#[cfg(feature = "lambda")]
 pub struct SqsRetries {
     pub client: aws_sdk_sqs::Client,
     pub queue_url: String,
 }
 
+#[cfg(feature = "lambda")]
 #[async_trait]
 impl RetryLater for SqsRetries {
     async fn later(&self, receipt_handle: &str, delay_s: u32) {
@@ -64,6 +67,7 @@ pub async fn handle_webhook_batch(
     response
 }
 
+#[cfg(feature = "lambda")]
 /// The whole `main` of the webhook function: `WEBHOOK_URL` (https, or http to loopback),
 /// `WEBHOOK_SECRET` (at least 16 bytes) and `WEBHOOK_QUEUE_URL`, then the runtime loop.
 pub async fn run() -> Result<(), lambda_runtime::Error> {
