@@ -23,8 +23,9 @@ export PATH="$PWD/.venv/bin:$PATH"
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "cargo clippy --all-targets -- -D warnings"
+step "cargo clippy --all-targets -- -D warnings (the workspace; chat-local alone, chat-edge without its lambda feature)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy -p chat-edge -p chat-local --all-targets --locked -- -D warnings
 
 step "DynamoDB Local"
 endpoint=$(bash scripts/dynamodb-local.sh start)
