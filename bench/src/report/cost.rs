@@ -2,11 +2,11 @@
 
 use std::fmt::Write as _;
 
-use serde_json::Value;
-
 use super::lambda::memory_size_md;
 use super::{attachments, data_rules, events};
-use super::{cold_function, ddb_row, ddb_rows, f, meta_str, num, thousands, Inputs, MODEL, PRICES};
+use super::{
+    cold_function, ddb_row, ddb_rows_named, f, meta_str, num, thousands, Inputs, MODEL, PRICES,
+};
 
 /// The send the cost model and the write-unit target use: an answer in an ongoing conversation.
 pub(super) const STEADY_SEND: &str = "send, conversation on top of both inboxes (an answer)";
@@ -277,14 +277,7 @@ pub fn cost_md(inputs: &Inputs) -> String {
         f(per_call_cpu_ms, 3)
     );
     let _ = writeln!(md, "## Reading messages\n");
-    let marks: Vec<Value> = ddb_rows(inputs)
-        .into_iter()
-        .filter(|r| {
-            r["operation"]
-                .as_str()
-                .is_some_and(|o| o.starts_with("mark read"))
-        })
-        .collect();
+    let marks = ddb_rows_named(inputs, "mark read");
     if let Some(last) = marks.last() {
         let _ = writeln!(
             md,

@@ -97,12 +97,21 @@ fn ddb_rows(inputs: &Inputs) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// The DynamoDB cost rows whose operation starts with `prefix`, in the order measured.
+fn ddb_rows_named(inputs: &Inputs, prefix: &str) -> Vec<Value> {
+    ddb_rows(inputs)
+        .into_iter()
+        .filter(|r| {
+            r["operation"]
+                .as_str()
+                .is_some_and(|o| o.starts_with(prefix))
+        })
+        .collect()
+}
+
+/// The first DynamoDB cost row whose operation starts with `prefix`.
 fn ddb_row(inputs: &Inputs, prefix: &str) -> Option<Value> {
-    ddb_rows(inputs).into_iter().find(|r| {
-        r["operation"]
-            .as_str()
-            .is_some_and(|o| o.starts_with(prefix))
-    })
+    ddb_rows_named(inputs, prefix).into_iter().next()
 }
 
 fn num(v: &Value, path: &str) -> f64 {

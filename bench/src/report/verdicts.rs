@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::cost::STEADY_SEND;
 use super::lambda::cold_lambda_verdicts;
 use super::side_by_side::{scaling_verdicts, side_by_side_verdicts};
-use super::{cold_function, cold_functions, ddb_row, ddb_rows, f, num, thousands, Inputs};
+use super::{cold_function, cold_functions, ddb_row, ddb_rows_named, f, num, thousands, Inputs};
 use crate::load::LoadResult;
 
 pub(super) struct Verdict {
@@ -148,14 +148,7 @@ pub(super) fn verdicts(inputs: &Inputs) -> Vec<Verdict> {
             .unwrap_or_else(|| "not measured".into()),
         met: init_requests.map(|n| n <= 4),
     });
-    let marks: Vec<Value> = ddb_rows(inputs)
-        .into_iter()
-        .filter(|r| {
-            r["operation"]
-                .as_str()
-                .is_some_and(|o| o.starts_with("mark read"))
-        })
-        .collect();
+    let marks = ddb_rows_named(inputs, "mark read");
     let same = marks.windows(2).all(|w| {
         w[0]["requests"] == w[1]["requests"]
             && w[0]["read_units"] == w[1]["read_units"]
