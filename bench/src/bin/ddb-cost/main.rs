@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use chat_bench::proxy::{sequential_round_trips, Call, Proxy};
 use chat_shared::domain::{
-    AppointmentId, ClientId, Clock, ConnectionId, HistoryQuery, Identity, MessageText, NewMessage,
-    Role, ServiceId, SystemClock,
+    AppointmentId, ClientId, Clock, ConnectionId, Identity, MessageText, NewMessage, Role,
+    ServiceId, SystemClock,
 };
 use chat_shared::notify::{Notifier, NotifyError};
 use chat_shared::store::dynamodb::{create_tables, local_client, DynamoStore, TableNames};
@@ -29,11 +29,15 @@ mod attachments;
 mod changes;
 mod data_rules;
 mod events_out;
+mod reads;
+mod sends;
 
 use attachments::attachments;
 use changes::changes_and_inbox;
 use data_rules::data_rules;
 use events_out::events_out;
+use reads::reads;
+use sends::connects_and_sends;
 
 #[derive(Debug, Parser)]
 #[command(name = "ddb-cost", about)]
@@ -358,199 +362,8 @@ async fn main() {
         cli.dynamodb_endpoint, settings.rate_limit
     );
 
-    // Connect and disconnect.
-    let user = b.name("user");
-    let conn = connection_id();
-    let now = SystemClock.now_ms();
-    let u = who(&user, Role::User);
-    b.measure("connect", b.chat.connect(&u, conn.clone(), now))
-        .await
-        .expect("connect");
-    b.measure("disconnect", b.chat.disconnect(&u, &conn))
-        .await
-        .expect("disconnect");
-
-    // Sends from a user to an administrator: offline, one device, three devices.
-    let admin = b.name("admin");
-    let device = b.connect(&admin, Role::Admin).await;
-    b.unlimited
-        .disconnect(&who(&admin, Role::Admin), &device)
-        .await
-        .expect("disconnect");
-    let sender = b.name("sender");
-    let s = who(&sender, Role::User);
-    b.measure(
-        "send, user to administrator, receiver offline",
-        b.chat.send(&s, message(&admin, TEXT)),
-    )
-    .await
-    .expect("send");
-    b.connect(&admin, Role::Admin).await;
-    let s2 = who(&b.name("sender2"), Role::User);
-    b.measure(
-        "send, user to administrator, one device",
-        b.chat.send(&s2, message(&admin, TEXT)),
-    )
-    .await
-    .expect("send");
-    // The same sender again within a second: the rate limiter's burst path.
-    b.measure(
-        "send, same sender again within the second (rate-limit burst)",
-        b.chat.send(&s2, message(&admin, TEXT)),
-    )
-    .await
-    .expect("send");
-    b.connect(&admin, Role::Admin).await;
-    b.connect(&admin, Role::Admin).await;
-    let s3 = who(&b.name("sender3"), Role::User);
-    b.measure(
-        "send, user to administrator, three devices",
-        b.chat.send(&s3, message(&admin, TEXT)),
-    )
-    .await
-    .expect("send");
-    let user1 = b.name("user1");
-    b.connect(&user1, Role::User).await;
-    let a = who(&admin, Role::Admin);
-    b.measure(
-        "send, administrator to user, one device",
-        b.chat.send(&a, message(&user1, TEXT)),
-    )
-    .await
-    .expect("send");
-    let s4 = who(&b.name("sender4"), Role::User);
-    b.measure(
-        "send, user to administrator, one device, rate limit off",
-        b.core.send(&s4, message(&admin, TEXT)),
-    )
-    .await
-    .expect("send");
-    // An idempotent send (with client_msg_id), then its retry after a lost ack.
-    let s6 = who(&b.name("sender6"), Role::User);
-    let keyed = NewMessage {
-        client_msg_id: Some("k-1".into()),
-        ..message(&admin, TEXT)
-    };
-    b.measure(
-        "send with client_msg_id, one device",
-        b.chat.send(&s6, keyed.clone()),
-    )
-    .await
-    .expect("send");
-    b.measure(
-        "retry of a stored send (same client_msg_id, within the second)",
-        b.chat.send(&s6, keyed),
-    )
-    .await
-    .expect("retry");
-    let long: String = "x".repeat(2000);
-    let s5 = who(&b.name("sender5"), Role::User);
-    b.measure(
-        "send, 2,000-character text, one device",
-        b.chat.send(&s5, message(&admin, &long)),
-    )
-    .await
-    .expect("send");
-
-    // Mark read with N unread: the administrator sends N messages to a user.
-    for &n in &cli.mark_read {
-        let reader = b.name(&format!("reader{n}"));
-        let writer = who(&b.name(&format!("writer{n}")), Role::Admin);
-        for i in 0..n {
-            b.unlimited
-                .send(&writer, message(&reader, &format!("message {i}")))
-                .await
-                .expect("set-up send");
-        }
-        let r = who(&reader, Role::User);
-        let updated = b
-            .measure(
-                &format!("mark read, {n} unread"),
-                b.chat.mark_read(&r, &r.client_id, &writer.client_id),
-            )
-            .await
-            .expect("mark read");
-        assert_eq!(updated, n as u64, "mark-read counted every message");
-    }
-
-    // A history page of 50 from a longer conversation.
-    let reader = b.name("historian");
-    let writer = who(&b.name("chatty"), Role::Admin);
-    for i in 0..cli.history_messages {
-        b.unlimited
-            .send(&writer, message(&reader, &format!("message {i}")))
-            .await
-            .expect("set-up send");
-    }
-    let r = who(&reader, Role::User);
-    let query = HistoryQuery {
-        limit: 50,
-        before: None,
-        appointment_id: None,
-    };
-    let page = b
-        .measure(
-            &format!(
-                "history page of 50 ({} in the conversation)",
-                cli.history_messages
-            ),
-            b.chat.history(&r, &r.client_id, &writer.client_id, &query),
-        )
-        .await
-        .expect("history");
-    assert_eq!(page.messages.len(), 50.min(cli.history_messages));
-
-    // Catch-up: the first page (100) of the same reader's messages, across conversations.
-    let synced = b
-        .measure(
-            &format!(
-                "sync page of 100, all conversations ({} messages)",
-                cli.history_messages
-            ),
-            b.chat.sync(&r, None, None),
-        )
-        .await
-        .expect("sync");
-    assert_eq!(synced.messages.len(), 100.min(cli.history_messages));
-
-    // Unread counts: a user with 3 peers, an administrator with many.
-    let owner = b.name("owner");
-    for i in 0..3 {
-        let peer = who(&b.name(&format!("peer{i}")), Role::Admin);
-        b.unlimited
-            .send(&peer, message(&owner, TEXT))
-            .await
-            .expect("set-up send");
-    }
-    let o = who(&owner, Role::User);
-    b.measure(
-        "unread counts, user with 3 peers",
-        b.chat.unread(&o, &o.client_id),
-    )
-    .await
-    .expect("unread");
-    let busy = b.name("busyadmin");
-    b.connect(&busy, Role::Admin).await;
-    for i in 0..cli.admin_peers {
-        let peer = who(&b.name(&format!("client{i}")), Role::User);
-        b.unlimited
-            .send(&peer, message(&busy, TEXT))
-            .await
-            .expect("set-up send");
-    }
-    let bz = who(&busy, Role::Admin);
-    let counts = b
-        .measure(
-            &format!(
-                "unread counts, administrator with {} peers",
-                cli.admin_peers
-            ),
-            b.chat.unread(&bz, &bz.client_id),
-        )
-        .await
-        .expect("unread");
-    assert_eq!(counts.total, cli.admin_peers as u64);
-
+    let admin = connects_and_sends(&b).await;
+    let (owner, busy) = reads(&b, &cli.mark_read, cli.history_messages, cli.admin_peers).await;
     changes_and_inbox(&b, &admin, &owner, &busy, cli.admin_peers).await;
     events_out(&b).await;
     attachments(&b, &admin).await;
