@@ -9,6 +9,7 @@ mod draw;
 mod events;
 mod inputs;
 mod lambda;
+mod load_runs;
 mod performance;
 mod rounds;
 mod side_by_side;
