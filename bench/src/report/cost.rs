@@ -67,36 +67,35 @@ pub fn cost_md(inputs: &Inputs) -> String {
     );
     let _ = writeln!(md, "## List prices used\n\nus-east-1, on-demand, no free tier; as of {}. Check the AWS pricing pages before relying on them; the constants are in `bench/src/report.rs`.\n", p.as_of);
     let _ = writeln!(md, "| item | price |\n|---|---:|");
-    let _ = writeln!(
-        md,
-        "| API Gateway WebSocket messages (32 KB units; first billion a month) | ${} per million |",
-        f(p.ws_message_per_million, 2)
-    );
-    let _ = writeln!(
-        md,
-        "| API Gateway WebSocket connection minutes | ${} per million |",
-        f(p.ws_connection_minutes_per_million, 2)
-    );
-    let _ = writeln!(
-        md,
-        "| Lambda arm64 duration | ${} per GB-second |",
-        p.lambda_gb_second
-    );
-    let _ = writeln!(
-        md,
-        "| Lambda requests | ${} per million |",
-        f(p.lambda_requests_per_million, 2)
-    );
-    let _ = writeln!(
-        md,
-        "| DynamoDB on-demand writes | ${} per million WRU |",
-        f(p.ddb_wru_per_million, 3)
-    );
-    let _ = writeln!(
-        md,
-        "| DynamoDB on-demand reads | ${} per million RRU |",
-        f(p.ddb_rru_per_million, 3)
-    );
+    let prices = [
+        (
+            "API Gateway WebSocket messages (32 KB units; first billion a month)",
+            format!("${} per million", f(p.ws_message_per_million, 2)),
+        ),
+        (
+            "API Gateway WebSocket connection minutes",
+            format!("${} per million", f(p.ws_connection_minutes_per_million, 2)),
+        ),
+        (
+            "Lambda arm64 duration",
+            format!("${} per GB-second", p.lambda_gb_second),
+        ),
+        (
+            "Lambda requests",
+            format!("${} per million", f(p.lambda_requests_per_million, 2)),
+        ),
+        (
+            "DynamoDB on-demand writes",
+            format!("${} per million WRU", f(p.ddb_wru_per_million, 3)),
+        ),
+        (
+            "DynamoDB on-demand reads",
+            format!("${} per million RRU", f(p.ddb_rru_per_million, 3)),
+        ),
+    ];
+    for (item, price) in prices {
+        let _ = writeln!(md, "| {item} | {price} |");
+    }
 
     let _ = writeln!(md, "\n## This design\n");
     let _ = writeln!(

@@ -37,7 +37,7 @@ pub(super) fn saturation_md(inputs: &Inputs, charts: &[String]) -> String {
     for r in &inputs.saturate {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {} | **{}** | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | **{}** | {} |",
             r.clients,
             r.window.unwrap_or(0),
             thousands(r.sent as f64),
@@ -45,14 +45,7 @@ pub(super) fn saturation_md(inputs: &Inputs, charts: &[String]) -> String {
             r.lost,
             r.errors,
             thousands(r.messages_per_s),
-            f(r.latency_ms.p50, 2),
-            f(r.latency_ms.p90, 2),
-            f(r.latency_ms.p99, 2),
-            f(r.latency_ms.max, 1),
-            r.server_cpu_us_per_message
-                .map(|v| f(v, 0))
-                .unwrap_or_default(),
-            f(r.loadavg_after[0], 2)
+            latency_cells(r, false)
         );
     }
     md.push_str(&chart(
@@ -125,20 +118,13 @@ pub(super) fn fixed_rate_md(inputs: &Inputs, charts: &[String]) -> String {
     for r in &inputs.rate {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {} | {} | **{}** | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             thousands(r.offered_rate.unwrap_or(0.0)),
             r.clients,
             thousands(r.sent as f64),
             thousands(r.delivered as f64),
             r.lost,
-            f(r.latency_ms.p50, 2),
-            f(r.latency_ms.p90, 2),
-            f(r.latency_ms.p99, 2),
-            f(r.latency_ms.max, 1),
-            r.server_cpu_us_per_message
-                .map(|v| f(v, 0))
-                .unwrap_or_default(),
-            f(r.loadavg_after[0], 2)
+            latency_cells(r, true)
         );
     }
     md.push_str(&chart(
@@ -242,4 +228,21 @@ pub(super) fn idle_md(inputs: &Inputs) -> String {
         let _ = writeln!(md, "Not measured in this run.");
     }
     md
+}
+
+/// A load row's last cells: p50, p90 and p99 (bold when the table is about it), max, server
+/// CPU per message and the load average after the run.
+fn latency_cells(r: &LoadResult, bold_p99: bool) -> String {
+    let p99 = f(r.latency_ms.p99, 2);
+    format!(
+        "{} | {} | {} | {} | {} | {}",
+        f(r.latency_ms.p50, 2),
+        f(r.latency_ms.p90, 2),
+        if bold_p99 { format!("**{p99}**") } else { p99 },
+        f(r.latency_ms.max, 1),
+        r.server_cpu_us_per_message
+            .map(|v| f(v, 0))
+            .unwrap_or_default(),
+        f(r.loadavg_after[0], 2)
+    )
 }
