@@ -65,7 +65,7 @@ pub fn cost_md(inputs: &Inputs) -> String {
         meta_str(inputs, "date"),
         meta_str(inputs, "commit")
     );
-    let _ = writeln!(md, "## List prices used\n\nus-east-1, on-demand, no free tier; as of {}. Check the AWS pricing pages before relying on them; the constants are in `bench/src/report.rs`.\n", p.as_of);
+    let _ = writeln!(md, "## List prices used\n\nus-east-1, on-demand, no free tier; as of {}. Check the AWS pricing pages before relying on them; the constants are in `bench/src/report/mod.rs` (`PRICES`).\n", p.as_of);
     let _ = writeln!(md, "| item | price |\n|---|---:|");
     let prices = [
         (
