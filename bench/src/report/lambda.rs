@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::{f, num, Inputs, Prices, Verdict};
+use super::{ddb_row, f, num, Inputs, Prices, Verdict};
 
 /// The cold starts as on Lambda: TLS to every endpoint and the CPU share of each pass.
 pub(super) fn cold_lambda_md(inputs: &Inputs) -> String {
@@ -75,6 +75,7 @@ pub(super) fn cold_lambda_md(inputs: &Inputs) -> String {
          rows show the difference). What remains of a warm invocation at 128 MB is CPU \
          throttling of a few ms of CPU, and DynamoDB Local's latency.\n",
     );
+    md.push_str(&request_cost_md(inputs));
     md
 }
 
@@ -94,21 +95,76 @@ fn pass_label(pass: &str, run: &Value) -> String {
     format!("{mb} MB{quota}{off}")
 }
 
+/// The 128 MB pass with the CPU share, primed: what the targets are read from.
+fn pass_128(inputs: &Inputs) -> Option<&Value> {
+    let (_, run) = inputs.cold_lambda.iter().find(|(name, run)| {
+        !name.contains("noprime") && run["memory_mb"] == 128 && !run["cpu_quota_us"].is_null()
+    })?;
+    Some(run)
+}
+
+/// One function's figures in a pass.
+fn in_pass(run: Option<&Value>, name: &str) -> Option<Value> {
+    run?["functions"]
+        .as_array()?
+        .iter()
+        .find(|f| f["name"] == name)
+        .cloned()
+}
+
+/// What one SDK request costs a warm invocation at 128 MB, read from the functions that make
+/// one, two and eight of them (their requests from the DynamoDB cost rows of the same run),
+/// against the warm-CPU target.
+fn request_cost_md(inputs: &Inputs) -> String {
+    let run = pass_128(inputs);
+    let warm = |name: &str| in_pass(run, name).map(|f| num(&f, "/warm_invocation_cpu_ms/p50"));
+    let requests = |operation: &str| ddb_row(inputs, operation).map(|r| num(&r, "/requests"));
+    let (Some(floor), Some(one), Some(two), Some(message)) = (
+        warm("hello-lambda"),
+        warm("ws-disconnect"),
+        warm("ws-connect"),
+        warm("ws-message"),
+    ) else {
+        return String::new();
+    };
+    let (Some(disconnect), Some(connect), Some(send)) = (
+        requests("disconnect"),
+        requests("connect"),
+        requests("send, user to administrator, one device"),
+    ) else {
+        return String::new();
+    };
+    // A send's DynamoDB requests and its one Management API post.
+    let per_request = (message - floor) / (send + 1.0);
+    format!(
+        "\nWhat one request costs a warm invocation at 128 MB (CPU time, this pass): \
+         ws-disconnect, whose event makes {} DynamoDB request (*disconnect* in the DynamoDB \
+         cost table), takes {} ms, {}x the floor's {} ms; ws-connect, {} requests, {} ms \
+         ({}x); ws-message, {} DynamoDB requests and one Management API post per send \
+         (*send, user to administrator, one device*), {} ms: about {} ms per request over \
+         the floor. The warm-CPU target, 4x the floor ({} ms), is less than what one SDK \
+         request costs here: a send looks its receiver up, stores the message and posts it, \
+         each through the SDK, and only a function that makes no request at all is within \
+         that target.\n",
+        f(disconnect, 0),
+        f(one, 2),
+        f(one / floor, 1),
+        f(floor, 2),
+        f(connect, 0),
+        f(two, 2),
+        f(two / floor, 1),
+        f(send, 0),
+        f(message, 2),
+        f(per_request, 2),
+        f(4.0 * floor, 2),
+    )
+}
+
 /// The 128 MB pass (primed): ws-message's cold first message against the floor's, its first
 /// invocation against its warm one, and its warm CPU against the floor's.
 pub(super) fn cold_lambda_verdicts(inputs: &Inputs) -> Vec<Verdict> {
-    let pass = inputs.cold_lambda.iter().find(|(name, run)| {
-        !name.contains("noprime") && run["memory_mb"] == 128 && !run["cpu_quota_us"].is_null()
-    });
-    let function = |name: &str| {
-        pass.and_then(|(_, run)| {
-            run["functions"]
-                .as_array()?
-                .iter()
-                .find(|f| f["name"] == name)
-                .cloned()
-        })
-    };
+    let run = pass_128(inputs);
+    let function = |name: &str| in_pass(run, name);
     let (message, floor) = (function("ws-message"), function("hello-lambda"));
     let cold = |f: &Option<Value>| f.as_ref().map(|f| num(f, "/cold_total_ms/p50"));
     let (first, warm) = (
@@ -202,4 +258,61 @@ pub(super) fn memory_size_md(inputs: &Inputs, p: &Prices) -> String {
     }
     md.push('\n');
     md
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn inputs(message_cpu_ms: f64) -> Inputs {
+        let function = |name: &str, cpu: f64| json!({ "name": name, "warm_invocation_cpu_ms": { "p50": cpu } });
+        let run = json!({
+            "memory_mb": 128,
+            "cpu_quota_us": 7200,
+            "functions": [
+                function("hello-lambda", 0.05),
+                function("ws-disconnect", 0.30),
+                function("ws-connect", 0.45),
+                function("ws-message", message_cpu_ms),
+            ],
+        });
+        let row = |operation: &str, requests: u64| json!({ "operation": operation, "requests": requests });
+        Inputs {
+            cold_lambda: vec![("128".into(), run)],
+            ddb: Some(json!({ "rows": [
+                row("connect", 2),
+                row("disconnect", 1),
+                row("send, user to administrator, one device", 7),
+            ] })),
+            ..Inputs::default()
+        }
+    }
+
+    #[test]
+    fn a_requests_cost_is_the_sends_cpu_over_the_floor_per_request_and_post() {
+        // (1.65 - 0.05) / (7 requests + 1 post) = 0.20 ms.
+        let md = request_cost_md(&inputs(1.65));
+        assert!(
+            md.contains("takes 0.30 ms, 6.0x the floor's 0.05 ms"),
+            "{md}"
+        );
+        assert!(md.contains("2 requests, 0.45 ms (9.0x)"), "{md}");
+        assert!(
+            md.contains("about 0.20 ms per request over the floor"),
+            "{md}"
+        );
+        assert!(md.contains("4x the floor (0.20 ms)"), "{md}");
+    }
+
+    #[test]
+    fn without_the_128_mb_pass_or_the_cost_rows_nothing_is_said() {
+        let mut no_rows = inputs(1.65);
+        no_rows.ddb = None;
+        assert_eq!(request_cost_md(&no_rows), "");
+        let mut full_cpu = inputs(1.65);
+        full_cpu.cold_lambda[0].1["cpu_quota_us"] = Value::Null;
+        assert_eq!(request_cost_md(&full_cpu), "");
+    }
 }
