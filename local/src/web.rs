@@ -33,11 +33,13 @@ macro_rules! library {
 const LIB: &[(&str, &str)] = library![
     "index.js",
     "attachments.js",
+    "chat-http.js",
     "client.js",
     "catchup.js",
     "commands.js",
     "connection.js",
     "errors.js",
+    "events.js",
     "frames.js",
     "http.js",
     "identity.js",

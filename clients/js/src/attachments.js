@@ -5,6 +5,7 @@
 // conversation again does not ask for them again.
 
 import { UploadFailedError, ValidationError, errorFor } from './errors.js';
+import { sleep } from './util.js';
 
 /** @typedef {import('./wire.js').Attachment} Attachment */
 /** @typedef {import('./wire.js').Attachment['content_type']} ContentType */
@@ -269,9 +270,6 @@ function unreachable(cause) {
   const detail = cause === undefined ? '' : `: ${String(cause)}`;
   return new UploadFailedError(`the upload did not reach storage${detail}`, { code: 'upload_failed', source: 'upload', cause });
 }
-
-/** @param {number} ms */
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Download URLs by attachment id, each asked for once and kept until 30 s before it expires

@@ -3,74 +3,40 @@
 // cursor, each message delivered once (by `message_id`) and each change of it once (by
 // `version`) (catchup.js, messages.js), sends and changes (edit, delete, react) retried until
 // acked, one request in flight at a time (replies carry no request id), typing throttled
-// (requests.js, commands.js); a client's export and erasure (privacy.js). This file is the
-// public class that puts them together.
+// (requests.js, commands.js); the options and their defaults (options.js), the events and their
+// listeners (events.js). This file is the public class that puts them together; what it does
+// over the HTTP API it inherits from chat-http.js.
 
 import { ClosedError } from './errors.js';
-import { DownloadUrls, uploadFile } from './attachments.js';
-import { HttpApi, pages } from './http.js';
-import { DataRules } from './privacy.js';
+import { ChatHttp } from './chat-http.js';
+import { HttpApi, httpOrigin } from './http.js';
 import { CatchUp } from './catchup.js';
 import { reactFrame, sendFrame, target } from './commands.js';
 import { Connection } from './connection.js';
+import { Listeners } from './events.js';
 import { routeFrame } from './frames.js';
 import { Identity } from './identity.js';
+import { settings } from './options.js';
 import { Requests } from './requests.js';
 import { defaultStorage } from './storage.js';
-import { uuid } from './util.js';
+import { sleep, uuid } from './util.js';
 
-/** @typedef {import('./wire.js').SendFrame} SendFrame */
-/** @typedef {import('./wire.js').MessageFrame} MessageFrame */
 /** @typedef {import('./wire.js').AckFrame} AckFrame */
-/** @typedef {import('./wire.js').SyncFrame} SyncFrame */
-/** @typedef {import('./wire.js').TypingFrame} TypingFrame */
-/** @typedef {import('./wire.js').ReadFrame} ReadFrame */
-/** @typedef {import('./wire.js').ErrorFrame} ErrorFrame */
-/** @typedef {import('./wire.js').HistoryResponse} HistoryResponse */
-/** @typedef {import('./wire.js').UnreadResponse} UnreadResponse */
-/** @typedef {import('./wire.js').MarkReadResponse} MarkReadResponse */
 /** @typedef {import('./errors.js').ChatError} ChatError */
-/** @typedef {import('./storage.js').KeyValueStorage} KeyValueStorage */
-/** @typedef {import('./messages.js').ChatMessage} ChatMessage */
 /** @typedef {import('./messages.js').ChangeAckFrame} ChangeAckFrame */
-/** @typedef {import('./http.js').ConversationsResponse} ConversationsResponse */
-/** @typedef {import('./wire.js').Attachment} Attachment */
-/** @typedef {import('./wire.js').DownloadResponse} DownloadResponse */
-/** @typedef {import('./attachments.js').UploadInput} UploadInput */
-/** @typedef {import('./attachments.js').UploadOptions} UploadOptions */
-/** @typedef {import('./wire.js').ExportPage} ExportPage */
-/** @typedef {import('./wire.js').ErasureProgress} ErasureProgress */
-/** @typedef {import('./privacy.js').ExportDocument} ExportDocument */
-/** @typedef {import('./privacy.js').ExportOptions} ExportOptions */
-/** @typedef {import('./privacy.js').EraseOptions} EraseOptions */
-
 /** @typedef {import('./commands.js').OutgoingMessage} OutgoingMessage */
 /** @typedef {import('./commands.js').MessageRef} MessageRef */
 /** @typedef {import('./commands.js').ChangeFrame} ChangeFrame */
 /** @typedef {import('./connection.js').ConnectionState} ConnectionState */
-/** @typedef {import('./identity.js').TokenRequest} TokenRequest */
-
 /** @typedef {import('./options.js').ChatClientOptions} ChatClientOptions */
 /** @typedef {import('./options.js').ChatEvents} ChatEvents */
 
-/** chat-local serves the HTTP API on the WebSocket's origin. @param {string} wsUrl */
-function httpOrigin(wsUrl) {
-  const url = new URL(wsUrl);
-  return `${url.protocol === 'wss:' ? 'https:' : 'http:'}//${url.host}`;
-}
-
-/** @param {number} ms */
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export class ChatClient {
-  /** @type {Required<Pick<ChatClientOptions, 'requestTimeoutMs' | 'resyncEveryMs' | 'typingEveryMs' | 'typingWindowMs' | 'maxAttempts'>> & { backoff: { minMs: number, maxMs: number } }} */
+export class ChatClient extends ChatHttp {
+  /** @type {import('./options.js').Settings} */
   #config;
   /** @type {ChatClientOptions} */
   #options;
-  /** @type {Map<keyof ChatEvents, Set<(...args: any[]) => void>>} */
-  #listeners = new Map();
+  #listeners = new Listeners();
   #closed = false;
   /** @type {Array<{ resolve: () => void, reject: (e: ChatError) => void }>} */
   #onlineWaiters = [];
@@ -82,35 +48,22 @@ export class ChatClient {
   #requests;
   /** @type {CatchUp} */
   #catchUp;
-  /** @type {HttpApi} */
-  #http;
-  /** @type {DownloadUrls} */
-  #downloads;
-  /** @type {DataRules} */
-  #dataRules;
 
   /** Counters for tests, logs and dashboards. */
   stats = { connects: 0, syncPages: 0, delivered: 0, updates: 0, duplicates: 0, resent: 0, retries: 0 };
 
   /** @param {ChatClientOptions} options */
   constructor(options) {
-    if (!options || typeof options.url !== 'string') throw new TypeError('ChatClient: `url` is required');
-    if (!options.token && !options.clientId) {
-      throw new TypeError('ChatClient: give `clientId` (development identity) or `token`');
-    }
+    const config = settings(options);
+    const identity = new Identity(options);
+    const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+    super(new HttpApi(options.httpUrl ?? httpOrigin(options.url), () => identity.httpIdentity(), fetchImpl), config.maxAttempts);
+    this.#config = config;
     this.#options = options;
-    this.#config = {
-      backoff: { minMs: options.backoff?.minMs ?? 500, maxMs: options.backoff?.maxMs ?? 5000 },
-      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
-      resyncEveryMs: options.resyncEveryMs ?? 60_000,
-      typingEveryMs: options.typingEveryMs ?? 2000,
-      typingWindowMs: options.typingWindowMs ?? 250,
-      maxAttempts: options.maxAttempts ?? 5,
-    };
-    this.#identity = new Identity(options);
+    this.#identity = identity;
     const storage = options.storage ?? defaultStorage();
     /** @type {import('./connection.js').Emit} */
-    const emit = (type, ...args) => this.#emit(type, ...args);
+    const emit = (type, ...args) => this.#listeners.emit(type, ...args);
     /** @type {import('./requests.js').RequestHooks['deliver']} */
     const deliver = (raw, source) => (source === 'live' ? this.#catchUp.live(raw) : this.#catchUp.deliver(raw, source));
     this.#connection = new Connection(options, this.#config, this.#identity, {
@@ -141,10 +94,6 @@ export class ChatClient {
       emit,
       stats: this.stats,
     });
-    const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
-    this.#http = new HttpApi(options.httpUrl ?? httpOrigin(options.url), () => this.#identity.httpIdentity(), fetchImpl);
-    this.#downloads = new DownloadUrls(this.#http, this.#config.maxAttempts);
-    this.#dataRules = new DataRules(this.#http, this.#config.maxAttempts);
   }
 
   /** The connection state. @returns {ConnectionState} */
@@ -175,26 +124,7 @@ export class ChatClient {
    * @returns {() => void}
    */
   on(type, listener) {
-    let set = this.#listeners.get(type);
-    if (!set) this.#listeners.set(type, (set = new Set()));
-    set.add(listener);
-    return () => set.delete(listener);
-  }
-
-  /**
-   * @template {keyof ChatEvents} K
-   * @param {K} type
-   * @param {ChatEvents[K]} args
-   */
-  #emit(type, ...args) {
-    for (const listener of this.#listeners.get(type) ?? []) {
-      try {
-        listener(...args);
-      } catch (err) {
-        // A listener's bug must not break the connection; it still gets reported.
-        console.error(`ChatClient: a '${type}' listener threw`, err);
-      }
-    }
+    return this.#listeners.on(type, listener);
   }
 
   /**
@@ -338,113 +268,6 @@ export class ChatClient {
    */
   request(frame) {
     return this.#requests.raw(frame);
-  }
-
-  /**
-   * Marks read everything `senderId` sent to this client (`PUT /chat/read/{me}`).
-   * @param {string} senderId
-   * @returns {Promise<MarkReadResponse>}
-   */
-  markRead(senderId) {
-    return this.#http.markRead(senderId);
-  }
-
-  /** This client's unread counts (`GET /chat/unread/{me}`). @returns {Promise<UnreadResponse>} */
-  unread() {
-    return this.#http.unread();
-  }
-
-  /**
-   * The conversation with `peerId`, newest first, one page per iteration
-   * (`GET /chat/history/{me}/{peer}`): `for await (const page of client.history(peer)) …`.
-   * @param {string} peerId
-   * @param {{ limit?: number, appointmentId?: string, cursor?: string }} [options]
-   * @returns {AsyncGenerator<HistoryResponse, void, undefined>}
-   */
-  history(peerId, options = {}) {
-    return pages((cursor) => this.#http.history(peerId, { ...options, cursor }), options);
-  }
-
-  /**
-   * One page of this client's conversations (`GET /chat/conversations/{me}`), most recent
-   * activity first: the peer, the last message's preview, the unread count.
-   * @param {{ limit?: number, cursor?: string | null }} [options] `limit` 1–50 (default 20)
-   * @returns {Promise<ConversationsResponse>}
-   */
-  conversationsPage(options = {}) {
-    return this.#http.conversations(options);
-  }
-
-  /**
-   * Every conversation, one page per iteration (like `history`):
-   * `for await (const page of client.conversations()) …`.
-   * @param {{ limit?: number, cursor?: string | null }} [options]
-   * @returns {AsyncGenerator<ConversationsResponse, void, undefined>}
-   */
-  conversations(options = {}) {
-    return pages((cursor) => this.#http.conversations({ ...options, cursor }), options);
-  }
-
-  /**
-   * Uploads a file for a message (docs/attachments.md): checks it with `checkFile` (rejecting
-   * with `FileTooLargeError`, `UnsupportedFileTypeError` or `ValidationError` before any
-   * request), asks for the upload, puts the bytes straight to storage (`onProgress`; rejects
-   * with `UploadFailedError` and storage's status when it refuses them). Resolves to the
-   * attachment: send it with `send({ …, attachments: [it] })`.
-   * @param {UploadInput} file
-   * @param {UploadOptions} [options]
-   * @returns {Promise<Attachment>}
-   */
-  upload(file, options = {}) {
-    return uploadFile(this.#http, file, options);
-  }
-
-  /**
-   * A download URL for an attachment of this client's conversations, valid for 5 minutes
-   * (kept and given again until shortly before then; `fresh` asks anew):
-   * `GET /chat/attachments/{me}/{attachment_id}`. `AttachmentNotFoundError`, `AttachmentGoneError`.
-   * @param {string} attachmentId
-   * @param {{ fresh?: boolean }} [options]
-   * @returns {Promise<DownloadResponse>}
-   */
-  download(attachmentId, options = {}) {
-    return this.#downloads.get(attachmentId, options);
-  }
-
-  /**
-   * One page of a client's export (`GET /chat/export/{client_id}`): this client's own, or
-   * any client's for an administrator (`ForbiddenError` otherwise). Pass the page's
-   * `next_cursor` back as `cursor` until it is null; `exportAll` does that for you.
-   * @param {string} clientId
-   * @param {{ cursor?: string | null, signal?: AbortSignal }} [options]
-   * @returns {Promise<ExportPage>}
-   */
-  exportClient(clientId, options = {}) {
-    return this.#dataRules.exportPage(clientId, options);
-  }
-
-  /**
-   * Every page of a client's export, merged into one document: the first page's records,
-   * every page's messages and attachments (`onPage` sees each page as it comes).
-   * @param {string} clientId
-   * @param {ExportOptions} [options]
-   * @returns {Promise<ExportDocument>}
-   */
-  exportAll(clientId, options = {}) {
-    return this.#dataRules.exportAll(clientId, options);
-  }
-
-  /**
-   * Erases a client's data, irreversibly (`POST /chat/erasure/{client_id}`, administrators
-   * only, never of themselves: `ForbiddenError`): one bounded step per request until the
-   * server says `done`; resolves with the final progress, `counts` for the whole erasure.
-   * `onProgress` sees each step's.
-   * @param {string} clientId
-   * @param {EraseOptions} [options]
-   * @returns {Promise<ErasureProgress>}
-   */
-  erase(clientId, options = {}) {
-    return this.#dataRules.erase(clientId, options);
   }
 
   /** Reconnects now if waiting to (skips the backoff and any hold). */

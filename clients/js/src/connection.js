@@ -5,8 +5,8 @@
 import { ChatError } from './errors.js';
 import { backoffDelay } from './util.js';
 
-/** @typedef {import('./client.js').ChatClientOptions} ChatClientOptions */
-/** @typedef {import('./client.js').ChatEvents} ChatEvents */
+/** @typedef {import('./options.js').ChatClientOptions} ChatClientOptions */
+/** @typedef {import('./options.js').ChatEvents} ChatEvents */
 /** @typedef {import('./identity.js').Identity} Identity */
 
 /**

@@ -43,6 +43,12 @@ import { ChatError, HttpError, errorFor } from './errors.js';
 
 const enc = encodeURIComponent;
 
+/** chat-local serves the HTTP API on the WebSocket's origin. @param {string} wsUrl */
+export function httpOrigin(wsUrl) {
+  const url = new URL(wsUrl);
+  return `${url.protocol === 'wss:' ? 'https:' : 'http:'}//${url.host}`;
+}
+
 export class HttpApi {
   /**
    * @param {string} baseUrl e.g. `http://127.0.0.1:8000` or the deployed `HttpApiUrl`

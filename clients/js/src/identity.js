@@ -4,7 +4,7 @@
 
 import { tokenClaims } from './util.js';
 
-/** @typedef {import('./client.js').ChatClientOptions} ChatClientOptions */
+/** @typedef {import('./options.js').ChatClientOptions} ChatClientOptions */
 /** @typedef {import('./http.js').HttpIdentity} HttpIdentity */
 
 /**

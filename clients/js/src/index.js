@@ -17,11 +17,11 @@ export {
   MAX_FILE_NAME_CHARS,
 } from './attachments.js';
 
-/** @typedef {import('./client.js').ChatClientOptions} ChatClientOptions */
-/** @typedef {import('./client.js').ChatEvents} ChatEvents */
-/** @typedef {import('./client.js').ConnectionState} ConnectionState */
-/** @typedef {import('./client.js').OutgoingMessage} OutgoingMessage */
-/** @typedef {import('./client.js').TokenRequest} TokenRequest */
+/** @typedef {import('./options.js').ChatClientOptions} ChatClientOptions */
+/** @typedef {import('./options.js').ChatEvents} ChatEvents */
+/** @typedef {import('./connection.js').ConnectionState} ConnectionState */
+/** @typedef {import('./commands.js').OutgoingMessage} OutgoingMessage */
+/** @typedef {import('./identity.js').TokenRequest} TokenRequest */
 /** @typedef {import('./storage.js').KeyValueStorage} KeyValueStorage */
 /** @typedef {import('./wire.js').MessageFrame} MessageFrame */
 /** @typedef {import('./wire.js').AckFrame} AckFrame */
@@ -35,7 +35,7 @@ export {
 /** @typedef {import('./wire.js').UnreadResponse} UnreadResponse */
 /** @typedef {import('./wire.js').MarkReadResponse} MarkReadResponse */
 /** @typedef {import('./wire.js').ErrorCode} ErrorCode */
-/** @typedef {import('./client.js').MessageRef} MessageRef */
+/** @typedef {import('./commands.js').MessageRef} MessageRef */
 /** @typedef {import('./messages.js').ChatMessage} ChatMessage */
 /** @typedef {import('./messages.js').MessageState} MessageState */
 /** @typedef {import('./messages.js').ReplyPreview} ReplyPreview */

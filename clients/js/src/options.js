@@ -1,4 +1,5 @@
-// The options a ChatClient takes and the events it emits (client.js), as types only.
+// The options a ChatClient takes (their types, their check and their defaults) and the events it
+// emits (client.js).
 
 /** @typedef {import('./wire.js').AckFrame} AckFrame */
 /** @typedef {import('./wire.js').TypingFrame} TypingFrame */
@@ -49,4 +50,27 @@
  * @property {[{ nextSince: string, pages: number, delivered: number }]} synced a catch-up completed
  */
 
-export {};
+/**
+ * What the client runs with: the options' values, or their defaults.
+ * @typedef {import('./requests.js').RequestConfig & { resyncEveryMs: number }} Settings
+ */
+
+/**
+ * Checks the options a ChatClient cannot do without and fills in the defaults.
+ * @param {ChatClientOptions} options
+ * @returns {Settings}
+ */
+export function settings(options) {
+  if (!options || typeof options.url !== 'string') throw new TypeError('ChatClient: `url` is required');
+  if (!options.token && !options.clientId) {
+    throw new TypeError('ChatClient: give `clientId` (development identity) or `token`');
+  }
+  return {
+    backoff: { minMs: options.backoff?.minMs ?? 500, maxMs: options.backoff?.maxMs ?? 5000 },
+    requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+    resyncEveryMs: options.resyncEveryMs ?? 60_000,
+    typingEveryMs: options.typingEveryMs ?? 2000,
+    typingWindowMs: options.typingWindowMs ?? 250,
+    maxAttempts: options.maxAttempts ?? 5,
+  };
+}

@@ -1,4 +1,4 @@
-// Small helpers without a better home: ids, JWT claims, backoff.
+// Small helpers without a better home: ids, JWT claims, backoff, sleep.
 
 /** A v4 UUID: `crypto.randomUUID` where there is one (secure contexts, Node), else by hand. */
 export function uuid() {
@@ -51,4 +51,9 @@ export function tokenClaims(token) {
 export function backoffDelay(n, backoff, random = Math.random) {
   const base = Math.min(backoff.maxMs, backoff.minMs * 2 ** Math.min(n, 30));
   return Math.round(base * (0.8 + random() * 0.4));
+}
+
+/** Resolves after `ms` milliseconds. @param {number} ms @returns {Promise<void>} */
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -58,7 +58,7 @@ test('npm pack ships the sources, the declarations, the README and package.json 
   const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: pkg, encoding: 'utf8' });
   const files = JSON.parse(out)[0].files.map((f) => f.path).sort();
   const expected = ['README.md', 'package.json'];
-  for (const f of ['attachments', 'catchup', 'client', 'commands', 'connection', 'errors', 'frames', 'http', 'identity', 'index', 'messages', 'options', 'privacy', 'requests', 'storage', 'util', 'wire']) {
+  for (const f of ['attachments', 'catchup', 'chat-http', 'client', 'commands', 'connection', 'errors', 'events', 'frames', 'http', 'identity', 'index', 'messages', 'options', 'privacy', 'requests', 'storage', 'util', 'wire']) {
     expected.push(`src/${f}.js`, `types/${f}.d.ts`);
   }
   assert.deepEqual(files, expected.sort());

@@ -1,4 +1,13 @@
-export class ChatClient {
+/** @typedef {import('./wire.js').AckFrame} AckFrame */
+/** @typedef {import('./errors.js').ChatError} ChatError */
+/** @typedef {import('./messages.js').ChangeAckFrame} ChangeAckFrame */
+/** @typedef {import('./commands.js').OutgoingMessage} OutgoingMessage */
+/** @typedef {import('./commands.js').MessageRef} MessageRef */
+/** @typedef {import('./commands.js').ChangeFrame} ChangeFrame */
+/** @typedef {import('./connection.js').ConnectionState} ConnectionState */
+/** @typedef {import('./options.js').ChatClientOptions} ChatClientOptions */
+/** @typedef {import('./options.js').ChatEvents} ChatEvents */
+export class ChatClient extends ChatHttp {
     /** @param {ChatClientOptions} options */
     constructor(options: ChatClientOptions);
     /** Counters for tests, logs and dashboards. */
@@ -102,98 +111,6 @@ export class ChatClient {
      * @returns {Promise<any>}
      */
     request(frame: object): Promise<any>;
-    /**
-     * Marks read everything `senderId` sent to this client (`PUT /chat/read/{me}`).
-     * @param {string} senderId
-     * @returns {Promise<MarkReadResponse>}
-     */
-    markRead(senderId: string): Promise<MarkReadResponse>;
-    /** This client's unread counts (`GET /chat/unread/{me}`). @returns {Promise<UnreadResponse>} */
-    unread(): Promise<UnreadResponse>;
-    /**
-     * The conversation with `peerId`, newest first, one page per iteration
-     * (`GET /chat/history/{me}/{peer}`): `for await (const page of client.history(peer)) …`.
-     * @param {string} peerId
-     * @param {{ limit?: number, appointmentId?: string, cursor?: string }} [options]
-     * @returns {AsyncGenerator<HistoryResponse, void, undefined>}
-     */
-    history(peerId: string, options?: {
-        limit?: number;
-        appointmentId?: string;
-        cursor?: string;
-    }): AsyncGenerator<HistoryResponse, void, undefined>;
-    /**
-     * One page of this client's conversations (`GET /chat/conversations/{me}`), most recent
-     * activity first: the peer, the last message's preview, the unread count.
-     * @param {{ limit?: number, cursor?: string | null }} [options] `limit` 1–50 (default 20)
-     * @returns {Promise<ConversationsResponse>}
-     */
-    conversationsPage(options?: {
-        limit?: number;
-        cursor?: string | null;
-    }): Promise<ConversationsResponse>;
-    /**
-     * Every conversation, one page per iteration (like `history`):
-     * `for await (const page of client.conversations()) …`.
-     * @param {{ limit?: number, cursor?: string | null }} [options]
-     * @returns {AsyncGenerator<ConversationsResponse, void, undefined>}
-     */
-    conversations(options?: {
-        limit?: number;
-        cursor?: string | null;
-    }): AsyncGenerator<ConversationsResponse, void, undefined>;
-    /**
-     * Uploads a file for a message (docs/attachments.md): checks it with `checkFile` (rejecting
-     * with `FileTooLargeError`, `UnsupportedFileTypeError` or `ValidationError` before any
-     * request), asks for the upload, puts the bytes straight to storage (`onProgress`; rejects
-     * with `UploadFailedError` and storage's status when it refuses them). Resolves to the
-     * attachment: send it with `send({ …, attachments: [it] })`.
-     * @param {UploadInput} file
-     * @param {UploadOptions} [options]
-     * @returns {Promise<Attachment>}
-     */
-    upload(file: UploadInput, options?: UploadOptions): Promise<Attachment>;
-    /**
-     * A download URL for an attachment of this client's conversations, valid for 5 minutes
-     * (kept and given again until shortly before then; `fresh` asks anew):
-     * `GET /chat/attachments/{me}/{attachment_id}`. `AttachmentNotFoundError`, `AttachmentGoneError`.
-     * @param {string} attachmentId
-     * @param {{ fresh?: boolean }} [options]
-     * @returns {Promise<DownloadResponse>}
-     */
-    download(attachmentId: string, options?: {
-        fresh?: boolean;
-    }): Promise<DownloadResponse>;
-    /**
-     * One page of a client's export (`GET /chat/export/{client_id}`): this client's own, or
-     * any client's for an administrator (`ForbiddenError` otherwise). Pass the page's
-     * `next_cursor` back as `cursor` until it is null; `exportAll` does that for you.
-     * @param {string} clientId
-     * @param {{ cursor?: string | null, signal?: AbortSignal }} [options]
-     * @returns {Promise<ExportPage>}
-     */
-    exportClient(clientId: string, options?: {
-        cursor?: string | null;
-        signal?: AbortSignal;
-    }): Promise<ExportPage>;
-    /**
-     * Every page of a client's export, merged into one document: the first page's records,
-     * every page's messages and attachments (`onPage` sees each page as it comes).
-     * @param {string} clientId
-     * @param {ExportOptions} [options]
-     * @returns {Promise<ExportDocument>}
-     */
-    exportAll(clientId: string, options?: ExportOptions): Promise<ExportDocument>;
-    /**
-     * Erases a client's data, irreversibly (`POST /chat/erasure/{client_id}`, administrators
-     * only, never of themselves: `ForbiddenError`): one bounded step per request until the
-     * server says `done`; resolves with the final progress, `counts` for the whole erasure.
-     * `onProgress` sees each step's.
-     * @param {string} clientId
-     * @param {EraseOptions} [options]
-     * @returns {Promise<ErasureProgress>}
-     */
-    erase(clientId: string, options?: EraseOptions): Promise<ErasureProgress>;
     /** Reconnects now if waiting to (skips the backoff and any hold). */
     reconnectNow(): void;
     /**
@@ -206,34 +123,13 @@ export class ChatClient {
     }): void;
     #private;
 }
-export type SendFrame = import("./wire.js").SendFrame;
-export type MessageFrame = import("./wire.js").MessageFrame;
 export type AckFrame = import("./wire.js").AckFrame;
-export type SyncFrame = import("./wire.js").SyncFrame;
-export type TypingFrame = import("./wire.js").TypingFrame;
-export type ReadFrame = import("./wire.js").ReadFrame;
-export type ErrorFrame = import("./wire.js").ErrorFrame;
-export type HistoryResponse = import("./wire.js").HistoryResponse;
-export type UnreadResponse = import("./wire.js").UnreadResponse;
-export type MarkReadResponse = import("./wire.js").MarkReadResponse;
 export type ChatError = import("./errors.js").ChatError;
-export type KeyValueStorage = import("./storage.js").KeyValueStorage;
-export type ChatMessage = import("./messages.js").ChatMessage;
 export type ChangeAckFrame = import("./messages.js").ChangeAckFrame;
-export type ConversationsResponse = import("./http.js").ConversationsResponse;
-export type Attachment = import("./wire.js").Attachment;
-export type DownloadResponse = import("./wire.js").DownloadResponse;
-export type UploadInput = import("./attachments.js").UploadInput;
-export type UploadOptions = import("./attachments.js").UploadOptions;
-export type ExportPage = import("./wire.js").ExportPage;
-export type ErasureProgress = import("./wire.js").ErasureProgress;
-export type ExportDocument = import("./privacy.js").ExportDocument;
-export type ExportOptions = import("./privacy.js").ExportOptions;
-export type EraseOptions = import("./privacy.js").EraseOptions;
 export type OutgoingMessage = import("./commands.js").OutgoingMessage;
 export type MessageRef = import("./commands.js").MessageRef;
 export type ChangeFrame = import("./commands.js").ChangeFrame;
 export type ConnectionState = import("./connection.js").ConnectionState;
-export type TokenRequest = import("./identity.js").TokenRequest;
 export type ChatClientOptions = import("./options.js").ChatClientOptions;
 export type ChatEvents = import("./options.js").ChatEvents;
+import { ChatHttp } from './chat-http.js';

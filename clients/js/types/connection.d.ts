@@ -1,5 +1,5 @@
-/** @typedef {import('./client.js').ChatClientOptions} ChatClientOptions */
-/** @typedef {import('./client.js').ChatEvents} ChatEvents */
+/** @typedef {import('./options.js').ChatClientOptions} ChatClientOptions */
+/** @typedef {import('./options.js').ChatEvents} ChatEvents */
 /** @typedef {import('./identity.js').Identity} Identity */
 /**
  * `connecting`: a connection attempt is under way; `online`: connected; `reconnecting`:
@@ -62,8 +62,8 @@ export class Connection {
     setState(state: ConnectionState, retryInMs?: number): void;
     #private;
 }
-export type ChatClientOptions = import("./client.js").ChatClientOptions;
-export type ChatEvents = import("./client.js").ChatEvents;
+export type ChatClientOptions = import("./options.js").ChatClientOptions;
+export type ChatEvents = import("./options.js").ChatEvents;
 export type Identity = import("./identity.js").Identity;
 /**
  * `connecting`: a connection attempt is under way; `online`: connected; `reconnecting`:

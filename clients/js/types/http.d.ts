@@ -1,3 +1,5 @@
+/** chat-local serves the HTTP API on the WebSocket's origin. @param {string} wsUrl */
+export function httpOrigin(wsUrl: string): string;
 /**
  * Pages one after another, from `start.cursor` (read when the first page is asked for), each
  * from the one before's `next_cursor`, until a page has none.

@@ -1,4 +1,4 @@
-/** @typedef {import('./client.js').ChatClientOptions} ChatClientOptions */
+/** @typedef {import('./options.js').ChatClientOptions} ChatClientOptions */
 /** @typedef {import('./http.js').HttpIdentity} HttpIdentity */
 /**
  * Why the token callback is asked: before a connection attempt, or because the HTTP API
@@ -29,7 +29,7 @@ export class Identity {
     httpIdentity(): Promise<HttpIdentity>;
     #private;
 }
-export type ChatClientOptions = import("./client.js").ChatClientOptions;
+export type ChatClientOptions = import("./options.js").ChatClientOptions;
 export type HttpIdentity = import("./http.js").HttpIdentity;
 /**
  * Why the token callback is asked: before a connection attempt, or because the HTTP API

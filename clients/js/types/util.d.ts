@@ -22,5 +22,7 @@ export function backoffDelay(n: number, backoff: {
     minMs: number;
     maxMs: number;
 }, random?: () => number): number;
+/** Resolves after `ms` milliseconds. @param {number} ms @returns {Promise<void>} */
+export function sleep(ms: number): Promise<void>;
 /** Ids of clients, appointments and services (the documents' `Id`). */
 export const ID_PATTERN: RegExp;
